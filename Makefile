@@ -1,0 +1,60 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app catalog
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test migrate seed serve lint bench translations clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## run: install, migrate, load seed/, harvest the demo sources, serve on http://$(HOST):$(PORT)
+run: install migrate seed
+	@echo "Serving the portal at http://$(HOST):$(PORT)  (Ctrl+C stops it)"
+	$(BIN)/gunicorn --no-control-socket --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'catalog:create_app()'
+
+migrate: install
+	$(FLASK) db upgrade
+
+seed: install
+	$(FLASK) seed load
+
+## serve: the development server with reload
+serve: install
+	$(FLASK) run --host $(HOST) --port $(PORT) --debug
+
+## test: install with test extras, then ruff and the whole pytest suite
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+
+bench: install-test
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+## translations: extract messages and update the vi/en catalogues (then edit translations/vi)
+translations: install
+	$(BIN)/pybabel extract --no-location --sort-output -F translations/babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
+	$(BIN)/pybabel compile -d translations
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -1,0 +1,10 @@
+"""The ceiling: a bare Flask app served the same way as the catalogue."""
+
+from flask import Flask, jsonify
+
+app = Flask(__name__)
+
+
+@app.get("/")
+def hello():  # noqa: ANN201
+    return jsonify({"hello": "world"})

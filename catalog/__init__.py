@@ -1,0 +1,52 @@
+"""The catalogue application: `create_app()` builds it from `CATALOG_*` settings."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, load_config, secret_key_for
+
+__all__ = ["create_app"]
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app. `overrides` replace settings (tests pass an instance folder and database URL)."""
+    cfg = load_config(overrides=overrides)
+    app = Flask(
+        __name__,
+        instance_path=cfg["INSTANCE_PATH"],
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    app.config["CATALOG"] = cfg
+    app.config.update(
+        SECRET_KEY=secret_key_for(cfg),
+        # The whole request may carry one upload of the configured size plus the form around it.
+        MAX_CONTENT_LENGTH=(cfg["MAX_UPLOAD_MB"] + 1) * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=cfg["SESSION_COOKIE_SECURE"],
+        REMEMBER_COOKIE_SECURE=cfg["SESSION_COOKIE_SECURE"],
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        JSON_SORT_KEYS=False,
+    )
+    logging.basicConfig(level=cfg["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
+
+    from . import db, i18n, web
+    from .api import register_api
+    from .auth import init_auth
+    from .cli import register_cli
+
+    db.init_app(app)
+    i18n.init_app(app)
+    init_auth(app)
+    web.init_app(app)
+    register_api(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,184 @@
+"""The OpenAPI 3 document of `/api/v1/`, built from the same marshmallow schemas the API uses.
+
+A test compares its paths and methods with the app's real routes, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import current_app
+
+from ..schemas.registry import (
+    DatabaseInput,
+    DataServiceInput,
+    DatasetInput,
+    DistributionInput,
+    OrganizationInput,
+)
+from . import serializers as out
+
+PREFIX = "/api/v1"
+
+_ERROR_BODY = {"application/json": {"schema": "Error"}}
+_ERRORS = {
+    "400": {"description": "The body is not valid JSON", "content": _ERROR_BODY},
+    "401": {"description": "A bearer token is needed", "content": _ERROR_BODY},
+    "403": {"description": "The token's user may not do this", "content": _ERROR_BODY},
+    "404": {"description": "Not found, or not visible to the caller", "content": _ERROR_BODY},
+    "422": {"description": "Field-level validation errors; nothing was changed", "content": _ERROR_BODY},
+}
+
+PAGING = [
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
+]
+
+
+def _q(name: str, description: str, enum: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if enum:
+        schema["enum"] = enum
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+def _path_param(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _json(schema: str) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _page_of(schema: str) -> dict[str, Any]:
+    items = {"type": "array", "items": {"$ref": f"#/components/schemas/{schema}"}}
+    page = {"allOf": [{"$ref": "#/components/schemas/PageMeta"}, {"type": "object", "properties": {"items": items}}]}
+    return {"content": {"application/json": {"schema": page}}}
+
+
+def _errors(*codes: str) -> dict[str, Any]:
+    return {code: _ERRORS[code] for code in codes}
+
+
+def _crud(tag: str, name: str, out_schema: str, in_schema: str, key: str, filters: list[dict[str, Any]],
+          collection: str, item: str) -> dict[str, dict[str, Any]]:
+    write = [{"bearer": []}]
+    return {
+        collection: {
+            "get": {"tags": [tag], "summary": f"List {name}s", "parameters": [*PAGING, *filters],
+                    "responses": {"200": {"description": f"A page of {name}s", **_page_of(out_schema)}}},
+            "post": {"tags": [tag], "summary": f"Register a {name}", "security": write,
+                     "requestBody": {"required": True, **_json(in_schema)},
+                     "responses": {"201": {"description": "Created", **_json(out_schema)},
+                                   **_errors("400", "401", "403", "422")}},
+        },
+        item: {
+            "parameters": [_path_param(key)],
+            "get": {"tags": [tag], "summary": f"One {name}",
+                    "responses": {"200": {"description": f"The {name}", **_json(out_schema)}, **_errors("404")}},
+            "put": {"tags": [tag], "summary": f"Replace a {name} (absent optional fields are cleared)",
+                    "security": write, "requestBody": {"required": True, **_json(in_schema)},
+                    "responses": {"200": {"description": "Saved", **_json(out_schema)},
+                                  **_errors("400", "401", "403", "404", "422")}},
+            "patch": {"tags": [tag], "summary": f"Change some fields of a {name}", "security": write,
+                      "requestBody": {"required": True, **_json(in_schema)},
+                      "responses": {"200": {"description": "Saved", **_json(out_schema)},
+                                    **_errors("400", "401", "403", "404", "422")}},
+            "delete": {"tags": [tag], "summary": f"Delete a {name}", "security": write,
+                       "responses": {"204": {"description": "Deleted"}, **_errors("401", "403", "404", "422")}},
+        },
+    }
+
+
+def _paths() -> dict[str, dict[str, Any]]:
+    dataset_filters = [
+        _q("q", "words in the title, description or keywords"),
+        _q("organization", "publisher's code"), _q("database", "database code"),
+        _q("access_level", "open, shared or restricted", ["open", "shared", "restricted"]),
+        _q("theme", "theme code"), _q("licence", "licence code"), _q("format", "distribution format, e.g. CSV"),
+        _q("keyword", "exact keyword"), _q("status", "draft, published or withdrawn (drafts: owners only)"),
+        _q("master_data", "true for master data only"),
+        _q("sort", "newest, modified, title or -title", ["newest", "modified", "title", "-title"]),
+    ]
+    paths: dict[str, dict[str, Any]] = {
+        "/": {"get": {"tags": ["meta"], "summary": "Entry point with links to the collections",
+                      "responses": {"200": {"description": "Links"}}}},
+        "/openapi.json": {"get": {"tags": ["meta"], "summary": "This document",
+                                  "responses": {"200": {"description": "OpenAPI 3 document"}}}},
+        "/me": {"get": {"tags": ["meta"], "summary": "Who the token or session belongs to, and their roles",
+                        "responses": {"200": {"description": "The caller", **_json("Me")}}}},
+        "/themes": {"get": {"tags": ["code lists"], "summary": "Data themes",
+                            "responses": {"200": {"description": "All themes"}}}},
+        "/licences": {"get": {"tags": ["code lists"], "summary": "Licences",
+                              "responses": {"200": {"description": "All licences"}}}},
+        "/admin-units": {"get": {"tags": ["code lists"], "summary": "Province-level administrative units (2025)",
+                                 "responses": {"200": {"description": "All units"}}}},
+        "/datasets/{key}/distributions": {
+            "parameters": [_path_param("key")],
+            "get": {"tags": ["distributions"], "summary": "A dataset's distributions",
+                    "responses": {"200": {"description": "The distributions"}, **_errors("404")}},
+            "post": {"tags": ["distributions"], "summary": "Add a link (JSON) or upload a file (multipart)",
+                     "security": [{"bearer": []}],
+                     "requestBody": {"required": True, "content": {
+                         "application/json": {"schema": "DistributionInput"},
+                         "multipart/form-data": {"schema": {"type": "object", "properties": {
+                             "file": {"type": "string", "format": "binary"},
+                             "metadata": {"type": "string", "description": "DistributionInput as JSON"}}}},
+                     }},
+                     "responses": {"201": {"description": "Created", **_json("Distribution")},
+                                   **_errors("400", "401", "403", "404", "422")}},
+        },
+        "/distributions/{dist_id}/download": {
+            "parameters": [_path_param("dist_id")],
+            "get": {"tags": ["distributions"],
+                    "summary": "The file (trimmed to the columns the caller may receive) or a redirect to it",
+                    "responses": {"200": {"description": "The file"}, "302": {"description": "External file"},
+                                  **_errors("403", "404")}},
+        },
+    }
+    paths.update(_crud("organizations", "organization", "Organization", "OrganizationInput", "code", [
+        _q("q", "words in the name or code"), _q("kind", "ministry, province..."), _q("parent", "parent's code"),
+        _q("sort", "name, code or kind")], "/organizations", "/organizations/{code}"))
+    paths.update(_crud("databases", "database", "Database", "DatabaseInput", "code", [
+        _q("q", "words in the name or code"), _q("kind", "national, sectoral, local or information_system"),
+        _q("owner", "owner's code"), _q("status", "planned, building, operating or retired"),
+        _q("platform", "NDXP, NDOP, LGSP, NPSP or VBQG"), _q("sort", "name, code or newest")],
+        "/databases", "/databases/{code}"))
+    paths.update(_crud("datasets", "dataset", "Dataset", "DatasetInput", "key", dataset_filters,
+                       "/datasets", "/datasets/{key}"))
+    paths.update(_crud("dataservices", "data service", "DataService", "DataServiceInput", "slug", [
+        _q("organization", "publisher's code")], "/dataservices", "/dataservices/{slug}"))
+    dist_item = _crud("distributions", "distribution", "Distribution", "DistributionInput", "dist_id", [],
+                      "/unused", "/distributions/{dist_id}")["/distributions/{dist_id}"]
+    paths["/distributions/{dist_id}"] = dist_item
+    return paths
+
+
+def build_spec() -> dict[str, Any]:
+    cfg = current_app.config["CATALOG"]
+    spec = APISpec(
+        title="vn-data-catalog API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Registry of Vietnamese state agencies' databases, datasets and data services. "
+                             "Reads are open (what a caller sees follows the access policy); writes need "
+                             "`Authorization: Bearer <token>` (create tokens on your account page)."},
+        servers=[{"url": cfg["BASE_URL"].rstrip("/") + PREFIX}],
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for name, schema in (
+        ("OrganizationInput", OrganizationInput), ("DatabaseInput", DatabaseInput), ("DatasetInput", DatasetInput),
+        ("DistributionInput", DistributionInput), ("DataServiceInput", DataServiceInput),
+        ("Organization", out.OrganizationOut), ("Database", out.DatabaseOut),
+        ("Distribution", out.DistributionOut), ("Dataset", out.DatasetOut), ("DataService", out.DataServiceOut),
+        ("PageMeta", out.PageMeta),
+        ("Error", out.ErrorOut), ("Me", out.MeOut),
+    ):
+        spec.components.schema(name, schema=schema)
+    for path, operations in _paths().items():
+        params = operations.pop("parameters", None)
+        spec.path(path=path, operations=operations, parameters=params)
+    return spec.to_dict()

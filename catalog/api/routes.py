@@ -1,0 +1,458 @@
+"""The API's routes: thin wrappers that parse, call a service, and dump the result."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from marshmallow import Schema, ValidationError
+from sqlalchemy import select
+
+from .. import policy
+from ..auth import authenticate_bearer, current_actor, current_reader
+from ..db import db_session
+from ..models import AdminUnit, Database, DataService, Distribution, Licence, Organization, Theme
+from ..services import databases, dataservices, datasets, distributions, listing, organizations
+from ..services.common import NotFound, dataset_by_key
+from ..web.datasets import download_response
+from . import serializers as out
+from .errors import json_error, validation_error
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+# --- plumbing -----------------------------------------------------------------------------------
+
+
+class BadBody(Exception):
+    pass
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+bp.before_request(authenticate_bearer)
+
+
+@bp.errorhandler(BodyTooLarge)
+def _too_large(_e: BodyTooLarge):
+    kb = current_app.config["CATALOG"]["MAX_JSON_KB"]
+    return json_error(413, "too_large", gettext("The body is larger than the limit of %(kb)s KB.", kb=kb))
+
+
+@bp.errorhandler(BadBody)
+def _bad_body(_e: BadBody):
+    return json_error(400, "invalid_json")
+
+
+@bp.errorhandler(ValidationError)
+def _invalid(e: ValidationError):
+    db_session().rollback()
+    return validation_error(e)
+
+
+@bp.errorhandler(policy.Forbidden)
+def _forbidden(_e: policy.Forbidden):
+    db_session().rollback()
+    if not current_reader().is_authenticated:
+        return json_error(401, "unauthorized")
+    return json_error(403, "forbidden")
+
+
+@bp.errorhandler(NotFound)
+def _not_found(_e: NotFound):
+    return json_error(404, "not_found")
+
+
+class _Unauthorized(Exception):
+    pass
+
+
+def _require_token() -> None:
+    """Writes come from machine clients with a token; a browser session alone cannot write."""
+    if not g.get("token_auth"):
+        raise _Unauthorized()
+
+
+@bp.errorhandler(_Unauthorized)
+def _unauthorized(_e: _Unauthorized):
+    return json_error(401, "unauthorized")
+
+
+def _body() -> dict[str, Any]:
+    limit = current_app.config["CATALOG"]["MAX_JSON_KB"] * 1024
+    if (request.content_length or 0) > limit:
+        raise BodyTooLarge()
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise BodyTooLarge()
+    try:
+        data = json.loads(raw or b"null")
+    except ValueError as exc:
+        raise BadBody() from exc
+    if not isinstance(data, dict):
+        raise BadBody()
+    return data
+
+
+def _page_args() -> tuple[int, int]:
+    cfg = current_app.config["CATALOG"]
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+        per_page = min(max(1, int(request.args.get("per_page", cfg["PAGE_SIZE"]))), cfg["MAX_PAGE_SIZE"])
+    except ValueError as exc:
+        raise ValidationError({"page": [gettext("Must be a whole number.")]}) from exc
+    return page, per_page
+
+
+def _page_response(page: listing.Page[Any], schema: Schema, endpoint: str, **view_args: Any) -> Response:
+    args = {k: v for k, v in request.args.items() if k not in ("page",)}
+    links = {"self": url_for(endpoint, **view_args, **args, page=page.page, _external=True)}
+    if page.has_next:
+        links["next"] = url_for(endpoint, **view_args, **args, page=page.page + 1, _external=True)
+    if page.has_prev:
+        links["prev"] = url_for(endpoint, **view_args, **args, page=page.page - 1, _external=True)
+    return jsonify({
+        "items": schema.dump(page.items, many=True),
+        "page": page.page, "per_page": page.per_page, "total": page.total, "pages": page.pages, "links": links,
+    })
+
+
+def _created(obj: Any, schema: Schema, location: str) -> tuple[Response, int, dict[str, str]]:
+    db_session().commit()
+    return jsonify(schema.dump(obj)), 201, {"Location": location}
+
+
+def _saved(obj: Any, schema: Schema) -> Response:
+    s = db_session()
+    s.commit()
+    s.refresh(obj)
+    return jsonify(schema.dump(obj))
+
+
+def _storage() -> distributions.Storage:
+    return distributions.storage_for(current_app.config["CATALOG"])
+
+
+# --- index --------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index() -> Response:
+    return jsonify({
+        "name": "vn-data-catalog API",
+        "version": "v1",
+        "openapi": url_for(".openapi", _external=True),
+        "collections": {
+            name: url_for(endpoint, _external=True)
+            for name, endpoint in (
+                ("organizations", ".organizations_list"), ("databases", ".databases_list"),
+                ("datasets", ".datasets_list"), ("dataservices", ".dataservices_list"), ("themes", ".themes"),
+                ("licences", ".licences"), ("admin_units", ".admin_units"),
+            )
+        },
+    })
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    from .openapi import build_spec
+
+    return jsonify(build_spec())
+
+
+@bp.get("/me")
+def me() -> Response:
+    reader = current_reader()
+    if not reader.is_authenticated:
+        return jsonify({"id": None, "email": None, "name": None, "is_admin": False, "memberships": []})
+    return jsonify({
+        "id": current_user.id, "email": current_user.email, "name": current_user.name,
+        "is_admin": current_user.is_admin,
+        "memberships": [{"organization": m.organization.code, "role": m.role} for m in current_user.memberships],
+    })
+
+
+# --- organisations ------------------------------------------------------------------------------
+
+
+def _org(code: str) -> Organization:
+    org = db_session().scalar(select(Organization).where(Organization.code == code))
+    if org is None:
+        raise NotFound(code)
+    return org
+
+
+@bp.get("/organizations")
+def organizations_list() -> Response:
+    page, per_page = _page_args()
+    result = listing.list_organizations(
+        db_session(), q=request.args.get("q"), kind=request.args.get("kind"), parent=request.args.get("parent"),
+        sort=request.args.get("sort", "name"), page=page, per_page=per_page)
+    return _page_response(result, out.OrganizationOut(), ".organizations_list")
+
+
+@bp.post("/organizations")
+def organization_create():
+    _require_token()
+    org = organizations.create_organization(db_session(), current_actor(), _body())
+    return _created(org, out.OrganizationOut(), url_for(".organization", code=org.code))
+
+
+@bp.get("/organizations/<code>")
+def organization(code: str) -> Response:
+    return jsonify(out.OrganizationOut().dump(_org(code)))
+
+
+@bp.route("/organizations/<code>", methods=["PUT", "PATCH"])
+def organization_update(code: str) -> Response:
+    _require_token()
+    org = _org(code)
+    organizations.update_organization(db_session(), current_actor(), org, _body(), replace=request.method == "PUT")
+    return _saved(org, out.OrganizationOut())
+
+
+@bp.delete("/organizations/<code>")
+def organization_delete(code: str) -> tuple[str, int]:
+    _require_token()
+    organizations.delete_organization(db_session(), current_actor(), _org(code))
+    db_session().commit()
+    return "", 204
+
+
+# --- databases ----------------------------------------------------------------------------------
+
+
+def _db(code: str) -> Database:
+    db = db_session().scalar(select(Database).where(Database.code == code))
+    if db is None:
+        raise NotFound(code)
+    return db
+
+
+@bp.get("/databases")
+def databases_list() -> Response:
+    page, per_page = _page_args()
+    args = {k: request.args.get(k) for k in ("q", "kind", "owner", "status", "platform")}
+    result = listing.list_databases(db_session(), **args, sort=request.args.get("sort", "name"), page=page,
+                                    per_page=per_page)
+    return _page_response(result, out.DatabaseOut(), ".databases_list")
+
+
+@bp.post("/databases")
+def database_create():
+    _require_token()
+    db = databases.create_database(db_session(), current_actor(), _body())
+    return _created(db, out.DatabaseOut(), url_for(".database", code=db.code))
+
+
+@bp.get("/databases/<code>")
+def database(code: str) -> Response:
+    return jsonify(out.DatabaseOut().dump(_db(code)))
+
+
+@bp.route("/databases/<code>", methods=["PUT", "PATCH"])
+def database_update(code: str) -> Response:
+    _require_token()
+    db = _db(code)
+    databases.update_database(db_session(), current_actor(), db, _body(), replace=request.method == "PUT")
+    return _saved(db, out.DatabaseOut())
+
+
+@bp.delete("/databases/<code>")
+def database_delete(code: str) -> tuple[str, int]:
+    _require_token()
+    databases.delete_database(db_session(), current_actor(), _db(code))
+    db_session().commit()
+    return "", 204
+
+
+# --- datasets -----------------------------------------------------------------------------------
+
+DATASET_FILTERS = ("q", "organization", "database", "access_level", "theme", "licence", "format", "status", "keyword")
+
+
+def _dataset(key: str):
+    ds = dataset_by_key(db_session(), key)
+    if not policy.can_view_dataset(current_reader(), ds):
+        raise NotFound(key)
+    return ds
+
+
+@bp.get("/datasets")
+def datasets_list() -> Response:
+    page, per_page = _page_args()
+    filters = listing.DatasetFilters(**{k: request.args.get(k) or None for k in DATASET_FILTERS})
+    master = request.args.get("master_data")
+    if master is not None:
+        filters.master_data = master.lower() in ("1", "true", "yes")
+    result = listing.list_datasets(db_session(), current_reader(), filters, sort=request.args.get("sort", "newest"),
+                                   page=page, per_page=per_page)
+    return _page_response(result, out.DatasetOut(), ".datasets_list")
+
+
+@bp.post("/datasets")
+def dataset_create():
+    _require_token()
+    ds = datasets.create_dataset(db_session(), current_actor(), _body())
+    return _created(ds, out.DatasetOut(), url_for(".dataset", key=ds.slug))
+
+
+@bp.get("/datasets/<key>")
+def dataset(key: str) -> Response:
+    return jsonify(out.DatasetOut().dump(_dataset(key)))
+
+
+@bp.route("/datasets/<key>", methods=["PUT", "PATCH"])
+def dataset_update(key: str) -> Response:
+    _require_token()
+    ds = _dataset(key)
+    datasets.update_dataset(db_session(), current_actor(), ds, _body(), replace=request.method == "PUT")
+    return _saved(ds, out.DatasetOut())
+
+
+@bp.delete("/datasets/<key>")
+def dataset_delete(key: str) -> tuple[str, int]:
+    _require_token()
+    datasets.delete_dataset(db_session(), current_actor(), _dataset(key), _storage().folder)
+    db_session().commit()
+    return "", 204
+
+
+# --- distributions ------------------------------------------------------------------------------
+
+
+def _distribution(dist_id: str) -> Distribution:
+    dist = db_session().get(Distribution, dist_id)
+    if dist is None or not policy.can_view_dataset(current_reader(), dist.dataset):
+        raise NotFound(dist_id)
+    return dist
+
+
+def _distribution_input() -> tuple[dict[str, Any], Any]:
+    """JSON for a link; multipart (a `file` part and an optional `metadata` JSON part) for an upload."""
+    if request.mimetype == "multipart/form-data":
+        raw = request.form.get("metadata") or "{}"
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            raise BadBody() from exc
+        if not isinstance(data, dict):
+            raise BadBody()
+        upload = request.files.get("file")
+        return data, upload if upload is not None and upload.filename else None
+    return _body(), None
+
+
+@bp.get("/datasets/<key>/distributions")
+def distributions_list(key: str) -> Response:
+    ds = _dataset(key)
+    return jsonify({"items": out.DistributionOut().dump(ds.distributions, many=True), "total": len(ds.distributions)})
+
+
+@bp.post("/datasets/<key>/distributions")
+def distribution_create(key: str):
+    _require_token()
+    ds = _dataset(key)
+    data, upload = _distribution_input()
+    dist = distributions.add_distribution(db_session(), current_actor(), ds, data, _storage(), upload)
+    return _created(dist, out.DistributionOut(), url_for(".distribution", dist_id=dist.id))
+
+
+@bp.get("/distributions/<dist_id>")
+def distribution(dist_id: str) -> Response:
+    return jsonify(out.DistributionOut().dump(_distribution(dist_id)))
+
+
+@bp.route("/distributions/<dist_id>", methods=["PUT", "PATCH"])
+def distribution_update(dist_id: str) -> Response:
+    _require_token()
+    dist = _distribution(dist_id)
+    data, upload = _distribution_input()
+    distributions.update_distribution(db_session(), current_actor(), dist, data, _storage(), upload,
+                                      replace=request.method == "PUT")
+    return _saved(dist, out.DistributionOut())
+
+
+@bp.delete("/distributions/<dist_id>")
+def distribution_delete(dist_id: str) -> tuple[str, int]:
+    _require_token()
+    distributions.delete_distribution(db_session(), current_actor(), _distribution(dist_id), _storage())
+    db_session().commit()
+    return "", 204
+
+
+@bp.get("/distributions/<dist_id>/download")
+def distribution_download(dist_id: str):
+    return download_response(dist_id)
+
+
+# --- data services ------------------------------------------------------------------------------
+
+
+def _service(slug: str) -> DataService:
+    svc = db_session().scalar(select(DataService).where(DataService.slug == slug))
+    if svc is None or not policy.can_view_dataservice(current_reader(), svc):
+        raise NotFound(slug)
+    return svc
+
+
+@bp.get("/dataservices")
+def dataservices_list() -> Response:
+    page, per_page = _page_args()
+    result = listing.list_dataservices(db_session(), current_reader(), organization=request.args.get("organization"),
+                                       page=page, per_page=per_page)
+    return _page_response(result, out.DataServiceOut(), ".dataservices_list")
+
+
+@bp.post("/dataservices")
+def dataservice_create():
+    _require_token()
+    svc = dataservices.create_dataservice(db_session(), current_actor(), _body())
+    return _created(svc, out.DataServiceOut(), url_for(".dataservice", slug=svc.slug))
+
+
+@bp.get("/dataservices/<slug>")
+def dataservice(slug: str) -> Response:
+    return jsonify(out.DataServiceOut().dump(_service(slug)))
+
+
+@bp.route("/dataservices/<slug>", methods=["PUT", "PATCH"])
+def dataservice_update(slug: str) -> Response:
+    _require_token()
+    svc = _service(slug)
+    dataservices.update_dataservice(db_session(), current_actor(), svc, _body(), replace=request.method == "PUT")
+    return _saved(svc, out.DataServiceOut())
+
+
+@bp.delete("/dataservices/<slug>")
+def dataservice_delete(slug: str) -> tuple[str, int]:
+    _require_token()
+    dataservices.delete_dataservice(db_session(), current_actor(), _service(slug))
+    db_session().commit()
+    return "", 204
+
+
+# --- code lists ---------------------------------------------------------------------------------
+
+
+@bp.get("/themes")
+def themes() -> Response:
+    rows = db_session().scalars(select(Theme).order_by(Theme.code)).all()
+    return jsonify({"items": out.ThemeOut().dump(rows, many=True), "total": len(rows)})
+
+
+@bp.get("/licences")
+def licences() -> Response:
+    rows = db_session().scalars(select(Licence).order_by(Licence.code)).all()
+    return jsonify({"items": out.LicenceOut().dump(rows, many=True), "total": len(rows)})
+
+
+@bp.get("/admin-units")
+def admin_units() -> Response:
+    rows = db_session().scalars(select(AdminUnit).order_by(AdminUnit.code)).all()
+    return jsonify({"items": out.AdminUnitOut().dump(rows, many=True), "total": len(rows)})

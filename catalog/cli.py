@@ -1,0 +1,214 @@
+"""Command line: `flask --app catalog <group> <command>` (db, seed, users, audit, config)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from . import migrate
+from .config import PROJECT_ROOT, SETTINGS
+from .db import session_scope
+from .models import Organization, User
+from .schemas.base import field_errors
+from .services import audit, users
+from .services.actor import system_actor
+
+db_cli = AppGroup("db", help="Schema migrations of the registry.")
+seed_cli = AppGroup("seed", help="Reference data and demo content from seed/.")
+users_cli = AppGroup("users", help="Accounts, roles and API tokens.")
+audit_cli = AppGroup("audit", help="The append-only audit log.")
+
+
+def _fail(err: ValidationError) -> None:
+    for field, messages in field_errors(err).items():
+        click.echo(f"  {field}: {' '.join(messages)}", err=True)
+    sys.exit(2)
+
+
+# --- db -----------------------------------------------------------------------------------------
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="heads")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: every head)."""
+    migrate.upgrade(current_app, revision)
+    click.echo(f"Registry at {revision}: {current_app.config['CATALOG']['DATABASE_URL'].split('@')[-1]}")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Undo migrations down to REVISION."""
+    migrate.downgrade(current_app, revision)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    from alembic import command
+
+    command.current(migrate.alembic_config(current_app.config["CATALOG"]["DATABASE_URL"]), verbose=False)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+@click.option("--autogenerate/--empty", default=True)
+def db_revision(message: str, autogenerate: bool) -> None:
+    """Write a new migration (for developers), compared against the models."""
+    from alembic import command
+
+    command.revision(migrate.alembic_config(current_app.config["CATALOG"]["DATABASE_URL"]), message=message,
+                     autogenerate=autogenerate)
+
+
+# --- seed ---------------------------------------------------------------------------------------
+
+
+@seed_cli.command("load")
+@click.option("--path", "path", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=PROJECT_ROOT / "seed", show_default=True)
+@click.option("--update", is_flag=True, help="overwrite existing agencies, databases and datasets with the files")
+def seed_load(path: Path, update: bool) -> None:
+    """Load agencies, code lists, national databases and demo datasets (safe to run again)."""
+    from .services.seed import load_seed
+
+    try:
+        with session_scope() as session:
+            report = load_seed(session, path, current_app.config["CATALOG"], update=update)
+    except ValidationError as err:
+        click.echo("The seed files have errors; nothing was loaded:", err=True)
+        _fail(err)
+    for kind, counts in report.items():
+        click.echo(f"{kind:16} " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+# --- users --------------------------------------------------------------------------------------
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--admin/--no-admin", default=True, show_default=True, help="site administrator")
+@click.option("--locale", type=click.Choice(["vi", "en"]), default=None)
+def users_create(email: str, name: str, password: str, admin: bool, locale: str | None) -> None:
+    """Create an account (the first one is usually the site administrator)."""
+    try:
+        with session_scope() as session:
+            user = users.create_user(session, system_actor("cli"), {
+                "email": email, "name": name, "password": password, "is_admin": admin, "locale": locale})
+            click.echo(f"Created {user.email}{' (admin)' if user.is_admin else ''}")
+    except ValidationError as err:
+        _fail(err)
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    with session_scope() as session:
+        for user in session.scalars(select(User).order_by(User.email)):
+            roles = ", ".join(f"{m.organization.code}:{m.role}" for m in user.memberships)
+            flags = "admin" if user.is_admin else ""
+            click.echo(f"{user.email:40} {flags:6} {'active' if user.active else 'inactive':9} {roles}")
+
+
+@users_cli.command("grant")
+@click.argument("email")
+@click.argument("organization")
+@click.argument("role", type=click.Choice(["steward", "editor", "member"]))
+def users_grant(email: str, organization: str, role: str) -> None:
+    """Give EMAIL the ROLE in ORGANIZATION (by code)."""
+    try:
+        with session_scope() as session:
+            users.set_membership(session, system_actor("cli"),
+                                 {"email": email, "organization": organization, "role": role})
+            org = session.scalar(select(Organization).where(Organization.code == organization))
+            click.echo(f"{email} is now {role} of {org.name_vi if org else organization}")
+    except ValidationError as err:
+        _fail(err)
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="cli", show_default=True)
+@click.option("--days", type=int, default=None, help="expire after this many days")
+def users_token(email: str, name: str, days: int | None) -> None:
+    """Create an API token for EMAIL; it is shown once."""
+    try:
+        with session_scope() as session:
+            user = session.scalar(select(User).where(User.email == email.lower()))
+            if user is None:
+                raise ValidationError({"email": ["no such account"]})
+            _token, clear = users.create_token(session, system_actor("cli"), user,
+                                               {"name": name, "expires_in_days": days})
+            click.echo(clear)
+    except ValidationError as err:
+        _fail(err)
+
+
+# --- audit --------------------------------------------------------------------------------------
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; exit 1 at the first changed or missing event."""
+    with session_scope() as session:
+        report = audit.verify_chain(session)
+    if report.ok:
+        click.echo(f"Audit chain intact: {report.checked} events.")
+        return
+    click.echo(f"Audit chain BROKEN at event {report.broken_at}: {report.reason} "
+               f"({report.checked} events before it are intact).", err=True)
+    sys.exit(1)
+
+
+@audit_cli.command("export")
+@click.option("--org", "org_code", default=None, help="only events about this organisation")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
+def audit_export(org_code: str | None, fmt: str) -> None:
+    """Write the log to standard output."""
+    with session_scope() as session:
+        org_id = None
+        if org_code:
+            org = session.scalar(select(Organization).where(Organization.code == org_code))
+            if org is None:
+                raise click.BadParameter(f"unknown organisation {org_code}")
+            org_id = org.id
+        events = list(reversed(audit.events_for(session, organization_id=org_id)))
+        fields = ["id", "at", "actor_label", "action", "object_type", "object_id", "object_label",
+                  "organization_id", "ip", "prev_hash", "hash"]
+        if fmt == "csv":
+            writer = csv.writer(sys.stdout)
+            writer.writerow([*fields, "before", "after"])
+            for ev in events:
+                writer.writerow([*(getattr(ev, f) for f in fields),
+                                 json.dumps(ev.before, ensure_ascii=False), json.dumps(ev.after, ensure_ascii=False)])
+        else:
+            for ev in events:
+                row = {f: getattr(ev, f) for f in fields} | {"before": ev.before, "after": ev.after}
+                click.echo(json.dumps(row, ensure_ascii=False, default=str))
+
+
+@click.command("config")
+@with_appcontext
+def show_config() -> None:
+    """Show the effective CATALOG_* settings (secrets hidden)."""
+    cfg = current_app.config["CATALOG"]
+    for name, (_parse, _default, doc) in SETTINGS.items():
+        value = cfg.get(name)
+        if name in ("SECRET_KEY", "SMTP_PASSWORD") or (name == "DATABASE_URL" and "@" in str(value)):
+            value = "***" if value else value
+        click.echo(f"CATALOG_{name:22} = {value!s:50}  # {doc}")
+
+
+def register_cli(app: Flask) -> None:
+    for group in (db_cli, seed_cli, users_cli, audit_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(show_config)

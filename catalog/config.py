@@ -1,0 +1,102 @@
+"""Configuration from `CATALOG_*` environment variables, with safe embedded defaults.
+
+Every setting has a default that works on a laptop with nothing but Python: a SQLite file
+and a Whoosh index under `instance/`. Server mode is switched on by pointing
+`CATALOG_DATABASE_URL` at PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: name -> (parser, default); the default may be a callable of the partly-built config.
+_BOOL_TRUE = {"1", "true", "yes", "on"}
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in _BOOL_TRUE
+
+
+def _int(value: str) -> int:
+    return int(value.strip())
+
+
+def _str(value: str) -> str:
+    return value.strip()
+
+
+SETTINGS: dict[str, tuple[Any, Any, str]] = {
+    # name: (parser, default, one-line description used by the README and `flask config`)
+    "INSTANCE_PATH": (_str, str(PROJECT_ROOT / "instance"), "folder for the SQLite file, index, uploads"),
+    "DATABASE_URL": (_str, None, "SQLAlchemy URL of the registry (default: SQLite under instance/)"),
+    "SEARCH_BACKEND": (_str, "auto", "whoosh, postgres or auto (postgres when the registry is on PostgreSQL)"),
+    "SEARCH_INDEX_DIR": (_str, None, "Whoosh index folder (default: instance/search-index)"),
+    "SECRET_KEY": (_str, None, "session signing key (default: generated once into instance/secret_key)"),
+    "DEFAULT_LOCALE": (_str, "vi", "language of pages when the reader has not chosen one (vi or en)"),
+    "UPLOAD_FOLDER": (_str, None, "where uploaded files are stored (default: instance/uploads)"),
+    "MAX_UPLOAD_MB": (_int, 200, "largest accepted upload, in megabytes"),
+    "MAX_JSON_KB": (_int, 1024, "largest accepted JSON body, in kilobytes"),
+    "PAGE_SIZE": (_int, 20, "default page size of lists"),
+    "MAX_PAGE_SIZE": (_int, 100, "largest page size a client may ask for"),
+    "LOGIN_MAX_FAILURES": (_int, 5, "failed logins per account or address before a pause"),
+    "LOGIN_LOCKOUT_MINUTES": (_int, 15, "length of the pause after too many failed logins"),
+    "SESSION_COOKIE_SECURE": (_bool, False, "send the session cookie over HTTPS only (set in production)"),
+    "BASE_URL": (_str, "http://127.0.0.1:5000", "public address of the portal, used in feeds and e-mails"),
+    "SITE_NAME_VI": (_str, "Danh mục dữ liệu", "portal name in Vietnamese"),
+    "SITE_NAME_EN": (_str, "Data Catalogue", "portal name in English"),
+    "ALLOW_PRIVATE_URLS": (_bool, False, "let harvesters and link checks reach private/loopback addresses"),
+    "CELERY_BROKER_URL": (_str, "", "Redis URL of the Celery broker (server mode); empty runs jobs in-process"),
+    "SMTP_HOST": (_str, "", "SMTP server for notifications; empty prints e-mails to the log"),
+    "SMTP_PORT": (_int, 25, "SMTP port"),
+    "SMTP_USER": (_str, "", "SMTP user"),
+    "SMTP_PASSWORD": (_str, "", "SMTP password"),
+    "MAIL_FROM": (_str, "no-reply@localhost", "sender address of notifications"),
+    "LOG_LEVEL": (_str, "INFO", "logging level"),
+}
+
+
+def load_config(environ: dict[str, str] | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Read `CATALOG_*` variables into a dict keyed without the prefix, filling derived defaults."""
+    env = os.environ if environ is None else environ
+    cfg: dict[str, Any] = {}
+    for name, (parse, default, _doc) in SETTINGS.items():
+        raw = env.get(f"CATALOG_{name}")
+        cfg[name] = parse(raw) if raw not in (None, "") else default
+    cfg.update(overrides or {})
+
+    instance = Path(cfg["INSTANCE_PATH"])
+    cfg["INSTANCE_PATH"] = str(instance)
+    if not cfg["DATABASE_URL"]:
+        cfg["DATABASE_URL"] = f"sqlite:///{instance / 'catalog.db'}"
+    if not cfg["SEARCH_INDEX_DIR"]:
+        cfg["SEARCH_INDEX_DIR"] = str(instance / "search-index")
+    if not cfg["UPLOAD_FOLDER"]:
+        cfg["UPLOAD_FOLDER"] = str(instance / "uploads")
+    if cfg["DEFAULT_LOCALE"] not in ("vi", "en"):
+        raise ValueError(f"CATALOG_DEFAULT_LOCALE must be 'vi' or 'en', not {cfg['DEFAULT_LOCALE']!r}")
+    if cfg["SEARCH_BACKEND"] == "auto":
+        is_pg = cfg["DATABASE_URL"].startswith("postgresql")
+        cfg["SEARCH_BACKEND"] = "postgres" if is_pg else "whoosh"
+    return cfg
+
+
+def secret_key_for(cfg: dict[str, Any]) -> str:
+    """The configured key, or one generated once and kept in the instance folder.
+
+    A generated key survives restarts (sessions stay valid) yet is never shipped in the code.
+    """
+    if cfg.get("SECRET_KEY"):
+        return cfg["SECRET_KEY"]
+    path = Path(cfg["INSTANCE_PATH"]) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,36 @@
+"""The registry: the one source of truth. Everything else (index, scores, feeds) is derived."""
+
+from .audit import AuditEvent, AuditLogIsAppendOnly
+from .base import Base, utcnow
+from .database import DATABASE_STATUSES, PLATFORMS, Database
+from .dataset import DATASET_STATUSES, ORIGINS, UPDATE_FREQUENCIES, DataService, Dataset, dataservice_dataset
+from .distribution import Distribution
+from .organization import Organization
+from .reference import AdminUnit, Licence, Theme
+from .user import ROLES, ApiToken, LoginAttempt, Membership, User
+
+__all__ = [
+    "DATABASE_STATUSES",
+    "DATASET_STATUSES",
+    "ORIGINS",
+    "PLATFORMS",
+    "ROLES",
+    "UPDATE_FREQUENCIES",
+    "AdminUnit",
+    "ApiToken",
+    "AuditEvent",
+    "AuditLogIsAppendOnly",
+    "Base",
+    "DataService",
+    "Database",
+    "Dataset",
+    "Distribution",
+    "Licence",
+    "LoginAttempt",
+    "Membership",
+    "Organization",
+    "Theme",
+    "User",
+    "dataservice_dataset",
+    "utcnow",
+]

@@ -1,0 +1,147 @@
+"""Datasets (DCAT-AP `dcat:Dataset` plus what Vietnamese agencies need) and data services."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, Timestamps, UUIDPrimaryKey
+
+if TYPE_CHECKING:
+    from .database import Database
+    from .distribution import Distribution
+    from .organization import Organization
+
+DATASET_STATUSES = ("draft", "published", "withdrawn")
+
+#: Update frequencies: the codes of the EU frequency vocabulary that DCAT-AP uses.
+UPDATE_FREQUENCIES = (
+    "CONT", "DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "BIANNUAL", "ANNUAL", "IRREG", "NEVER", "UNKNOWN",
+)
+
+#: Where a record came from: typed into this catalogue, or brought by a harvest source.
+ORIGINS = ("registered", "harvested")
+
+dataservice_dataset = Table(
+    "dataservice_dataset",
+    Base.metadata,
+    Column("dataservice_id", ForeignKey("dataservice.id", ondelete="CASCADE"), primary_key=True),
+    Column("dataset_id", ForeignKey("dataset.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class ProvenanceMixin:
+    """Where a record came from; harvests fill these, local registration leaves them empty."""
+
+    origin: Mapped[str] = mapped_column(String(16), default="registered")
+    harvest_source_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    remote_id: Mapped[str | None] = mapped_column(String(500))
+    source_url: Mapped[str | None] = mapped_column(String(1000))
+    #: Names of fields a steward changed here; a re-harvest leaves them alone.
+    local_edits: Mapped[list[str]] = mapped_column(default=list)
+
+
+class Dataset(UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
+    __tablename__ = "dataset"
+    __table_args__ = (
+        Index("ix_dataset_visibility", "status", "access_level", "publisher_id"),
+        Index("ix_dataset_remote", "harvest_source_id", "remote_id"),
+    )
+
+    #: DCAT identifier (a URI or another globally unique id); stable across re-harvests.
+    identifier: Mapped[str] = mapped_column(String(500), unique=True)
+    #: The URL key of the dataset page.
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title_vi: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str | None] = mapped_column(String(500))
+    description_vi: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    keywords: Mapped[list[str]] = mapped_column(default=list)
+    themes: Mapped[list[str]] = mapped_column(default=list)
+    publisher_id: Mapped[str] = mapped_column(ForeignKey("organization.id", ondelete="RESTRICT"), index=True)
+    database_id: Mapped[str | None] = mapped_column(ForeignKey("database.id", ondelete="SET NULL"), index=True)
+    access_level: Mapped[str] = mapped_column(String(16), default="open")
+    #: Only for restricted data: the owner hides even the existence of the dataset.
+    unlisted: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_master_data: Mapped[bool] = mapped_column(Boolean, default=False)
+    licence_code: Mapped[str | None] = mapped_column(ForeignKey("licence.code", ondelete="RESTRICT"))
+    update_frequency: Mapped[str | None] = mapped_column(String(16))
+    temporal_start: Mapped[date | None]
+    temporal_end: Mapped[date | None]
+    #: Administrative unit codes covered ("VN" for the whole country).
+    spatial: Mapped[list[str]] = mapped_column(default=list)
+    languages: Mapped[list[str]] = mapped_column(default=list)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(64))
+    landing_page: Mapped[str | None] = mapped_column(String(1000))
+    version: Mapped[str | None] = mapped_column(String(64))
+    #: The publisher's own dates (dct:issued / dct:modified), never overwritten by harvest time.
+    issued: Mapped[date | None]
+    modified: Mapped[date | None]
+    provenance: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
+    published_at: Mapped[datetime | None]
+
+    publisher: Mapped[Organization] = relationship()
+    database: Mapped[Database | None] = relationship(back_populates="datasets")
+    distributions: Mapped[list[Distribution]] = relationship(
+        back_populates="dataset",
+        cascade="all, delete-orphan",
+        order_by="Distribution.position, Distribution.created_at",
+    )
+    services: Mapped[list[DataService]] = relationship(
+        secondary=dataservice_dataset, back_populates="datasets"
+    )
+
+    def title(self, locale: str) -> str:
+        return (self.title_en if locale == "en" and self.title_en else None) or self.title_vi
+
+    def description(self, locale: str) -> str | None:
+        return (self.description_en if locale == "en" and self.description_en else None) or self.description_vi
+
+    @property
+    def formats(self) -> list[str]:
+        return sorted({d.format for d in self.distributions if d.format})
+
+    def __repr__(self) -> str:
+        return f"<Dataset {self.slug}>"
+
+
+class DataService(UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
+    """An API endpoint (DCAT `dcat:DataService`): a sharing service or an open API."""
+
+    __tablename__ = "dataservice"
+
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title_vi: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str | None] = mapped_column(String(500))
+    description_vi: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    publisher_id: Mapped[str] = mapped_column(ForeignKey("organization.id", ondelete="RESTRICT"), index=True)
+    database_id: Mapped[str | None] = mapped_column(ForeignKey("database.id", ondelete="SET NULL"), index=True)
+    endpoint_url: Mapped[str] = mapped_column(String(1000))
+    #: Where the machine-readable description (OpenAPI, WSDL, OData $metadata) lives.
+    endpoint_description: Mapped[str | None] = mapped_column(String(1000))
+    openapi_spec: Mapped[dict[str, Any] | None] = mapped_column()
+    protocol: Mapped[str | None] = mapped_column(String(32))
+    #: Which platform it is offered through (NDXP, LGSP, ...).
+    platform: Mapped[str | None] = mapped_column(String(32))
+    access_level: Mapped[str] = mapped_column(String(16), default="shared")
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    #: When the service went into operation; the provider must publish it soon after (rules.py).
+    in_operation_since: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+
+    publisher: Mapped[Organization] = relationship()
+    database: Mapped[Database | None] = relationship()
+    datasets: Mapped[list[Dataset]] = relationship(secondary=dataservice_dataset, back_populates="services")
+
+    def title(self, locale: str) -> str:
+        return (self.title_en if locale == "en" and self.title_en else None) or self.title_vi
+
+    def description(self, locale: str) -> str | None:
+        return (self.description_en if locale == "en" and self.description_en else None) or self.description_vi

@@ -1,0 +1,263 @@
+"""The access policy: the one place that answers "may this reader see / download / edit this?".
+
+Pages, API, search, feeds and downloads all ask here. Visibility exists twice on purpose, as a
+Python predicate (for one object) and as a SQL clause (applied inside list and search queries so
+that counts and paging never reveal hidden rows); tests check that both agree.
+
+Who sees what (Data Law Art. 3 kinds, see rules.py):
+- open, published: everyone, files included;
+- shared, published: members of any state agency see the metadata and download the files;
+- restricted, published: members of any agency see the metadata (so that they can ask for it);
+  files only through an active agreement; an *unlisted* one is seen only by its owner and by
+  agencies holding an agreement;
+- drafts and withdrawn records: the owner's members and site admins only.
+Columns of a distribution are further trimmed by the class of each field (rules.FIELD_CLASSES).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+
+from . import rules
+from .models import DataService, Dataset, Distribution, Organization
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from .models import Database, User
+
+EDIT_ROLES = frozenset({"steward", "editor"})
+
+
+class Forbidden(Exception):
+    """The reader may not do this; pages answer 403, the API a JSON 403."""
+
+
+#: A grant: columns an agreement gives on one dataset (None: every column).
+Grants = Mapping[str, frozenset[str] | None]
+GrantProvider = Callable[["Session", "User"], Grants]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Everything the policy needs to know about whoever is asking."""
+
+    user_id: str | None = None
+    is_admin: bool = False
+    #: organisation id -> role
+    roles: Mapping[str, str] = field(default_factory=dict)
+    #: dataset id -> granted columns, from active sharing agreements of the reader's agencies
+    grants: Grants = field(default_factory=dict)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def is_agency_member(self) -> bool:
+        """An officer of some state agency: may find shared and listed restricted data."""
+        return bool(self.roles)
+
+    def is_member_of(self, org_id: str | None) -> bool:
+        return org_id is not None and org_id in self.roles
+
+    def may_edit_in(self, org_id: str | None) -> bool:
+        return self.is_admin or (org_id is not None and self.roles.get(org_id) in EDIT_ROLES)
+
+    def is_steward_of(self, org_id: str | None) -> bool:
+        return self.is_admin or (org_id is not None and self.roles.get(org_id) == "steward")
+
+
+ANONYMOUS = Reader()
+
+
+def _no_grants(_session: Session, _user: User) -> Grants:
+    return {}
+
+
+_grant_provider: GrantProvider = _no_grants
+
+
+def set_grant_provider(provider: GrantProvider) -> None:
+    """Sharing agreements plug in here: they tell which datasets a user's agencies were granted."""
+    global _grant_provider
+    _grant_provider = provider
+
+
+def reader_for(session: Session, user: Any) -> Reader:
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "active", True):
+        return ANONYMOUS
+    roles = {m.organization_id: m.role for m in user.memberships}
+    return Reader(
+        user_id=user.id,
+        is_admin=bool(user.is_admin),
+        roles=roles,
+        grants=dict(_grant_provider(session, user)),
+    )
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden()
+
+
+# --- datasets -----------------------------------------------------------------------------------
+
+
+def dataset_visibility(reader: Reader) -> ColumnElement[bool]:
+    """SQL condition selecting the datasets whose metadata the reader may see."""
+    if reader.is_admin:
+        return true()
+    published = Dataset.status == "published"
+    clauses: list[ColumnElement[bool]] = [and_(published, Dataset.access_level == rules.ACCESS_OPEN)]
+    if reader.is_agency_member:
+        clauses.append(Dataset.publisher_id.in_(list(reader.roles)))
+        clauses.append(and_(published, Dataset.access_level == rules.ACCESS_SHARED))
+        clauses.append(
+            and_(published, Dataset.access_level == rules.ACCESS_RESTRICTED, Dataset.unlisted.is_(False))
+        )
+    if reader.grants:
+        clauses.append(and_(published, Dataset.id.in_(list(reader.grants))))
+    return or_(*clauses) if clauses else false()
+
+
+def can_view_dataset(reader: Reader, ds: Dataset) -> bool:
+    if reader.is_admin or reader.is_member_of(ds.publisher_id):
+        return True
+    if ds.status != "published":
+        return False
+    if ds.access_level == rules.ACCESS_OPEN or ds.id in reader.grants:
+        return True
+    if not reader.is_agency_member:
+        return False
+    return ds.access_level == rules.ACCESS_SHARED or not ds.unlisted
+
+
+def can_download(reader: Reader, ds: Dataset) -> bool:
+    """May the reader fetch the dataset's files (before column trimming)?"""
+    if reader.is_admin or reader.is_member_of(ds.publisher_id):
+        return True
+    if ds.status != "published":
+        return False
+    if ds.access_level == rules.ACCESS_OPEN or ds.id in reader.grants:
+        return True
+    return ds.access_level == rules.ACCESS_SHARED and reader.is_agency_member
+
+
+def field_class(fld: Mapping[str, Any], ds: Dataset) -> str:
+    """A field's class; an unclassed field is as open as its dataset, never more."""
+    declared = fld.get("classification")
+    if declared in rules.FIELD_CLASSES:
+        return declared
+    return rules.FIELD_CLASS_FOR_ACCESS.get(ds.access_level, rules.FIELD_SPECIAL_REQUEST)
+
+
+def readable_columns(reader: Reader, dist: Distribution) -> frozenset[str] | None:
+    """Columns of a tabular distribution the reader may receive; None means all of them.
+
+    Owners and admins get everything. Others get the columns whose class their access allows,
+    plus whatever an agreement grants. A distribution without a schema is all-or-nothing.
+    """
+    ds = dist.dataset
+    if reader.is_admin or reader.is_member_of(ds.publisher_id):
+        return None
+    granted = reader.grants.get(ds.id, frozenset())
+    if granted is None:  # the agreement covers every column
+        return None
+    fields = dist.schema_fields()
+    if not fields:
+        return None if can_download(reader, ds) else frozenset()
+    allowed: set[str] = set(granted)
+    if can_download(reader, ds):
+        for fld in fields:
+            cls = field_class(fld, ds)
+            if cls == rules.FIELD_OPEN or (cls == rules.FIELD_DEFAULT_SHARED and reader.is_agency_member):
+                allowed.add(fld["name"])
+    names = [f["name"] for f in fields]
+    if all(n in allowed for n in names):
+        return None
+    return frozenset(n for n in names if n in allowed)
+
+
+def can_edit_dataset(reader: Reader, ds: Dataset) -> bool:
+    return reader.may_edit_in(ds.publisher_id)
+
+
+def can_delete_dataset(reader: Reader, ds: Dataset) -> bool:
+    return reader.is_steward_of(ds.publisher_id)
+
+
+# --- data services ------------------------------------------------------------------------------
+
+
+def dataservice_visibility(reader: Reader) -> ColumnElement[bool]:
+    if reader.is_admin:
+        return true()
+    published = DataService.status == "published"
+    clauses: list[ColumnElement[bool]] = [and_(published, DataService.access_level == rules.ACCESS_OPEN)]
+    if reader.is_agency_member:
+        clauses.append(DataService.publisher_id.in_(list(reader.roles)))
+        clauses.append(published)
+    return or_(*clauses)
+
+
+def can_view_dataservice(reader: Reader, svc: DataService) -> bool:
+    if reader.is_admin or reader.is_member_of(svc.publisher_id):
+        return True
+    if svc.status != "published":
+        return False
+    return svc.access_level == rules.ACCESS_OPEN or reader.is_agency_member
+
+
+def can_edit_dataservice(reader: Reader, svc: DataService) -> bool:
+    return reader.may_edit_in(svc.publisher_id)
+
+
+# --- organisations and databases (their catalogue entries are public) ---------------------------
+
+
+def can_create_organization(reader: Reader) -> bool:
+    return reader.is_admin
+
+
+def can_edit_organization(reader: Reader, org: Organization) -> bool:
+    return reader.is_steward_of(org.id)
+
+
+def can_delete_organization(reader: Reader, _org: Organization) -> bool:
+    return reader.is_admin
+
+
+def can_manage_members(reader: Reader, org: Organization) -> bool:
+    return reader.is_steward_of(org.id)
+
+
+def can_register_in(reader: Reader, org_id: str | None) -> bool:
+    """May the reader create databases, datasets and services owned by this organisation?"""
+    return reader.may_edit_in(org_id)
+
+
+def can_edit_database(reader: Reader, db: Database) -> bool:
+    return reader.may_edit_in(db.owner_id)
+
+
+def can_delete_database(reader: Reader, db: Database) -> bool:
+    return reader.is_steward_of(db.owner_id)
+
+
+def editable_org_ids(reader: Reader) -> list[str] | None:
+    """Organisations the reader may register data for; None means all (admin)."""
+    if reader.is_admin:
+        return None
+    return [org_id for org_id, role in reader.roles.items() if role in EDIT_ROLES]
+
+
+def access_explanation_key(ds: Dataset) -> str:
+    """Which plain-words explanation of the access level the dataset page shows."""
+    if ds.access_level == rules.ACCESS_RESTRICTED and ds.unlisted:
+        return "restricted_unlisted"
+    return ds.access_level

@@ -1,0 +1,1 @@
+"""Operations on the registry. Pages, API, CLI, harvests and workers all go through these."""

@@ -1,0 +1,112 @@
+"""Registering data services (APIs and sharing services) and the datasets they serve."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import policy
+from ..models import DataService, Dataset, utcnow
+from ..models.base import new_id
+from ..schemas.registry import DataServiceInput
+from ..text import slugify
+from . import audit
+from .actor import Actor
+from .common import (
+    apply,
+    blank_values,
+    columns_of,
+    database_by_code,
+    field_error,
+    load,
+    org_by_code,
+    slug_taken,
+    state,
+    unique_slug,
+)
+
+COLUMNS = [c for c in columns_of(DataService) if c not in {
+    "publisher_id", "database_id", "origin", "harvest_source_id", "remote_id", "source_url", "local_edits",
+    "published_at"}]
+
+
+def _resolve(session: Session, data: dict[str, Any], svc: DataService | None) -> dict[str, Any]:
+    if "publisher" in data:
+        data["publisher_id"] = org_by_code(session, data.pop("publisher"), "publisher").id
+    if "database" in data:
+        code = data.pop("database")
+        data["database_id"] = database_by_code(session, code).id if code else None
+    if data.get("slug") and slug_taken(session, DataService, data["slug"], svc.id if svc else None):
+        raise field_error("slug", gettext("This address is already used by another service."))
+    if "datasets" in data:
+        keys = data.pop("datasets")
+        found = list(session.scalars(select(Dataset).where(Dataset.slug.in_(keys) | Dataset.id.in_(keys))))
+        known = {d.slug for d in found} | {d.id for d in found}
+        unknown = [k for k in keys if k not in known]
+        if unknown:
+            raise field_error("datasets", gettext("Unknown datasets: %(keys)s.", keys=", ".join(unknown)))
+        data["datasets"] = found
+    return data
+
+
+def _apply_all(svc: DataService, data: dict[str, Any]) -> list[str]:
+    changed = apply(svc, data, [*COLUMNS, "publisher_id", "database_id"])
+    if "datasets" in data and {d.id for d in svc.datasets} != {d.id for d in data["datasets"]}:
+        svc.datasets = data["datasets"]
+        changed.append("datasets")
+    if svc.status == "published" and svc.published_at is None:
+        svc.published_at = utcnow()
+    return changed
+
+
+def _state(svc: DataService) -> dict[str, Any]:
+    return {**state(svc), "datasets": sorted(d.id for d in svc.datasets)}
+
+
+def create_dataservice(session: Session, actor: Actor, raw: Mapping[str, Any]) -> DataService:
+    schema = DataServiceInput()
+    data = _resolve(session, load(schema, raw), None)
+    policy.require(policy.can_register_in(actor.reader, data["publisher_id"]))
+    svc = DataService(id=new_id())
+    with session.no_autoflush:  # the service is not complete until it has its slug
+        _apply_all(svc, {**blank_values(schema), "datasets": [], **data})
+        svc.slug = data.get("slug") or unique_slug(session, DataService, slugify(svc.title_vi))
+    session.add(svc)
+    session.flush()
+    audit.record(session, actor, "create", "dataservice", svc.id, label=svc.title_vi,
+                 organization_id=svc.publisher_id, after=_state(svc))
+    return svc
+
+
+def update_dataservice(
+    session: Session, actor: Actor, svc: DataService, raw: Mapping[str, Any], *, replace: bool = False
+) -> list[str]:
+    policy.require(policy.can_edit_dataservice(actor.reader, svc))
+    schema = DataServiceInput()
+    data = load(schema, raw, partial=not replace)
+    if replace:
+        data = {**{k: v for k, v in blank_values(schema).items() if k != "slug"}, **data}
+    data = _resolve(session, data, svc)
+    if data.get("publisher_id", svc.publisher_id) != svc.publisher_id:
+        policy.require(policy.can_register_in(actor.reader, data["publisher_id"]))
+    before = _state(svc)
+    changed = _apply_all(svc, data)
+    if changed:
+        session.flush()
+        after = _state(svc)
+        audit.record(session, actor, "update", "dataservice", svc.id, label=svc.title_vi,
+                     organization_id=svc.publisher_id, before={k: before[k] for k in changed},
+                     after={k: after[k] for k in changed})
+    return changed
+
+
+def delete_dataservice(session: Session, actor: Actor, svc: DataService) -> None:
+    policy.require(policy.can_edit_dataservice(actor.reader, svc))
+    audit.record(session, actor, "delete", "dataservice", svc.id, label=svc.title_vi,
+                 organization_id=svc.publisher_id, before=_state(svc))
+    session.delete(svc)
+    session.flush()

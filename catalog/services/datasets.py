@@ -1,0 +1,157 @@
+"""Registering, editing, publishing and withdrawing datasets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import policy, rules
+from ..models import Dataset, Licence, utcnow
+from ..models.base import new_id
+from ..schemas.registry import DatasetInput
+from ..text import slugify
+from . import audit, files
+from .actor import Actor
+from .common import (
+    apply,
+    blank_values,
+    check_reference_lists,
+    columns_of,
+    database_by_code,
+    field_error,
+    load,
+    org_by_code,
+    slug_taken,
+    state,
+    unique_slug,
+)
+
+#: Columns set from input (provenance and bookkeeping columns are not).
+COLUMNS = [
+    c for c in columns_of(Dataset)
+    if c not in {"publisher_id", "database_id", "licence_code", "origin", "harvest_source_id", "remote_id",
+                 "source_url", "local_edits", "published_at"}
+]
+#: Input names that are stored under another column name.
+RENAMED = {"publisher": "publisher_id", "database": "database_id", "licence": "licence_code"}
+EDITABLE = [*COLUMNS, *RENAMED.values()]
+
+
+def _resolve(session: Session, data: dict[str, Any], ds: Dataset | None) -> dict[str, Any]:
+    check_reference_lists(session, data)
+    if "publisher" in data:
+        data["publisher_id"] = org_by_code(session, data.pop("publisher"), "publisher").id
+    if "database" in data:
+        code = data.pop("database")
+        data["database_id"] = database_by_code(session, code).id if code else None
+    if "licence" in data:
+        data["licence_code"] = data.pop("licence")
+    own_id = ds.id if ds else None
+    if data.get("slug") and slug_taken(session, Dataset, data["slug"], own_id):
+        raise field_error("slug", gettext("This address is already used by another dataset."))
+    if data.get("identifier"):
+        clash = session.scalar(select(Dataset.id).where(Dataset.identifier == data["identifier"]))
+        if clash and clash != own_id:
+            raise field_error("identifier", gettext("Another dataset already has this identifier."))
+    return data
+
+
+def _present(ds: Dataset, name: str) -> bool:
+    if name == "contact":
+        return bool(ds.contact_name or ds.contact_email or ds.contact_phone)
+    return bool(getattr(ds, name))
+
+
+def publishing_gaps(session: Session, ds: Dataset) -> list[str]:
+    """Fields still missing before the dataset may be published (rules.REQUIRED_TO_PUBLISH)."""
+    gaps = [name for name in rules.REQUIRED_TO_PUBLISH.get(ds.access_level, ()) if not _present(ds, name)]
+    if ds.access_level == rules.ACCESS_OPEN and ds.licence_code:
+        licence = session.get(Licence, ds.licence_code)
+        if licence is not None and not licence.is_open:
+            gaps.append("licence_code")
+    return gaps
+
+
+def _check_publishable(session: Session, ds: Dataset) -> None:
+    if ds.status != "published":
+        return
+    gaps = publishing_gaps(session, ds)
+    if gaps:
+        names = {"licence_code": "licence", "contact": "contact_email"}
+        message = gettext("Needed before publishing at this access level (an open licence for open data).")
+        raise ValidationError({names.get(g, g): [message] for g in gaps})
+
+
+def create_dataset(session: Session, actor: Actor, raw: Mapping[str, Any]) -> Dataset:
+    schema = DatasetInput()
+    data = _resolve(session, load(schema, raw), None)
+    policy.require(policy.can_register_in(actor.reader, data["publisher_id"]))
+    ds = Dataset(id=new_id())
+    apply(ds, {**blank_values(schema), **data}, EDITABLE)
+    ds.slug = data.get("slug") or unique_slug(session, Dataset, slugify(ds.title_vi))
+    ds.identifier = data.get("identifier") or ds.id
+    _check_publishable(session, ds)
+    session.add(ds)
+    if ds.status == "published":
+        ds.published_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "create", "dataset", ds.id, label=ds.title_vi,
+                 organization_id=ds.publisher_id, after=state(ds))
+    return ds
+
+
+def update_dataset(
+    session: Session,
+    actor: Actor,
+    ds: Dataset,
+    raw: Mapping[str, Any],
+    *,
+    replace: bool = False,
+    local_edit: bool = True,
+) -> list[str]:
+    """Apply changes; on a harvested dataset the changed fields are kept from the next harvest."""
+    policy.require(policy.can_edit_dataset(actor.reader, ds))
+    schema = DatasetInput()
+    data = load(schema, raw, partial=not replace)
+    if replace:
+        # A full replacement resets optional fields, but never the dataset's address or identifier.
+        blanks = {k: v for k, v in blank_values(schema).items() if k not in ("slug", "identifier")}
+        data = {**blanks, **data}
+    data = _resolve(session, data, ds)
+    if data.get("publisher_id", ds.publisher_id) != ds.publisher_id:
+        policy.require(policy.can_register_in(actor.reader, data["publisher_id"]))
+    if data.get("access_level", ds.access_level) != rules.ACCESS_RESTRICTED and "unlisted" not in data:
+        data["unlisted"] = False
+    before = state(ds)
+    was_published = ds.status == "published"
+    changed = apply(ds, data, EDITABLE)
+    if not changed:
+        return []
+    _check_publishable(session, ds)
+    if ds.status == "published" and not was_published:
+        ds.published_at = utcnow()
+    if local_edit and ds.origin == "harvested":
+        ds.local_edits = sorted({*ds.local_edits, *changed})
+    session.flush()
+    after = state(ds)
+    action = "update"
+    if "status" in changed:
+        action = {"published": "publish", "withdrawn": "withdraw"}.get(ds.status, "update")
+    audit.record(session, actor, action, "dataset", ds.id, label=ds.title_vi, organization_id=ds.publisher_id,
+                 before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    return changed
+
+
+def delete_dataset(session: Session, actor: Actor, ds: Dataset, upload_folder: str) -> None:
+    policy.require(policy.can_delete_dataset(actor.reader, ds))
+    paths = [d.file_path for d in ds.distributions if d.file_path]
+    audit.record(session, actor, "delete", "dataset", ds.id, label=ds.title_vi,
+                 organization_id=ds.publisher_id, before=state(ds))
+    session.delete(ds)
+    session.flush()
+    files.remove_after_commit(session, upload_folder, paths)

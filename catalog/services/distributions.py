@@ -1,0 +1,168 @@
+"""Adding, replacing and removing a dataset's distributions (stored files or links)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask_babel import gettext
+from sqlalchemy.orm import Session
+
+from .. import policy, rules
+from ..models import Dataset, Distribution
+from ..schemas.registry import DistributionInput
+from . import audit, files
+from .actor import Actor
+from .common import NotFound, apply, blank_values, columns_of, field_error, load, state
+
+COLUMNS = [c for c in columns_of(Distribution) if c not in {
+    "dataset_id", "file_path", "file_name", "byte_size", "checksum_sha256", "remote_id"}]
+
+
+@dataclass(frozen=True)
+class Storage:
+    folder: str
+    max_bytes: int
+
+
+def _attach_file(session: Session, dist: Distribution, upload: files.Upload, storage: Storage) -> None:
+    stored = files.store_upload(upload, storage.folder, storage.max_bytes)
+    files.remove_on_rollback(session, storage.folder, [stored.path])
+    if dist.file_path:
+        files.remove_after_commit(session, storage.folder, [dist.file_path])
+    dist.file_path = stored.path
+    dist.file_name = stored.file_name
+    dist.byte_size = stored.byte_size
+    dist.checksum_sha256 = stored.checksum_sha256
+    dist.format = dist.format or stored.format
+    dist.media_type = dist.media_type or stored.media_type
+    dist.access_url = None
+    dist.download_url = None
+
+
+def _require_location(ds: Dataset) -> None:
+    """Open data must be downloadable. Shared or restricted data may describe only its structure
+    (the schema and its field classes): it travels through a sharing service, not a file here."""
+    if ds.access_level == rules.ACCESS_OPEN:
+        raise field_error("file", gettext("Upload a file or give the address where the data can be found."))
+
+
+def add_distribution(
+    session: Session,
+    actor: Actor,
+    ds: Dataset,
+    raw: Mapping[str, Any],
+    storage: Storage,
+    upload: files.Upload | None = None,
+) -> Distribution:
+    policy.require(policy.can_edit_dataset(actor.reader, ds))
+    schema = DistributionInput()
+    data = load(schema, raw)
+    has_link = bool(data.get("access_url") or data.get("download_url"))
+    if upload is not None and has_link:
+        raise field_error("file", gettext("Give either a file or a link, not both."))
+    if upload is None and not has_link:
+        _require_location(ds)
+    dist = Distribution(dataset=ds)
+    apply(dist, {**blank_values(schema), **data}, COLUMNS)
+    if upload is not None:
+        _attach_file(session, dist, upload, storage)
+    elif not dist.access_url:
+        dist.access_url = dist.download_url
+    session.add(dist)
+    session.flush()
+    audit.record(session, actor, "create", "distribution", dist.id, label=dist.title_vi,
+                 organization_id=ds.publisher_id, after=state(dist))
+    return dist
+
+
+def update_distribution(
+    session: Session,
+    actor: Actor,
+    dist: Distribution,
+    raw: Mapping[str, Any],
+    storage: Storage,
+    upload: files.Upload | None = None,
+    *,
+    replace: bool = False,
+) -> list[str]:
+    ds = dist.dataset
+    policy.require(policy.can_edit_dataset(actor.reader, ds))
+    schema = DistributionInput()
+    data = load(schema, raw, partial=not replace)
+    if replace:
+        data = {**blank_values(schema), **data}
+    if upload is not None and (data.get("access_url") or data.get("download_url")):
+        raise field_error("file", gettext("Give either a file or a link, not both."))
+    before = state(dist)
+    changed = apply(dist, data, COLUMNS)
+    if upload is not None:
+        _attach_file(session, dist, upload, storage)
+        changed.append("file_path")
+    elif dist.file_path and (dist.access_url or dist.download_url):
+        # Switching a stored file to a link: the stored copy goes once this commits.
+        files.remove_after_commit(session, storage.folder, [dist.file_path])
+        dist.file_path = dist.file_name = dist.checksum_sha256 = None
+        dist.byte_size = None
+        changed.append("file_path")
+    if not dist.file_path and not (dist.access_url or dist.download_url):
+        _require_location(ds)
+    if not changed:
+        return []
+    session.flush()
+    after = state(dist)
+    audit.record(session, actor, "update", "distribution", dist.id, label=dist.title_vi,
+                 organization_id=ds.publisher_id, before={k: before[k] for k in changed},
+                 after={k: after[k] for k in changed})
+    return changed
+
+
+def delete_distribution(session: Session, actor: Actor, dist: Distribution, storage: Storage) -> None:
+    ds = dist.dataset
+    policy.require(policy.can_edit_dataset(actor.reader, ds))
+    audit.record(session, actor, "delete", "distribution", dist.id, label=dist.title_vi,
+                 organization_id=ds.publisher_id, before=state(dist))
+    if dist.file_path:
+        files.remove_after_commit(session, storage.folder, [dist.file_path])
+    ds.distributions.remove(dist)
+    session.flush()
+
+
+@dataclass(frozen=True)
+class DownloadPlan:
+    """How to answer a download: the whole stored file, only some of its columns, or a redirect."""
+
+    path: Path | None = None
+    columns: frozenset[str] | None = None
+    redirect_to: str | None = None
+
+
+def plan_download(session: Session, actor: Actor, dist: Distribution, upload_folder: str) -> DownloadPlan:
+    """Decide what the reader receives and log downloads of data that is not open."""
+    ds = dist.dataset
+    reader = actor.reader
+    policy.require(policy.can_view_dataset(reader, ds))
+    columns = policy.readable_columns(reader, dist)
+    if columns is not None and not columns:
+        raise policy.Forbidden()
+    if not dist.file_path:
+        location = dist.download_url or dist.access_url
+        if not location:
+            raise NotFound(dist.id)  # described only; the data is given through a sharing service
+        policy.require(policy.can_download(reader, ds) and columns is None)
+        return DownloadPlan(redirect_to=location)
+    if columns is not None and (dist.format or "").upper() != "CSV":
+        # Only CSV can be trimmed to the columns the reader may see; other formats are all or nothing.
+        raise policy.Forbidden()
+    if ds.access_level != "open":
+        audit.record(session, actor, "download", "distribution", dist.id, label=dist.title_vi,
+                     organization_id=ds.publisher_id,
+                     after={"columns": sorted(columns) if columns is not None else "all"})
+    return DownloadPlan(path=files.resolve(upload_folder, dist.file_path), columns=columns)
+
+
+def storage_for(cfg: dict[str, Any]) -> Storage:
+    """Where uploads go and how large they may be, from the app's CATALOG settings."""
+    return Storage(folder=cfg["UPLOAD_FOLDER"], max_bytes=cfg["MAX_UPLOAD_MB"] * 1024 * 1024)

@@ -1,0 +1,209 @@
+"""Lists with filters, sorting and paging; the access policy is part of every query, never applied after."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import ceil
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, String, cast, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from .. import policy
+from ..models import Database, DataService, Dataset, Distribution, Organization
+
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page)) if self.per_page else 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def paginate(session: Session, query: Select[Any], page: int, per_page: int) -> Page[Any]:
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    page = max(1, page)
+    items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
+    return Page(items, total, page, per_page)
+
+
+def json_list_contains(column: Any, value: str) -> ColumnElement[bool]:
+    """A JSON list of codes holds `value` (portable: codes never contain quotes)."""
+    return cast(column, String).like(f'%"{value}"%')
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# --- datasets -----------------------------------------------------------------------------------
+
+DATASET_SORTS: dict[str, Sequence[Any]] = {
+    "newest": (Dataset.created_at.desc(), Dataset.id),
+    "modified": (Dataset.updated_at.desc(), Dataset.id),
+    "title": (Dataset.title_vi.asc(), Dataset.id),
+    "-title": (Dataset.title_vi.desc(), Dataset.id),
+}
+
+
+@dataclass
+class DatasetFilters:
+    q: str | None = None
+    organization: str | None = None
+    database: str | None = None
+    access_level: str | None = None
+    theme: str | None = None
+    licence: str | None = None
+    format: str | None = None
+    status: str | None = None
+    master_data: bool | None = None
+    keyword: str | None = None
+    #: with `organization`: also the datasets of its units (a ministry's page shows its departments' data)
+    include_units: bool = False
+
+
+def org_tree_ids(code: str) -> Select[Any]:
+    """Ids of an organisation and every unit below it (a recursive query, any depth)."""
+    tree = select(Organization.id).where(Organization.code == code).cte("org_tree", recursive=True)
+    tree = tree.union_all(select(Organization.id).where(Organization.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
+def dataset_query(reader: policy.Reader, f: DatasetFilters) -> Select[Any]:
+    q = select(Dataset).where(policy.dataset_visibility(reader))
+    if f.status:
+        q = q.where(Dataset.status == f.status)
+    elif not reader.is_admin:
+        # Lists show published records; owners find their drafts with status=draft.
+        q = q.where(Dataset.status == "published")
+    if f.organization and f.include_units:
+        q = q.where(Dataset.publisher_id.in_(org_tree_ids(f.organization)))
+    elif f.organization:
+        q = q.join(Organization, Dataset.publisher_id == Organization.id).where(Organization.code == f.organization)
+    if f.database:
+        q = q.join(Database, Dataset.database_id == Database.id).where(Database.code == f.database)
+    if f.access_level:
+        q = q.where(Dataset.access_level == f.access_level)
+    if f.theme:
+        q = q.where(json_list_contains(Dataset.themes, f.theme))
+    if f.keyword:
+        q = q.where(json_list_contains(Dataset.keywords, f.keyword))
+    if f.licence:
+        q = q.where(Dataset.licence_code == f.licence)
+    if f.master_data is not None:
+        q = q.where(Dataset.is_master_data.is_(f.master_data))
+    if f.format:
+        q = q.where(exists().where(Distribution.dataset_id == Dataset.id,
+                                   func.upper(Distribution.format) == f.format.upper()))
+    if f.q:
+        like = _like(f.q.strip())
+        q = q.where(or_(Dataset.title_vi.ilike(like), Dataset.title_en.ilike(like),
+                        Dataset.description_vi.ilike(like), cast(Dataset.keywords, String).ilike(like)))
+    return q
+
+
+def list_datasets(
+    session: Session, reader: policy.Reader, f: DatasetFilters, sort: str = "newest", page: int = 1,
+    per_page: int = 20,
+) -> Page[Dataset]:
+    q = dataset_query(reader, f).options(
+        selectinload(Dataset.publisher), selectinload(Dataset.distributions)
+    ).order_by(*DATASET_SORTS.get(sort, DATASET_SORTS["newest"]))
+    return paginate(session, q, page, per_page)
+
+
+def count_visible_datasets(session: Session, reader: policy.Reader, **conditions: Any) -> int:
+    q = select(func.count()).select_from(Dataset).where(
+        policy.dataset_visibility(reader), Dataset.status == "published"
+    )
+    for name, value in conditions.items():
+        q = q.where(getattr(Dataset, name) == value)
+    return session.scalar(q) or 0
+
+
+def visible_dataset_counts_by(session: Session, reader: policy.Reader, column: Any) -> dict[str, int]:
+    """Number of visible published datasets per value of a column (publisher, database...)."""
+    rows = session.execute(
+        select(column, func.count()).where(policy.dataset_visibility(reader), Dataset.status == "published")
+        .group_by(column)
+    )
+    return {key: n for key, n in rows if key is not None}
+
+
+# --- organisations, databases, services ---------------------------------------------------------
+
+ORG_SORTS = {
+    "name": (Organization.name_vi,),
+    "code": (Organization.code,),
+    "kind": (Organization.kind, Organization.name_vi),
+}
+
+
+def list_organizations(
+    session: Session, *, q: str | None = None, kind: str | None = None, parent: str | None = None,
+    sort: str = "name", page: int = 1, per_page: int = 100,
+) -> Page[Organization]:
+    query = select(Organization)
+    if kind:
+        query = query.where(Organization.kind == kind)
+    if parent:
+        parent_id = select(Organization.id).where(Organization.code == parent).scalar_subquery()
+        query = query.where(Organization.parent_id == parent_id)
+    if q:
+        like = _like(q.strip())
+        query = query.where(or_(Organization.name_vi.ilike(like), Organization.name_en.ilike(like),
+                                Organization.code.ilike(like)))
+    query = query.order_by(*ORG_SORTS.get(sort, ORG_SORTS["name"]), Organization.id)
+    return paginate(session, query, page, per_page)
+
+
+DATABASE_SORTS = {"name": (Database.name_vi,), "code": (Database.code,), "newest": (Database.created_at.desc(),)}
+
+
+def list_databases(
+    session: Session, *, q: str | None = None, kind: str | None = None, owner: str | None = None,
+    status: str | None = None, platform: str | None = None, sort: str = "name", page: int = 1, per_page: int = 50,
+) -> Page[Database]:
+    query = select(Database).options(selectinload(Database.owner))
+    if kind:
+        query = query.where(Database.kind == kind)
+    if status:
+        query = query.where(Database.status == status)
+    if owner:
+        query = query.join(Organization, Database.owner_id == Organization.id).where(Organization.code == owner)
+    if platform:
+        query = query.where(json_list_contains(Database.platforms, platform))
+    if q:
+        like = _like(q.strip())
+        query = query.where(or_(Database.name_vi.ilike(like), Database.name_en.ilike(like), Database.code.ilike(like)))
+    query = query.order_by(*DATABASE_SORTS.get(sort, DATABASE_SORTS["name"]), Database.id)
+    return paginate(session, query, page, per_page)
+
+
+def list_dataservices(
+    session: Session, reader: policy.Reader, *, organization: str | None = None, page: int = 1, per_page: int = 50,
+) -> Page[DataService]:
+    query = select(DataService).where(policy.dataservice_visibility(reader))
+    if not reader.is_admin:
+        query = query.where(or_(DataService.status == "published", DataService.publisher_id.in_(list(reader.roles))))
+    if organization:
+        query = query.join(Organization, DataService.publisher_id == Organization.id).where(
+            Organization.code == organization)
+    return paginate(session, query.order_by(DataService.title_vi, DataService.id), page, per_page)

@@ -1,0 +1,112 @@
+"""Server-rendered pages (Jinja2 in templates/), thin over the services."""
+
+from __future__ import annotations
+
+from flask import Flask, g, render_template, request
+from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from ..auth import current_reader, login_manager
+from ..i18n import current_locale
+from ..policy import Forbidden
+from ..services.common import NotFound
+from . import labels
+
+
+def options(items: list, key: str = "code") -> list[tuple[str, str]]:
+    """(value, label) pairs for a select or checkboxes, labelled in the reader's language."""
+    loc = current_locale()
+    return [(getattr(o, key), o.name(loc) if hasattr(o, "name") and callable(o.name) else o.title(loc))
+            for o in items]
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    from . import admin, auth_pages, databases, dataservices, datasets, home, organizations
+
+    for module in (home, auth_pages, organizations, databases, datasets, dataservices, admin):
+        app.register_blueprint(module.bp)
+
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+
+    app.jinja_env.globals.update(
+        reader=current_reader,
+        options=options,
+        clean_args=lambda args: {k: v for k, v in args.items() if v not in (None, "")},
+        labels=labels,
+        format_date=format_date,
+        format_datetime=format_datetime,
+        format_decimal=format_decimal,
+    )
+    app.jinja_env.filters["filesize"] = labels.filesize
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _site() -> dict[str, object]:
+        cfg = app.config["CATALOG"]
+        return {"site_name": cfg["SITE_NAME_EN"] if current_locale() == "en" else cfg["SITE_NAME_VI"]}
+
+    def _page(status: int, title: str, message: str):
+        return render_template("error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(Forbidden)
+    def _forbidden(_e: Forbidden):
+        if _wants_json():
+            from ..api.errors import json_error
+
+            return json_error(403, "forbidden")
+        return _page(403, str(_l("Not allowed")), str(_l("Your account may not see or change this.")))
+
+    @app.errorhandler(NotFound)
+    def _not_found(_e: NotFound):
+        if _wants_json():
+            from ..api.errors import json_error
+
+            return json_error(404, "not_found")
+        return _page(404, str(_l("Not found")), str(_l("There is no page at this address, or you may not see it.")))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_e: CSRFError):
+        return _page(400, str(_l("The form expired")), str(_l(
+            "The form was open too long or came from elsewhere. Go back, reload the page and send it again.")))
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(_e: RequestEntityTooLarge):
+        limit = app.config["CATALOG"]["MAX_UPLOAD_MB"]
+        if _wants_json():
+            from ..api.errors import json_error
+
+            return json_error(413, "too_large", str(_l("The request is larger than the limit of %(mb)s MB.", mb=limit)))
+        message = _l("The file is larger than the limit of %(mb)s MB.", mb=limit)
+        return _page(413, str(_l("File too large")), str(message))
+
+    @app.errorhandler(HTTPException)
+    def _http(e: HTTPException):
+        if _wants_json():
+            from ..api.errors import json_error
+
+            return json_error(e.code or 500, (e.name or "error").lower().replace(" ", "_"))
+        titles = {404: _l("Not found"), 405: _l("Method not allowed"), 400: _l("Bad request")}
+        return _page(e.code or 500, str(titles.get(e.code or 500, e.name)), str(_l(
+            "There is no page at this address, or you may not see it.") if e.code == 404 else (e.description or "")))
+
+    @app.errorhandler(ValidationError)
+    def _invalid(e: ValidationError):
+        if _wants_json():
+            from ..api.errors import validation_error
+
+            return validation_error(e)
+        return _page(400, str(_l("Invalid input")), "; ".join(
+            f"{k}: {' '.join(map(str, v))}" for k, v in labels.flat_errors(e).items()))
+
+    @app.before_request
+    def _clear_reader() -> None:
+        g.pop("reader", None)

@@ -1,0 +1,302 @@
+"""Dataset pages: the filtered list, the dataset page, steward forms, distributions and downloads."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext
+from flask_login import login_required
+from marshmallow import ValidationError
+from sqlalchemy import select
+from werkzeug import Response as WResponse
+
+from .. import policy
+from ..auth import current_actor, current_reader
+from ..db import db_session
+from ..models import Database, Distribution, Licence, Organization, Theme
+from ..models.reference import AdminUnit
+from ..services import datasets, distributions, files, listing
+from ..services.common import NotFound, dataset_by_key
+from .forms import page_args, read_form
+
+bp = Blueprint("datasets", __name__)
+
+LIST_FILTERS = ("q", "organization", "database", "access_level", "theme", "licence", "format", "status", "keyword")
+DATASET_TEXT = [
+    "slug", "identifier", "title_vi", "title_en", "description_vi", "description_en", "publisher", "database",
+    "access_level", "licence", "update_frequency", "temporal_start", "temporal_end", "contact_name",
+    "contact_email", "contact_phone", "landing_page", "version", "issued", "modified", "provenance", "status",
+]
+DATASET_LISTS = ("keywords", "themes", "spatial", "languages")
+DATASET_BOOLS = ("unlisted", "is_master_data")
+
+
+def _cfg() -> dict:
+    return current_app.config["CATALOG"]
+
+
+def _visible(key: str):
+    ds = dataset_by_key(db_session(), key)
+    if not policy.can_view_dataset(current_reader(), ds):
+        raise NotFound(key)  # hidden records look exactly like missing ones
+    return ds
+
+
+@bp.get("/datasets")
+def index() -> str:
+    s = db_session()
+    reader = current_reader()
+    args = {k: (request.args.get(k) or None) for k in LIST_FILTERS}
+    page, per_page = page_args()
+    sort = request.args.get("sort", "newest")
+    result = listing.list_datasets(s, reader, listing.DatasetFilters(**args), sort=sort, page=page,
+                                   per_page=per_page)
+    choices = {
+        "organizations": s.scalars(select(Organization).order_by(Organization.name_vi)).all(),
+        "themes": s.scalars(select(Theme).order_by(Theme.code)).all(),
+        "licences": s.scalars(select(Licence).order_by(Licence.code)).all(),
+    }
+    return render_template("datasets/list.html", page=result, args=args, sort=sort, choices=choices)
+
+
+@bp.get("/datasets/<key>")
+def show(key: str) -> str:
+    s = db_session()
+    ds = _visible(key)
+    reader = current_reader()
+    previews = {}
+    for dist in ds.distributions:
+        columns = policy.readable_columns(reader, dist)
+        if dist.file_path and (dist.format or "").upper() == "CSV" and (columns is None or columns):
+            # a missing file shows no preview; the quality checks report it
+            with contextlib.suppress(OSError, ValueError):
+                path = files.resolve(_cfg()["UPLOAD_FOLDER"], dist.file_path)
+                previews[dist.id] = files.preview_csv(path, columns=columns)
+    licence = s.get(Licence, ds.licence_code) if ds.licence_code else None
+    themes = s.scalars(select(Theme).where(Theme.code.in_(ds.themes or []))).all()
+    units = s.scalars(select(AdminUnit).where(AdminUnit.code.in_(ds.spatial or []))).all()
+    return render_template(
+        "datasets/show.html", ds=ds, previews=previews, licence=licence, themes=themes, units=units,
+        can_edit=policy.can_edit_dataset(reader, ds), can_delete=policy.can_delete_dataset(reader, ds),
+        can_download=policy.can_download(reader, ds), access_key=policy.access_explanation_key(ds),
+        readable_columns={d.id: policy.readable_columns(reader, d) for d in ds.distributions},
+        gaps=datasets.publishing_gaps(s, ds) if ds.status != "published" else [],
+    )
+
+
+def _choices() -> dict:
+    s = db_session()
+    ids = policy.editable_org_ids(current_reader())
+    orgs = select(Organization).order_by(Organization.name_vi)
+    dbs = select(Database).order_by(Database.name_vi)
+    if ids is not None:
+        orgs = orgs.where(Organization.id.in_(ids))
+    return {
+        "organizations": s.scalars(orgs).all(),
+        "databases": s.scalars(dbs).all(),
+        "themes": s.scalars(select(Theme).order_by(Theme.code)).all(),
+        "licences": s.scalars(select(Licence).order_by(Licence.code)).all(),
+        "units": s.scalars(select(AdminUnit).order_by(AdminUnit.name_vi)).all(),
+    }
+
+
+def _render_form(ds, values: dict, errors: dict | None = None, status: int = 200):
+    return render_template("datasets/form.html", ds=ds, values=values, errors=errors or {},
+                           choices=_choices()), status
+
+
+def _submitted() -> dict:
+    return read_form(request.form, lists=DATASET_LISTS, bools=DATASET_BOOLS)
+
+
+def _resubmitted() -> dict:
+    values = request.form.to_dict()
+    for name in DATASET_LISTS:
+        values[name] = request.form.getlist(name) if len(request.form.getlist(name)) > 1 else [
+            v.strip() for v in request.form.get(name, "").split(",") if v.strip()]
+    for name in DATASET_BOOLS:
+        values[name] = name in request.form
+    return values
+
+
+def _values(ds) -> dict:
+    values = {f: getattr(ds, f, None) for f in DATASET_TEXT if f not in ("publisher", "database", "licence")}
+    values.update(publisher=ds.publisher.code, database=ds.database.code if ds.database else "",
+                  licence=ds.licence_code or "")
+    for name in (*DATASET_LISTS, *DATASET_BOOLS):
+        values[name] = getattr(ds, name)
+    return values
+
+
+@bp.route("/datasets/new", methods=["GET", "POST"])
+@login_required
+def create() -> tuple[str, int] | WResponse:
+    policy.require(policy.editable_org_ids(current_reader()) != [])
+    if request.method == "GET":
+        return _render_form(None, {"publisher": request.args.get("publisher", ""),
+                                   "database": request.args.get("database", ""),
+                                   "access_level": "shared", "status": "draft", "spatial": ["VN"],
+                                   "languages": ["vi"]})
+    s = db_session()
+    try:
+        ds = datasets.create_dataset(s, current_actor(), _submitted())
+    except ValidationError as err:
+        s.rollback()
+        return _render_form(None, _resubmitted(), err.messages, 400)
+    s.commit()
+    flash(gettext("The dataset was registered. Add its files or links below."), "success")
+    return redirect(url_for(".show", key=ds.slug))
+
+
+@bp.route("/datasets/<key>/edit", methods=["GET", "POST"])
+@login_required
+def edit(key: str) -> tuple[str, int] | WResponse:
+    ds = _visible(key)
+    policy.require(policy.can_edit_dataset(current_reader(), ds))
+    if request.method == "GET":
+        return _render_form(ds, _values(ds))
+    s = db_session()
+    try:
+        data = _submitted()
+        for name in DATASET_LISTS:
+            data.setdefault(name, [])
+        datasets.update_dataset(s, current_actor(), ds, data)
+    except ValidationError as err:
+        s.rollback()
+        return _render_form(ds, _resubmitted(), err.messages, 400)
+    s.commit()
+    flash(gettext("The changes were saved."), "success")
+    return redirect(url_for(".show", key=ds.slug))
+
+
+@bp.post("/datasets/<key>/delete")
+@login_required
+def delete(key: str) -> WResponse:
+    s = db_session()
+    ds = _visible(key)
+    org_code = ds.publisher.code
+    datasets.delete_dataset(s, current_actor(), ds, _cfg()["UPLOAD_FOLDER"])
+    s.commit()
+    flash(gettext("The dataset was deleted."), "info")
+    return redirect(url_for("organizations.show", code=org_code))
+
+
+# --- distributions ------------------------------------------------------------------------------
+
+DIST_TEXT = ["title_vi", "title_en", "description_vi", "description_en", "access_url", "download_url", "format",
+             "media_type", "issued", "modified", "position"]
+
+
+def _dist(dist_id: str) -> Distribution:
+    dist = db_session().get(Distribution, dist_id)
+    if dist is None or not policy.can_view_dataset(current_reader(), dist.dataset):
+        raise NotFound(dist_id)
+    return dist
+
+
+def _dist_form(ds, dist, values: dict, errors: dict | None = None, status: int = 200):
+    return render_template("distributions/form.html", ds=ds, dist=dist, values=values, errors=errors or {},
+                           max_mb=_cfg()["MAX_UPLOAD_MB"]), status
+
+
+def _dist_submitted() -> tuple[dict, object | None]:
+    data = read_form(request.form, json_fields=("table_schema",))
+    if data.get("position") in ("", None):
+        data.pop("position", None)
+    upload = request.files.get("file")
+    if upload is not None and not upload.filename:
+        upload = None
+    return data, upload
+
+
+@bp.route("/datasets/<key>/distributions/new", methods=["GET", "POST"])
+@login_required
+def add_distribution(key: str) -> tuple[str, int] | WResponse:
+    ds = _visible(key)
+    policy.require(policy.can_edit_dataset(current_reader(), ds))
+    if request.method == "GET":
+        return _dist_form(ds, None, {})
+    s = db_session()
+    try:
+        data, upload = _dist_submitted()
+        distributions.add_distribution(s, current_actor(), ds, data, distributions.storage_for(_cfg()), upload)
+    except ValidationError as err:
+        s.rollback()
+        return _dist_form(ds, None, request.form.to_dict(), err.messages, 400)
+    s.commit()
+    flash(gettext("The distribution was added."), "success")
+    return redirect(url_for(".show", key=ds.slug))
+
+
+@bp.route("/distributions/<dist_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_distribution(dist_id: str) -> tuple[str, int] | WResponse:
+    dist = _dist(dist_id)
+    ds = dist.dataset
+    policy.require(policy.can_edit_dataset(current_reader(), ds))
+    if request.method == "GET":
+        values = {f: getattr(dist, f) for f in DIST_TEXT}
+        schema = dist.table_schema
+        values["table_schema"] = json.dumps(schema, ensure_ascii=False, indent=2) if schema else ""
+        return _dist_form(ds, dist, values)
+    s = db_session()
+    try:
+        data, upload = _dist_submitted()
+        distributions.update_distribution(s, current_actor(), dist, data, distributions.storage_for(_cfg()), upload)
+    except ValidationError as err:
+        s.rollback()
+        return _dist_form(ds, dist, request.form.to_dict(), err.messages, 400)
+    s.commit()
+    flash(gettext("The changes were saved."), "success")
+    return redirect(url_for(".show", key=ds.slug))
+
+
+@bp.post("/distributions/<dist_id>/delete")
+@login_required
+def delete_distribution(dist_id: str) -> WResponse:
+    s = db_session()
+    dist = _dist(dist_id)
+    slug = dist.dataset.slug
+    distributions.delete_distribution(s, current_actor(), dist, distributions.storage_for(_cfg()))
+    s.commit()
+    flash(gettext("The distribution was removed."), "info")
+    return redirect(url_for(".show", key=slug))
+
+
+@bp.get("/distributions/<dist_id>/download")
+def download(dist_id: str) -> WResponse:
+    return download_response(dist_id)
+
+
+def download_response(dist_id: str) -> WResponse:
+    """The file, trimmed to the columns the reader may receive, or a redirect to an external copy."""
+    s = db_session()
+    dist = _dist(dist_id)
+    plan = distributions.plan_download(s, current_actor(), dist, _cfg()["UPLOAD_FOLDER"])
+    s.commit()
+    if plan.redirect_to:
+        return redirect(plan.redirect_to)
+    assert plan.path is not None
+    if not plan.path.exists():
+        raise NotFound(dist_id)
+    name = dist.file_name or plan.path.name
+    if plan.columns is None:
+        return send_file(plan.path, mimetype=dist.media_type or "application/octet-stream", as_attachment=True,
+                         download_name=name, conditional=True, etag=dist.checksum_sha256 or True)
+    response = Response(files.iter_csv_columns(plan.path, plan.columns), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response.headers["X-Columns-Trimmed"] = "true"
+    return response

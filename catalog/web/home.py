@@ -1,0 +1,51 @@
+"""Home page, language switch and the page listing the legal rules the catalogue follows."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session
+from sqlalchemy import func, select
+from werkzeug import Response
+
+from .. import rules
+from ..auth import current_reader
+from ..db import db_session
+from ..i18n import LOCALES
+from ..models import Database, Organization
+from ..services import listing
+from .forms import safe_next
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+def index() -> str:
+    s = db_session()
+    reader = current_reader()
+    counts = {
+        "datasets": listing.count_visible_datasets(s, reader),
+        "open": listing.count_visible_datasets(s, reader, access_level=rules.ACCESS_OPEN),
+        "organizations": s.scalar(select(func.count()).select_from(Organization)) or 0,
+        "databases": s.scalar(select(func.count()).select_from(Database)) or 0,
+        "services": listing.list_dataservices(s, reader, per_page=1).total,
+    }
+    newest = listing.list_datasets(s, reader, listing.DatasetFilters(), sort="newest", per_page=6).items
+    national = listing.list_databases(s, kind="national", per_page=12).items
+    return render_template("home.html", counts=counts, newest=newest, national=national)
+
+
+@bp.get("/language/<code>")
+def language(code: str) -> Response:
+    if code in LOCALES:
+        session["lang"] = code
+    return redirect(safe_next(request.args.get("next"), "/"))
+
+
+@bp.get("/rules")
+def legal_rules() -> str:
+    return render_template("rules.html", rules=rules.RULES)
+
+
+@bp.get("/healthz")
+def health() -> dict[str, str]:
+    db_session().execute(select(1))
+    return {"status": "ok"}

@@ -1,0 +1,168 @@
+"""Fixtures: real SQLite files (a migrated template copied per test) and a real PostgreSQL database.
+
+PostgreSQL tests run against CATALOG_TEST_POSTGRES_URL (default: the local server). They are
+skipped only when no server answers, and never in CI: `.ci/run` sets CATALOG_TEST_REQUIRE_SERVICES=1,
+which turns an absent server into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from catalog import create_app, migrate
+from catalog.config import PROJECT_ROOT
+from catalog.db import registry_db
+from catalog.models import Base
+from catalog.services.seed import load_seed
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+REQUIRE_SERVICES = os.environ.get("CATALOG_TEST_REQUIRE_SERVICES") == "1"
+
+
+def build_app(instance: Path, **overrides: Any) -> Flask:
+    app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret", **overrides})
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False, SERVER_NAME="catalog.test")
+    return app
+
+
+def _dispose(app: Flask) -> None:
+    registry_db(app).scoped.remove()
+    registry_db(app).engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An instance folder with a migrated, empty SQLite registry."""
+    folder = tmp_path_factory.mktemp("empty-template")
+    app = build_app(folder)
+    migrate.upgrade(app)
+    _dispose(app)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory, empty_template: Path) -> Path:
+    """An instance folder with the registry migrated and seed/ loaded (files included)."""
+    folder = tmp_path_factory.mktemp("seeded-template") / "instance"
+    shutil.copytree(empty_template, folder)
+    app = build_app(folder)
+    with app.app_context():
+        s = registry_db(app).session_factory()
+        load_seed(s, PROJECT_ROOT / "seed", app.config["CATALOG"])
+        s.commit()
+        s.close()
+    _dispose(app)
+    return folder
+
+
+def _app_from(template: Path, tmp_path: Path) -> Iterator[Flask]:
+    instance = tmp_path / "instance"
+    shutil.copytree(template, instance)
+    app = build_app(instance)
+    yield app
+    _dispose(app)
+
+
+@pytest.fixture
+def app(empty_template: Path, tmp_path: Path) -> Iterator[Flask]:
+    """The app on its own copy of an empty, migrated SQLite registry."""
+    yield from _app_from(empty_template, tmp_path)
+
+
+@pytest.fixture
+def seeded_app(seeded_template: Path, tmp_path: Path) -> Iterator[Flask]:
+    """The app on its own copy of a seeded registry."""
+    yield from _app_from(seeded_template, tmp_path)
+
+
+@pytest.fixture
+def client(seeded_app: Flask) -> FlaskClient:
+    return seeded_app.test_client()
+
+
+@pytest.fixture
+def session(seeded_app: Flask) -> Iterator[Session]:
+    """A session on the seeded registry. No app context is held open: requests made by the test
+    client must each get their own, as in production (otherwise `g` leaks between them)."""
+    s = registry_db(seeded_app).session_factory()
+    yield s
+    s.close()
+
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> str:
+    url = os.environ.get("CATALOG_TEST_POSTGRES_URL") or DEFAULT_PG
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:
+        if REQUIRE_SERVICES:
+            pytest.fail(f"PostgreSQL is required (CATALOG_TEST_REQUIRE_SERVICES=1) but {url} failed: {exc}")
+        pytest.skip(f"no PostgreSQL server at {url}")
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server_url: str) -> Iterator[str]:
+    """A fresh database for this test session (parallel runs never share one), dropped at the end."""
+    name = f"catalog_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(pg_server_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_migrated(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    app = build_app(tmp_path_factory.mktemp("pg-instance"), DATABASE_URL=pg_database)
+    migrate.upgrade(app)
+    _dispose(app)
+    return pg_database
+
+
+def truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_app(pg_migrated: str, tmp_path: Path) -> Iterator[Flask]:
+    """The app on PostgreSQL with empty tables."""
+    truncate_all(pg_migrated)
+    app = build_app(tmp_path / "instance", DATABASE_URL=pg_migrated)
+    yield app
+    _dispose(app)
+
+
+@pytest.fixture
+def pg_seeded_app(pg_app: Flask) -> Flask:
+    with pg_app.app_context():
+        s = registry_db(pg_app).session_factory()
+        load_seed(s, PROJECT_ROOT / "seed", pg_app.config["CATALOG"])
+        s.commit()
+        s.close()
+    return pg_app
