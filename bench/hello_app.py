@@ -6,5 +6,5 @@ app = Flask(__name__)
 
 
 @app.get("/")
-def hello():  # noqa: ANN201
+def hello():
     return jsonify({"hello": "world"})

@@ -45,5 +45,5 @@ def hammer(host: str, port: int, path: str, seconds: float, threads: int) -> dic
 
 
 if __name__ == "__main__":
-    host, port, path, seconds, threads = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
-    print(json.dumps(hammer(host, port, path, seconds, threads)))
+    host, port, path, seconds, threads = sys.argv[1:6]
+    print(json.dumps(hammer(host, int(port), path, float(seconds), int(threads))))

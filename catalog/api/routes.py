@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from .. import policy
 from ..auth import authenticate_bearer, current_actor, current_reader
 from ..db import db_session
-from ..models import AdminUnit, Database, DataService, Distribution, Licence, Organization, Theme
+from ..models import AdminUnit, Database, DataService, Dataset, Distribution, Licence, Organization, Theme
 from ..services import databases, dataservices, datasets, distributions, listing, organizations
 from ..services.common import NotFound, dataset_by_key
 from ..web.datasets import download_response
@@ -39,24 +40,24 @@ bp.before_request(authenticate_bearer)
 
 
 @bp.errorhandler(BodyTooLarge)
-def _too_large(_e: BodyTooLarge):
+def _too_large(_e: BodyTooLarge) -> ResponseReturnValue:
     kb = current_app.config["CATALOG"]["MAX_JSON_KB"]
     return json_error(413, "too_large", gettext("The body is larger than the limit of %(kb)s KB.", kb=kb))
 
 
 @bp.errorhandler(BadBody)
-def _bad_body(_e: BadBody):
+def _bad_body(_e: BadBody) -> ResponseReturnValue:
     return json_error(400, "invalid_json")
 
 
 @bp.errorhandler(ValidationError)
-def _invalid(e: ValidationError):
+def _invalid(e: ValidationError) -> ResponseReturnValue:
     db_session().rollback()
     return validation_error(e)
 
 
 @bp.errorhandler(policy.Forbidden)
-def _forbidden(_e: policy.Forbidden):
+def _forbidden(_e: policy.Forbidden) -> ResponseReturnValue:
     db_session().rollback()
     if not current_reader().is_authenticated:
         return json_error(401, "unauthorized")
@@ -64,7 +65,7 @@ def _forbidden(_e: policy.Forbidden):
 
 
 @bp.errorhandler(NotFound)
-def _not_found(_e: NotFound):
+def _not_found(_e: NotFound) -> ResponseReturnValue:
     return json_error(404, "not_found")
 
 
@@ -79,7 +80,7 @@ def _require_token() -> None:
 
 
 @bp.errorhandler(_Unauthorized)
-def _unauthorized(_e: _Unauthorized):
+def _unauthorized(_e: _Unauthorized) -> ResponseReturnValue:
     return json_error(401, "unauthorized")
 
 
@@ -197,7 +198,7 @@ def organizations_list() -> Response:
 
 
 @bp.post("/organizations")
-def organization_create():
+def organization_create() -> ResponseReturnValue:
     _require_token()
     org = organizations.create_organization(db_session(), current_actor(), _body())
     return _created(org, out.OrganizationOut(), url_for(".organization", code=org.code))
@@ -244,7 +245,7 @@ def databases_list() -> Response:
 
 
 @bp.post("/databases")
-def database_create():
+def database_create() -> ResponseReturnValue:
     _require_token()
     db = databases.create_database(db_session(), current_actor(), _body())
     return _created(db, out.DatabaseOut(), url_for(".database", code=db.code))
@@ -276,7 +277,7 @@ def database_delete(code: str) -> tuple[str, int]:
 DATASET_FILTERS = ("q", "organization", "database", "access_level", "theme", "licence", "format", "status", "keyword")
 
 
-def _dataset(key: str):
+def _dataset(key: str) -> Dataset:
     ds = dataset_by_key(db_session(), key)
     if not policy.can_view_dataset(current_reader(), ds):
         raise NotFound(key)
@@ -296,7 +297,7 @@ def datasets_list() -> Response:
 
 
 @bp.post("/datasets")
-def dataset_create():
+def dataset_create() -> ResponseReturnValue:
     _require_token()
     ds = datasets.create_dataset(db_session(), current_actor(), _body())
     return _created(ds, out.DatasetOut(), url_for(".dataset", key=ds.slug))
@@ -355,7 +356,7 @@ def distributions_list(key: str) -> Response:
 
 
 @bp.post("/datasets/<key>/distributions")
-def distribution_create(key: str):
+def distribution_create(key: str) -> ResponseReturnValue:
     _require_token()
     ds = _dataset(key)
     data, upload = _distribution_input()
@@ -387,7 +388,7 @@ def distribution_delete(dist_id: str) -> tuple[str, int]:
 
 
 @bp.get("/distributions/<dist_id>/download")
-def distribution_download(dist_id: str):
+def distribution_download(dist_id: str) -> ResponseReturnValue:
     return download_response(dist_id)
 
 
@@ -410,7 +411,7 @@ def dataservices_list() -> Response:
 
 
 @bp.post("/dataservices")
-def dataservice_create():
+def dataservice_create() -> ResponseReturnValue:
     _require_token()
     svc = dataservices.create_dataservice(db_session(), current_actor(), _body())
     return _created(svc, out.DataServiceOut(), url_for(".dataservice", slug=svc.slug))

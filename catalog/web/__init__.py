@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -54,11 +55,11 @@ def init_app(app: Flask) -> None:
         cfg = app.config["CATALOG"]
         return {"site_name": cfg["SITE_NAME_EN"] if current_locale() == "en" else cfg["SITE_NAME_VI"]}
 
-    def _page(status: int, title: str, message: str):
+    def _page(status: int, title: str, message: str) -> ResponseReturnValue:
         return render_template("error.html", status=status, title=title, message=message), status
 
     @app.errorhandler(Forbidden)
-    def _forbidden(_e: Forbidden):
+    def _forbidden(_e: Forbidden) -> ResponseReturnValue:
         if _wants_json():
             from ..api.errors import json_error
 
@@ -66,7 +67,7 @@ def init_app(app: Flask) -> None:
         return _page(403, str(_l("Not allowed")), str(_l("Your account may not see or change this.")))
 
     @app.errorhandler(NotFound)
-    def _not_found(_e: NotFound):
+    def _not_found(_e: NotFound) -> ResponseReturnValue:
         if _wants_json():
             from ..api.errors import json_error
 
@@ -74,12 +75,12 @@ def init_app(app: Flask) -> None:
         return _page(404, str(_l("Not found")), str(_l("There is no page at this address, or you may not see it.")))
 
     @app.errorhandler(CSRFError)
-    def _csrf(_e: CSRFError):
+    def _csrf(_e: CSRFError) -> ResponseReturnValue:
         return _page(400, str(_l("The form expired")), str(_l(
             "The form was open too long or came from elsewhere. Go back, reload the page and send it again.")))
 
     @app.errorhandler(RequestEntityTooLarge)
-    def _too_large(_e: RequestEntityTooLarge):
+    def _too_large(_e: RequestEntityTooLarge) -> ResponseReturnValue:
         limit = app.config["CATALOG"]["MAX_UPLOAD_MB"]
         if _wants_json():
             from ..api.errors import json_error
@@ -89,7 +90,7 @@ def init_app(app: Flask) -> None:
         return _page(413, str(_l("File too large")), str(message))
 
     @app.errorhandler(HTTPException)
-    def _http(e: HTTPException):
+    def _http(e: HTTPException) -> ResponseReturnValue:
         if _wants_json():
             from ..api.errors import json_error
 
@@ -99,7 +100,7 @@ def init_app(app: Flask) -> None:
             "There is no page at this address, or you may not see it.") if e.code == 404 else (e.description or "")))
 
     @app.errorhandler(ValidationError)
-    def _invalid(e: ValidationError):
+    def _invalid(e: ValidationError) -> ResponseReturnValue:
         if _wants_json():
             from ..api.errors import validation_error
 

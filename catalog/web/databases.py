@@ -71,7 +71,9 @@ def _values(db: Database) -> dict[str, object]:
     return values
 
 
-def _render_form(db: Database | None, values: dict, errors: dict | None = None, status: int = 200):
+def _render_form(
+    db: Database | None, values: dict, errors: dict | None = None, status: int = 200
+) -> tuple[str, int]:
     return render_template("databases/form.html", db=db, values=values, errors=errors or {},
                            orgs=_editable_orgs()), status
 

@@ -50,7 +50,9 @@ def show(slug: str) -> str:
                            can_edit=policy.can_edit_dataservice(reader, svc))
 
 
-def _render_form(svc: DataService | None, values: dict, errors: dict | None = None, status: int = 200):
+def _render_form(
+    svc: DataService | None, values: dict, errors: dict | None = None, status: int = 200
+) -> tuple[str, int]:
     s = db_session()
     ids = policy.editable_org_ids(current_reader())
     orgs = select(Organization).order_by(Organization.name_vi)

@@ -26,7 +26,7 @@ from werkzeug import Response as WResponse
 from .. import policy
 from ..auth import current_actor, current_reader
 from ..db import db_session
-from ..models import Database, Distribution, Licence, Organization, Theme
+from ..models import Database, Dataset, Distribution, Licence, Organization, Theme
 from ..models.reference import AdminUnit
 from ..services import datasets, distributions, files, listing
 from ..services.common import NotFound, dataset_by_key
@@ -48,7 +48,7 @@ def _cfg() -> dict:
     return current_app.config["CATALOG"]
 
 
-def _visible(key: str):
+def _visible(key: str) -> Dataset:
     ds = dataset_by_key(db_session(), key)
     if not policy.can_view_dataset(current_reader(), ds):
         raise NotFound(key)  # hidden records look exactly like missing ones
@@ -113,7 +113,9 @@ def _choices() -> dict:
     }
 
 
-def _render_form(ds, values: dict, errors: dict | None = None, status: int = 200):
+def _render_form(
+    ds: Dataset | None, values: dict, errors: dict | None = None, status: int = 200
+) -> tuple[str, int]:
     return render_template("datasets/form.html", ds=ds, values=values, errors=errors or {},
                            choices=_choices()), status
 
@@ -132,7 +134,7 @@ def _resubmitted() -> dict:
     return values
 
 
-def _values(ds) -> dict:
+def _values(ds: Dataset) -> dict:
     values = {f: getattr(ds, f, None) for f in DATASET_TEXT if f not in ("publisher", "database", "licence")}
     values.update(publisher=ds.publisher.code, database=ds.database.code if ds.database else "",
                   licence=ds.licence_code or "")
@@ -207,7 +209,9 @@ def _dist(dist_id: str) -> Distribution:
     return dist
 
 
-def _dist_form(ds, dist, values: dict, errors: dict | None = None, status: int = 200):
+def _dist_form(
+    ds: Dataset, dist: Distribution | None, values: dict, errors: dict | None = None, status: int = 200
+) -> tuple[str, int]:
     return render_template("distributions/form.html", ds=ds, dist=dist, values=values, errors=errors or {},
                            max_mb=_cfg()["MAX_UPLOAD_MB"]), status
 

@@ -72,7 +72,9 @@ def _form_values(org: Organization | None) -> dict[str, object]:
     return values
 
 
-def _render_form(org: Organization | None, values: dict, errors: dict | None = None, status: int = 200):
+def _render_form(
+    org: Organization | None, values: dict, errors: dict | None = None, status: int = 200
+) -> tuple[str, int]:
     parents = db_session().scalars(select(Organization).order_by(Organization.name_vi)).all()
     return render_template("organizations/form.html", org=org, values=values, errors=errors or {},
                            parents=parents, is_admin=current_reader().is_admin), status
