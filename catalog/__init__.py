@@ -32,8 +32,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_SECURE=cfg["SESSION_COOKIE_SECURE"],
         REMEMBER_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=8 * 3600,
-        JSON_SORT_KEYS=False,
     )
+    app.json.sort_keys = False  # keep the order of the schemas
+    app.json.ensure_ascii = False  # Vietnamese as UTF-8, readable
     logging.basicConfig(level=cfg["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)

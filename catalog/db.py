@@ -21,10 +21,11 @@ EXTENSION_KEY = "catalog_db"
 class RegistryDB:
     """Engine + session factory of one app."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, app: Flask | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
-        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
+        # `info` travels with every session; records_changed receivers find the app there.
+        self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False, info={"app": app})
         self.scoped = scoped_session(self.session_factory)
 
     @property
@@ -53,7 +54,9 @@ def make_engine(url: str) -> Engine:
 
 
 def init_app(app: Flask) -> RegistryDB:
-    registry = RegistryDB(app.config["CATALOG"]["DATABASE_URL"])
+    from . import signals  # noqa: F401 - installs the change announcements on every session
+
+    registry = RegistryDB(app.config["CATALOG"]["DATABASE_URL"], app)
     app.extensions[EXTENSION_KEY] = registry
 
     @app.teardown_appcontext

@@ -18,9 +18,8 @@ from ..schemas.registry import (
     DistributionInput,
     OrganizationInput,
 )
+from . import api_modules
 from . import serializers as out
-
-PREFIX = "/api/v1"
 
 _ERROR_BODY = {"application/json": {"schema": "Error"}}
 _ERRORS = {
@@ -166,7 +165,7 @@ def build_spec() -> dict[str, Any]:
         info={"description": "Registry of Vietnamese state agencies' databases, datasets and data services. "
                              "Reads are open (what a caller sees follows the access policy); writes need "
                              "`Authorization: Bearer <token>` (create tokens on your account page)."},
-        servers=[{"url": cfg["BASE_URL"].rstrip("/") + PREFIX}],
+        servers=[{"url": cfg["BASE_URL"].rstrip("/") + "/api/v1"}],
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for name, schema in (
@@ -178,7 +177,11 @@ def build_spec() -> dict[str, Any]:
         ("Error", out.ErrorOut), ("Me", out.MeOut),
     ):
         spec.components.schema(name, schema=schema)
-    for path, operations in _paths().items():
+    paths = _paths()
+    for module in api_modules():
+        paths.update(getattr(module, "OPENAPI_PATHS", {}))
+    for path, declared in paths.items():
+        operations = dict(declared)  # modules' declarations stay untouched
         params = operations.pop("parameters", None)
         spec.path(path=path, operations=operations, parameters=params)
     return spec.to_dict()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamps, UUIDPrimaryKey
@@ -85,6 +85,11 @@ class Dataset(UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
     provenance: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     published_at: Mapped[datetime | None]
+    #: The latest quality assessment ("đúng, đủ, sạch, sống, thống nhất, dùng chung"), kept here so
+    #: that lists and search can filter and sort by it; the reports themselves live elsewhere.
+    quality_grade: Mapped[str | None] = mapped_column(String(2), index=True)
+    quality_score: Mapped[int | None] = mapped_column(Integer)
+    quality_checked_at: Mapped[datetime | None]
 
     publisher: Mapped[Organization] = relationship()
     database: Mapped[Database | None] = relationship(back_populates="datasets")

@@ -35,7 +35,8 @@ from .common import (
 COLUMNS = [
     c for c in columns_of(Dataset)
     if c not in {"publisher_id", "database_id", "licence_code", "origin", "harvest_source_id", "remote_id",
-                 "source_url", "local_edits", "published_at"}
+                 "source_url", "local_edits", "published_at", "quality_grade", "quality_score",
+                 "quality_checked_at"}
 ]
 #: Input names that are stored under another column name.
 RENAMED = {"publisher": "publisher_id", "database": "database_id", "licence": "licence_code"}

@@ -260,6 +260,9 @@ def upgrade() -> None:
     sa.Column('provenance', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('quality_grade', sa.String(length=2), nullable=True),
+    sa.Column('quality_score', sa.Integer(), nullable=True),
+    sa.Column('quality_checked_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -279,6 +282,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_dataset_database_id'), ['database_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_dataset_harvest_source_id'), ['harvest_source_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_dataset_publisher_id'), ['publisher_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dataset_quality_grade'), ['quality_grade'], unique=False)
         batch_op.create_index('ix_dataset_remote', ['harvest_source_id', 'remote_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_dataset_status'), ['status'], unique=False)
         batch_op.create_index('ix_dataset_visibility', ['status', 'access_level', 'publisher_id'], unique=False)
@@ -329,6 +333,7 @@ def downgrade() -> None:
     with op.batch_alter_table('dataset', schema=None) as batch_op:
         batch_op.drop_index('ix_dataset_visibility')
         batch_op.drop_index(batch_op.f('ix_dataset_status'))
+        batch_op.drop_index(batch_op.f('ix_dataset_quality_grade'))
         batch_op.drop_index('ix_dataset_remote')
         batch_op.drop_index(batch_op.f('ix_dataset_publisher_id'))
         batch_op.drop_index(batch_op.f('ix_dataset_harvest_source_id'))
