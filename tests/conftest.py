@@ -27,6 +27,8 @@ from catalog.db import registry_db
 from catalog.models import Base
 from catalog.services.seed import load_seed
 
+from .httpserver import LocalServer
+
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REQUIRE_SERVICES = os.environ.get("CATALOG_TEST_REQUIRE_SERVICES") == "1"
 
@@ -99,6 +101,17 @@ def session(seeded_app: Flask) -> Iterator[Session]:
     s = registry_db(seeded_app).session_factory()
     yield s
     s.close()
+
+
+# --- a local HTTP server -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def http_server() -> Iterator[LocalServer]:
+    """A real HTTP server on a loopback port; see tests/httpserver.py."""
+    server = LocalServer()
+    yield server
+    server.close()
 
 
 # --- PostgreSQL ---------------------------------------------------------------------------------

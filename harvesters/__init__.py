@@ -1,0 +1,1 @@
+"""Harvesters: collect metadata from other catalogues and systems into the registry."""
