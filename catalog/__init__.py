@@ -39,7 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
 
-    from . import db, i18n, web
+    from . import db, i18n, tasks, web
     from .api import register_api
     from .auth import init_auth
     from .cli import register_cli
@@ -50,4 +50,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     web.init_app(app)
     register_api(app)
     register_cli(app)
+    tasks.init_app(app)
     return app

@@ -25,6 +25,7 @@ db_cli = AppGroup("db", help="Schema migrations of the registry.")
 seed_cli = AppGroup("seed", help="Reference data and demo content from seed/.")
 users_cli = AppGroup("users", help="Accounts, roles and API tokens.")
 audit_cli = AppGroup("audit", help="The append-only audit log.")
+jobs_cli = AppGroup("jobs", help="Background tasks and periodic jobs.")
 
 
 def _fail(err: ValidationError) -> None:
@@ -196,6 +197,28 @@ def audit_export(org_code: str | None, fmt: str) -> None:
                 click.echo(json.dumps(row, ensure_ascii=False, default=str))
 
 
+@jobs_cli.command("run-due")
+@click.option("--wait", is_flag=True, help="run the jobs here and wait for them (for cron)")
+def jobs_run_due(wait: bool) -> None:
+    """Start the periodic jobs whose time has come (each slot runs once, whoever calls this)."""
+    from . import tasks
+
+    names = tasks.run_due(current_app)
+    if wait:
+        tasks.drain(current_app)
+    click.echo(f"started: {', '.join(names) or 'nothing due'}")
+
+
+@jobs_cli.command("list")
+def jobs_list() -> None:
+    """The tasks and periodic jobs this installation knows."""
+    from . import tasks
+
+    for name in sorted(tasks.registered()):
+        every = tasks.periodic_jobs().get(name)
+        click.echo(f"{name:30} {'every ' + str(every.every) if every else 'on demand'}")
+
+
 @click.command("config")
 @with_appcontext
 def show_config() -> None:
@@ -209,6 +232,6 @@ def show_config() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, seed_cli, users_cli, audit_cli):
+    for group in (db_cli, seed_cli, users_cli, audit_cli, jobs_cli):
         app.cli.add_command(group)
     app.cli.add_command(show_config)

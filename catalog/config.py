@@ -51,6 +51,7 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "SITE_NAME_EN": (_str, "Data Catalogue", "portal name in English"),
     "ALLOW_PRIVATE_URLS": (_bool, False, "let harvesters and link checks reach private/loopback addresses"),
     "CELERY_BROKER_URL": (_str, "", "Redis URL of the Celery broker (server mode); empty runs jobs in-process"),
+    "SCHEDULER": (_bool, True, "web processes start due periodic jobs (harvests, link checks) once a minute"),
     "SMTP_HOST": (_str, "", "SMTP server for notifications; empty prints e-mails to the log"),
     "SMTP_PORT": (_int, 25, "SMTP port"),
     "SMTP_USER": (_str, "", "SMTP user"),

@@ -5,6 +5,7 @@ from .base import Base, utcnow
 from .database import DATABASE_STATUSES, PLATFORMS, Database
 from .dataset import DATASET_STATUSES, ORIGINS, UPDATE_FREQUENCIES, DataService, Dataset, dataservice_dataset
 from .distribution import Distribution
+from .job import JobRun
 from .organization import Organization
 from .reference import AdminUnit, Licence, Theme
 from .user import ROLES, ApiToken, LoginAttempt, Membership, User
@@ -25,6 +26,7 @@ __all__ = [
     "Database",
     "Dataset",
     "Distribution",
+    "JobRun",
     "Licence",
     "LoginAttempt",
     "Membership",

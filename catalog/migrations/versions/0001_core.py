@@ -53,6 +53,17 @@ def upgrade() -> None:
         batch_op.create_index('ix_audit_event_object', ['object_type', 'object_id'], unique=False)
         batch_op.create_index('ix_audit_event_org_at', ['organization_id', 'at'], unique=False)
 
+    op.create_table('job_run',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('slot', sa.BigInteger(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_run')),
+    sa.UniqueConstraint('name', 'slot', name=op.f('uq_job_run_name'))
+    )
     op.create_table('licence',
     sa.Column('code', sa.String(length=64), nullable=False),
     sa.Column('title_vi', sa.String(length=200), nullable=False),
@@ -373,6 +384,7 @@ def downgrade() -> None:
 
     op.drop_table('login_attempt')
     op.drop_table('licence')
+    op.drop_table('job_run')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_org_at')
         batch_op.drop_index('ix_audit_event_object')
