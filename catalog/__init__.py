@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import PROJECT_ROOT, load_config, secret_key_for
 
@@ -22,6 +23,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         static_folder="static",
     )
     app.config["CATALOG"] = cfg
+    if cfg["TRUSTED_PROXIES"]:
+        # Behind a proxy the client's address (used by sign-in throttling and the audit log) and
+        # the scheme come from X-Forwarded-* headers, believed only for that many hops.
+        n = cfg["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.config.update(
         SECRET_KEY=secret_key_for(cfg),
         # The whole request may carry one upload of the configured size plus the form around it.

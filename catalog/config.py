@@ -46,6 +46,7 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "LOGIN_MAX_FAILURES": (_int, 5, "failed logins per account or address before a pause"),
     "LOGIN_LOCKOUT_MINUTES": (_int, 15, "length of the pause after too many failed logins"),
     "SESSION_COOKIE_SECURE": (_bool, False, "send the session cookie over HTTPS only (set in production)"),
+    "TRUSTED_PROXIES": (_int, 0, "reverse proxies in front of the app whose X-Forwarded-* headers are believed"),
     "BASE_URL": (_str, "http://127.0.0.1:5000", "public address of the portal, used in feeds and e-mails"),
     "SITE_NAME_VI": (_str, "Danh mục dữ liệu", "portal name in Vietnamese"),
     "SITE_NAME_EN": (_str, "Data Catalogue", "portal name in English"),

@@ -48,3 +48,17 @@ def test_chain_detects_a_removed_event(session):
     session.commit()
     report = audit.verify_chain(session)
     assert not report.ok and report.broken_at == target + 1
+
+
+def test_the_chain_cannot_fork(session):
+    """Two events claiming the same predecessor are refused by the database itself."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    dataset(session, "BTC")
+    last = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+    twin = AuditEvent(at=last.at, actor_label="racer", action="create", object_type="dataset",
+                      prev_hash=last.prev_hash, hash="f" * 64)
+    session.add(twin)
+    with pytest.raises(IntegrityError):
+        session.flush()

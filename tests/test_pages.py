@@ -211,3 +211,16 @@ def test_forms_need_their_csrf_token(seeded_app, session):
 def test_open_redirects_are_refused(client):
     r = client.get("/language/en?next=//evil.example/")
     assert r.headers["Location"] == "/"
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_used(seeded_app, session):
+    from catalog import create_app
+
+    cfg = seeded_app.config["CATALOG"]
+    app = create_app({"INSTANCE_PATH": cfg["INSTANCE_PATH"], "SECRET_KEY": "t", "TRUSTED_PROXIES": 1})
+    app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+    client.post("/login", data={"email": "x@hn.gov.vn", "password": "bad"},
+                headers={"X-Forwarded-For": "203.0.113.7"})
+    ips = session.scalars(select(LoginAttempt.ip)).all()
+    assert ips == ["203.0.113.7"]

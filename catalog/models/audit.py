@@ -36,7 +36,9 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column()
     after: Mapped[dict[str, Any] | None] = mapped_column()
     ip: Mapped[str | None] = mapped_column(String(64))
-    prev_hash: Mapped[str] = mapped_column(String(64))
+    #: Unique: two events can never claim the same predecessor, so the chain cannot fork even
+    #: where no lock serialises writers (SQLite); the loser of such a race fails and is retried.
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 

@@ -45,7 +45,8 @@ def upgrade() -> None:
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event')),
-    sa.UniqueConstraint('hash', name=op.f('uq_audit_event_hash'))
+    sa.UniqueConstraint('hash', name=op.f('uq_audit_event_hash')),
+    sa.UniqueConstraint('prev_hash', name=op.f('uq_audit_event_prev_hash'))
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_event_actor_id'), ['actor_id'], unique=False)
