@@ -52,7 +52,8 @@ def init_app(app: Flask) -> None:
         options=options,
         clean_args=lambda args: {k: v for k, v in args.items() if v not in (None, "")},
         labels=labels,
-        format_date=format_date,
+        # long dates read naturally in Vietnamese ("1 tháng 7, 2025") and English
+        format_date=lambda value, fmt="long": format_date(value, fmt),
         format_datetime=format_datetime,
         format_decimal=format_decimal,
     )
