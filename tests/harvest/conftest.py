@@ -28,8 +28,10 @@ FAST = FetchPolicy(allow_loopback=True, timeout=2, deadline=5, retries=2, backof
 
 @pytest.fixture
 def happ(seeded_app):
-    """The seeded app with small batches, so that every test crosses batch boundaries."""
+    """The seeded app with small batches, so that every test crosses batch boundaries; background
+    jobs may reach the loopback test server (CATALOG_ALLOW_PRIVATE_URLS)."""
     seeded_app.config["CATALOG"]["HARVEST_BATCH_SIZE"] = 3
+    seeded_app.config["CATALOG"]["ALLOW_PRIVATE_URLS"] = True
     return seeded_app
 
 
@@ -65,7 +67,7 @@ def datasets_of(app, source: HarvestSource | None = None, **where: Any) -> list[
             q = q.where(getattr(Dataset, key) == value)
         items = list(s.scalars(q))
         for ds in items:
-            _ = ds.distributions
+            _ = ds.distributions, ds.publisher, ds.database
         return items
     finally:
         s.close()
