@@ -253,17 +253,28 @@ class RecordSchema(BaseSchema):
 
 # --- lenient cleaning ---------------------------------------------------------------------------
 
-_URL_CHECK = validate.URL(schemes={"http", "https"}, require_tld=False)
-_EMAIL_CHECK = validate.Email()
 _DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
 _YEAR = re.compile(r"^(\d{4})$")
+_SPACE = re.compile(r"\s")
 _TEXT_LIMITS = {"title_vi": 500, "title_en": 500, "contact_name": 200, "contact_phone": 64, "version": 64,
                 "identifier": 500, "protocol": 32, "licence": 500, "publisher": 500, "update_frequency": 100}
 _DIST_LIMITS = {"title_vi": 500, "title_en": 500, "format": 32, "media_type": 128}
 _DATE_FIELDS = ("issued", "modified", "temporal_start", "temporal_end")
 _URL_FIELDS = ("source_url", "landing_page", "endpoint_url", "endpoint_description")
 _LIST_LIMITS = {"keywords": (50, 100), "themes": (50, 300), "spatial": (200, 300), "languages": (20, 100)}
+_EMPTY = (None, "", [], {})
+#: Fields a record can lose and still be worth keeping: the schema refusing one of them drops the
+#: field (with a warning), not the record.
+DROPPABLE = frozenset({
+    "identifier", "source_url", "title_en", "description_vi", "description_en", "keywords", "themes", "spatial",
+    "languages", "licence", "publisher", "access_level", "database", "update_frequency", "temporal_start",
+    "temporal_end", "issued", "modified", "contact_name", "contact_email", "contact_phone", "landing_page",
+    "version", "provenance", "is_master_data", "endpoint_description", "protocol", "platform", "openapi_spec",
+})
+DIST_DROPPABLE = frozenset({"remote_id", "title_en", "description_vi", "description_en", "access_url",
+                            "download_url", "format", "media_type", "byte_size", "table_schema", "issued",
+                            "modified"})
 
 
 def as_text(value: Any) -> str | None:
@@ -285,6 +296,9 @@ def as_date(value: Any, *, end: bool = False) -> str | None:
         return None
     try:
         if m := _YMD.match(text):
+            if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+                date.fromisoformat(text[:10])  # the common case, checked cheaply
+                return text[:10]
             return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
         if m := _DMY.match(text):
             return date(int(m[3]), int(m[2]), int(m[1])).isoformat()
@@ -296,16 +310,16 @@ def as_date(value: Any, *, end: bool = False) -> str | None:
 
 
 def clean_url(value: Any) -> str | None:
+    """An http(s) address, or None. A cheap check: the schema's stricter one still applies (see load_record)."""
     text = as_text(value)
     if text is None:
         return None
     if text.startswith("www."):
         text = "http://" + text
-    try:
-        _URL_CHECK(text)
-    except ValidationError:
+    if not text.startswith(("http://", "https://")) or _SPACE.search(text):
         return None
-    return text
+    host = text.split("://", 1)[1][:1]
+    return text if host and host not in "/?#" else None
 
 
 def clean_email(value: Any) -> str | None:
@@ -313,11 +327,8 @@ def clean_email(value: Any) -> str | None:
     if text is None:
         return None
     text = text.removeprefix("mailto:").strip()
-    try:
-        _EMAIL_CHECK(text)
-    except ValidationError:
-        return None
-    return text
+    local, _at, domain = text.rpartition("@")
+    return text if local and "." in domain and " " not in text else None
 
 
 def _short(text: str, limit: int) -> str:
@@ -325,7 +336,7 @@ def _short(text: str, limit: int) -> str:
 
 
 def _tidy_distribution(dist: dict[str, Any], n: int, rid: str, warn: Warn) -> dict[str, Any]:
-    out = {k: v for k, v in dist.items() if v not in (None, "", [], {})}
+    out = {k: v for k, v in dist.items() if v not in _EMPTY}
     for key in ("access_url", "download_url"):
         if key in out:
             url = clean_url(out[key])
@@ -343,14 +354,19 @@ def _tidy_distribution(dist: dict[str, Any], n: int, rid: str, warn: Warn) -> di
             else:
                 out[key] = value
     for key, limit in _DIST_LIMITS.items():
-        if isinstance(out.get(key), str):
-            out[key] = _short(out[key].strip(), limit)
-    if isinstance(out.get("byte_size"), str):
-        out["byte_size"] = int(out["byte_size"]) if out["byte_size"].strip().isdigit() else None
-    if isinstance(out.get("byte_size"), float):
-        out["byte_size"] = int(out["byte_size"])
-    if out.get("byte_size") is not None and (not isinstance(out["byte_size"], int) or out["byte_size"] < 0):
-        del out["byte_size"]
+        value = out.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            out[key] = _short(value.strip(), limit)
+    size = out.get("byte_size")
+    if size is not None:
+        if isinstance(size, str):
+            size = int(size) if size.strip().isdigit() else None
+        elif isinstance(size, float):
+            size = int(size)
+        if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+            out["byte_size"] = size
+        else:
+            del out["byte_size"]
     if not as_text(out.get("title_vi")):
         location = out.get("download_url") or out.get("access_url") or ""
         name = PurePosixPath(urlsplit(location).path).name if location else ""
@@ -361,7 +377,7 @@ def _tidy_distribution(dist: dict[str, Any], n: int, rid: str, warn: Warn) -> di
 def tidy(record: Record, warn: Warn) -> Record:
     """Leave out what cannot be valid, with a warning, so that one odd field does not lose a record."""
     rid = str(record.get("remote_id") or "")
-    out = {k: v for k, v in record.items() if v not in (None, "", [], {})}
+    out = {k: v for k, v in record.items() if v not in _EMPTY}
     for key in _URL_FIELDS:
         if key in out:
             url = clean_url(out[key])
@@ -394,15 +410,18 @@ def tidy(record: Record, warn: Warn) -> Record:
     if not as_text(out.get("title_vi")) and as_text(out.get("title_en")):
         out["title_vi"] = out["title_en"]
     for key, limit in _TEXT_LIMITS.items():
-        if isinstance(out.get(key), str) and len(out[key].strip()) > limit:
+        value = out.get(key)
+        if isinstance(value, str) and len(value) > limit and len(value.strip()) > limit:
             warn(rid, "invalid_value", f"{key} is longer than {limit} characters; shortened")
-            out[key] = _short(out[key].strip(), limit)
+            out[key] = _short(value.strip(), limit)
     for key, (max_items, max_length) in _LIST_LIMITS.items():
         if key in out:
-            items = [str(v).strip() for v in out[key] if as_text(v)] if isinstance(out[key], list) else []
-            kept = [v for v in dict.fromkeys(items) if len(v) <= max_length]
-            if len(kept) < len(set(items)):
+            value = out[key]
+            items = [str(v).strip() for v in value if as_text(v)] if isinstance(value, list) else []
+            kept = list(dict.fromkeys(items))
+            if any(len(v) > max_length for v in kept):
                 warn(rid, "invalid_value", f"{key}: values longer than {max_length} characters left out")
+                kept = [v for v in kept if len(v) <= max_length]
             if len(kept) > max_items:
                 warn(rid, "invalid_value", f"{key}: only the first {max_items} of {len(kept)} kept")
                 kept = kept[:max_items]
@@ -410,9 +429,49 @@ def tidy(record: Record, warn: Warn) -> Record:
     if "distributions" in out:
         out["distributions"] = [_tidy_distribution(d, n, rid, warn)
                                 for n, d in enumerate(out["distributions"], start=1) if isinstance(d, dict)]
-    if out.get("is_master_data") is None:
-        out.pop("is_master_data", None)
     return out
+
+
+def load_record(schema: RecordSchema, record: Record, warn: Warn) -> Record:
+    """Validate a tidied record. If the schema refuses only fields the record can do without (an
+    address its stricter check rejects, an over-long item...), those fields are left out with a
+    warning and the record is validated again; anything else is refused."""
+    try:
+        return schema.load(record)
+    except ValidationError as err:
+        messages = err.messages if isinstance(err.messages, dict) else {}
+        rid = str(record.get("remote_id") or "")
+        drop: list[str] = []
+        dist_drop: dict[int, list[str]] = {}
+        for key, msg in messages.items():
+            if key in DROPPABLE:
+                drop.append(key)
+            elif key == "distributions" and isinstance(msg, dict) and all(
+                    isinstance(i, int) and isinstance(sub, dict) and set(sub) <= DIST_DROPPABLE
+                    for i, sub in msg.items()):
+                dist_drop = {i: list(sub) for i, sub in msg.items()}
+            else:
+                raise
+        fixed = {k: v for k, v in record.items() if k not in drop}
+        for key in drop:
+            warn(rid, "invalid_value", f"{key}: {_flat(messages[key])} left out")
+        if dist_drop:
+            dists = [dict(d) for d in fixed["distributions"]]
+            for i, keys in dist_drop.items():
+                for key in keys:
+                    dists[i].pop(key, None)
+                    warn(rid, "invalid_value", f"resource {i + 1}: {key}: {_flat(messages['distributions'][i][key])}"
+                                               " left out")
+            fixed["distributions"] = dists
+        return schema.load(fixed)
+
+
+def _flat(msg: Any) -> str:
+    if isinstance(msg, list):
+        return " ".join(_flat(m) for m in msg)
+    if isinstance(msg, dict):
+        return " ".join(_flat(m) for m in msg.values())
+    return str(msg)
 
 
 def content_hash(record: Record, salt: str = "") -> str:

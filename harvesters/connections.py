@@ -46,7 +46,7 @@ def split(url: str, secret_key: str) -> tuple[str, str | None]:
     """(URL without the password, the encrypted password or None)."""
     parsed = parse(url)
     password = parsed.password
-    bare = parsed.set(password=None).render_as_string(hide_password=False)
+    bare = parsed._replace(password=None).render_as_string(hide_password=False)  # set() ignores None
     if password in (None, "", MASK):
         return bare, None
     return bare, _fernet(secret_key).encrypt(str(password).encode("utf-8")).decode("ascii")
@@ -71,9 +71,12 @@ def masked(url: str, has_secret: bool) -> str:
         parsed = parse(url)
     except ValueError:
         return url
-    if has_secret:
-        parsed = parsed.set(password=MASK)
-    return parsed.render_as_string(hide_password=False)
+    bare = parsed._replace(password=None).render_as_string(hide_password=False)
+    if not has_secret or not parsed.username or "@" not in bare:
+        return bare
+    scheme, rest = bare.split("://", 1)
+    user, _sep, tail = rest.partition("@")
+    return f"{scheme}://{user}:{MASK}@{tail}"
 
 
 def same_target(old_url: str, new_url: str) -> bool:

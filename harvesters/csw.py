@@ -4,7 +4,7 @@
   page (servers default to 10). Paging stops when `nextRecord` is 0, missing or not beyond the
   start, when a page comes back empty or repeated, or at the cap; if fewer records arrived than the
   server announced, the gather is marked incomplete (nothing is withdrawn).
-- The source URL may also be a single ISO 19139 document (`gmd:MD_Metadata`).
+- The source URL may also be a single ISO 19139 document (`gmd:MD_Metadata`, e.g. an `.xml` address).
 - XML is parsed with defusedxml: entity declarations and external references are refused.
 - `fileIdentifier` is the record's id and its global identifier (the same record reached through
   another catalogue is matched on it). Service records (`srv:SV_ServiceIdentification`) with an
@@ -164,7 +164,8 @@ class CswHarvester(Harvester):
 
     def gather(self) -> Iterator[Record | Problem]:
         url = self.ctx.url
-        if not is_web(url) or "request=getrecordbyid" in url.lower():
+        lowered = url.lower().split("?", 1)
+        if not is_web(url) or lowered[0].endswith(".xml") or "request=getrecordbyid" in url.lower():
             yield from self._document(url)
             return
         filters = self.ctx.filters
@@ -189,6 +190,9 @@ class CswHarvester(Harvester):
             pages += 1
             root = parse_xml(response.content, response.url)
             self._check_exception(root, response.url)
+            if root.tag == f"{GMD}MD_Metadata":  # the address serves one ISO record, not a catalogue
+                yield iso_record(root)
+                return
             results = root.find("csw:SearchResults", NS)
             if results is None:
                 raise HarvestFailed(f"{response.url}: not a CSW GetRecords response (no SearchResults)", "parse")

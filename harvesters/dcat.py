@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -151,7 +152,10 @@ def parse_graph(response: Response, warn: Any) -> Graph:
             except ValueError as exc:
                 raise HarvestFailed(f"{response.url}: the JSON-LD is not valid JSON: {exc}", "parse") from exc
             doc = offline_contexts(doc, warn, response.url)
-            graph.parse(data=json.dumps(doc), format="json-ld", base=response.url if is_web(response.url) else None)
+            with warnings.catch_warnings():  # rdflib's own JSON-LD parser uses its deprecated ConjunctiveGraph
+                warnings.simplefilter("ignore", DeprecationWarning)
+                graph.parse(data=json.dumps(doc), format="json-ld",
+                            base=response.url if is_web(response.url) else None)
         else:
             graph.parse(data=data, format=fmt, publicID=response.url if is_web(response.url) else None)
     except HarvestFailed:

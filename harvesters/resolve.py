@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -88,10 +89,44 @@ COUNTRY = {"vn", "vnm", "viet nam", "vietnam", "toan quoc", "ca nuoc", "toan quo
 _UNIT_PREFIXES = ("thanh pho ", "tinh ", "tp ", "city of ", "province of ")
 
 
+class _Recorder:
+    """Collects the warnings a lookup gives, so that a cached answer can give them again."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str | None, str, str]] = []
+
+    def __call__(self, rid: str | None, kind: str, message: str) -> None:
+        self.calls.append((rid, kind, message))
+
+
+def _memo(method: Any) -> Any:
+    """Sources repeat the same few values thousands of times: map each distinct value once."""
+    name = method.__name__
+
+    def cached(self: CodeLists, value: Any, *args: Any) -> Any:
+        *rest, rid, warn = args
+        key = (name, tuple(value) if isinstance(value, list) else value, *rest)
+        hit = self._memo.get(key)
+        if hit is None:
+            recorder = _Recorder()
+            hit = (method(self, value, *rest, rid, recorder), recorder.calls)
+            if len(self._memo) < 100_000:
+                self._memo[key] = hit
+        result, calls = hit
+        for _rid, kind, message in calls:
+            warn(rid, kind, message)
+        return list(result) if isinstance(result, list) else result
+
+    cached.__name__ = name
+    cached.__doc__ = method.__doc__
+    return cached
+
+
 class CodeLists:
     """The catalogue's code lists and agencies, loaded once for a job."""
 
     def __init__(self, session: Session) -> None:
+        self._memo: dict[Any, Any] = {}
         self.themes: dict[str, str] = {}
         for t in session.scalars(select(Theme)):
             for name in (t.code, t.name_vi, t.name_en, _last_segment(t.uri or "")):
@@ -132,6 +167,7 @@ class CodeLists:
 
     # --- each list -------------------------------------------------------------------------------
 
+    @_memo
     def themes_of(self, values: Iterable[str], rid: str, warn: Warn) -> list[str]:
         out: list[str] = []
         for raw in values:
@@ -146,6 +182,7 @@ class CodeLists:
                 warn(rid, "unknown_code", f"theme {raw[:120]!r} is not in the catalogue's list; left out")
         return out[:20]
 
+    @_memo
     def licence_of(self, value: str | None, rid: str, warn: Warn) -> str | None:
         if not value:
             return None
@@ -157,6 +194,7 @@ class CodeLists:
             warn(rid, "unknown_code", f"licence {value[:120]!r} is not in the catalogue's list; left out")
         return code
 
+    @_memo
     def spatial_of(self, values: Iterable[str], rid: str, warn: Warn) -> list[str]:
         out: list[str] = []
         for raw in values:
@@ -176,6 +214,7 @@ class CodeLists:
                 warn(rid, "unknown_code", f"place {raw[:120]!r} is not an administrative unit; left out")
         return out
 
+    @_memo
     def frequency_of(self, value: str | None, rid: str, warn: Warn) -> str | None:
         if not value:
             return None
@@ -190,6 +229,7 @@ class CodeLists:
             warn(rid, "unknown_code", f"update frequency {raw[:120]!r} is not recognised; left out")
         return code
 
+    @_memo
     def languages_of(self, values: Iterable[str], rid: str, warn: Warn) -> list[str]:
         out: list[str] = []
         for raw in values:
@@ -220,6 +260,7 @@ class CodeLists:
             node = self.parent.get(node)
         return False
 
+    @_memo
     def publisher_of(self, value: str | None, owner_id: str, rid: str, warn: Warn) -> str:
         """A named publisher is used when it is the source's agency or one of its units."""
         if not value:
@@ -233,6 +274,7 @@ class CodeLists:
                                "the source's agency is recorded instead")
         return owner_id
 
+    @_memo
     def database_of(self, code: str | None, default_id: str | None, rid: str, warn: Warn) -> str | None:
         if not code:
             return default_id

@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 from marshmallow import ValidationError
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from catalog import rules
@@ -66,6 +66,7 @@ from .base import (
     Seen,
     content_hash,
     harvester_class,
+    load_record,
     tidy,
 )
 from .http import Fetcher, FetchError, FetchPolicy, policy_from_config
@@ -199,7 +200,7 @@ class JobLog:
 
     def flush(self, session: Session) -> None:
         if self.pending:
-            session.execute(insert(HarvestError), self.pending)
+            session.execute(HarvestError.__table__.insert(), self.pending)
             self.pending = []
 
 
@@ -494,7 +495,7 @@ class _Run:
         for rec, digest, row in changed:
             rid = rec["remote_id"]
             try:
-                data = self.schema.load(tidy(rec, self.log.warn))
+                data = load_record(self.schema, tidy(rec, self.log.warn), self.log.warn)
             except ValidationError as err:
                 problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in field_errors(err).items())
                 self.log.error(rid, "invalid", f"not taken: {problems}")
@@ -631,13 +632,13 @@ class _Run:
             dists.extend(_dist_rows(ds_id, data.get("distributions") or []))
             records.append(self._record_row(data, digest, dataset_id=ds_id))
         if rows:
-            s.execute(insert(Dataset), rows)
+            s.execute(Dataset.__table__.insert(), rows)
             note_changes(s, "dataset", [r["id"] for r in rows])
         if dists:
-            s.execute(insert(Distribution), dists)
+            s.execute(Distribution.__table__.insert(), dists)
             note_changes(s, "distribution", [d["id"] for d in dists])
         if records:
-            s.execute(insert(HarvestRecord), records)
+            s.execute(HarvestRecord.__table__.insert(), records)
         job.new += len(rows)
 
     def _record_row(self, data: Record, digest: str, **target: Any) -> dict[str, Any]:
@@ -678,7 +679,7 @@ class _Run:
                     and not self._owner_is_authoritative(match.harvest_source_id))
         if takeover:
             self._take_over(match.id)
-            s.execute(insert(HarvestRecord), [self._record_row(data, digest, dataset_id=match.id)])
+            s.execute(HarvestRecord.__table__.insert(), [self._record_row(data, digest, dataset_id=match.id)])
             ds = s.scalar(select(Dataset).where(Dataset.id == match.id).options(selectinload(Dataset.distributions)))
             if ds is not None:
                 self._apply_dataset(ds, data, SimpleNamespace(state="active", status_before_withdrawal=None))
@@ -686,8 +687,8 @@ class _Run:
             self.log.warn(rid, "duplicate", f"already catalogued from another source (matched on {matched_on}); "
                                             "this authoritative source now keeps it")
             return
-        s.execute(insert(HarvestRecord), [self._record_row(data, digest, dataset_id=match.id, role="duplicate",
-                                                           matched_on=matched_on)])
+        row = self._record_row(data, digest, dataset_id=match.id, role="duplicate", matched_on=matched_on)
+        s.execute(HarvestRecord.__table__.insert(), [row])
         self.job.new += 1
         where = "registered in this catalogue" if match.origin != "harvested" else "brought by another source"
         self.log.warn(rid, "duplicate", f"the same dataset is already {where} (matched on {matched_on}); "
@@ -798,7 +799,7 @@ class _Run:
                 s.add(svc)
                 s.flush()
                 if row is None:
-                    s.execute(insert(HarvestRecord), [self._record_row(data, digest, dataservice_id=svc.id)])
+                    s.execute(HarvestRecord.__table__.insert(), [self._record_row(data, digest, dataservice_id=svc.id)])
                     self.job.new += 1
                 else:
                     s.execute(update(HarvestRecord).where(HarvestRecord.id == row.id).values(

@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, func, inspect, select, table, text
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql import sqltypes
 
 from catalog.config import PROJECT_ROOT
 
@@ -46,6 +47,10 @@ def _error(exc: BaseException) -> str:
 
 def field_type(sql_type: Any) -> str:
     """The Table Schema type of a column type (`any` when SQLAlchemy cannot tell)."""
+    if isinstance(sql_type, sqltypes.JSON):
+        return "object"
+    if isinstance(sql_type, sqltypes.ARRAY):
+        return "array"
     try:
         py = sql_type.python_type
     except (NotImplementedError, AttributeError):

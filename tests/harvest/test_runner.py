@@ -221,7 +221,7 @@ def test_a_killed_job_can_be_run_again_with_nothing_lost_or_doubled(happ, full_p
     assert again.status == "succeeded" and again.counts["new"] == 1 and again.counts["unchanged"] == 6
     jobs = {j.status for j in session_of(happ).scalars(select(HarvestJob))}
     assert "running" not in jobs
-    dead = [j for j in session_of(happ).scalars(select(HarvestJob).where(HarvestJob.status == "failed"))]
+    dead = list(session_of(happ).scalars(select(HarvestJob).where(HarvestJob.status == "failed")))
     assert any("stopped responding" in (j.message or "") for j in dead)
     # the same catalogue as one clean run in another installation
     clean = other_app(seeded_template, tmp_path)

@@ -73,7 +73,7 @@ def test_a_steward_registers_runs_and_reads_a_source_in_the_ui(happ, people, por
     job_page = client.get(f"/harvest/jobs/{job.id}").get_data(as_text=True)
     assert "Nhật ký" in job_page
     # the dataset page says where the dataset comes from
-    ds = [d for d in datasets_of(happ) if d.origin == "harvested"][0]
+    ds = next(d for d in datasets_of(happ) if d.origin == "harvested")
     shown = client.get(f"/datasets/{ds.slug}").get_data(as_text=True)
     assert "Cổng dữ liệu Hà Nội" in shown and "harvest-provenance" in shown
 
