@@ -59,8 +59,7 @@ def _source(slug: str) -> HarvestSource:
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
     def harvest_provenance(ds: Any) -> list[dict[str, Any]]:
-        if getattr(ds, "origin", None) != "harvested" and not getattr(ds, "harvest_source_id", None):
-            return []
+        # a registered dataset too may be listed by a source (then recorded as a second provenance)
         return service.provenance(db_session(), ds.id)
 
     return {"harvest_provenance": harvest_provenance, "harvest_can_view": lambda: service.can_view(current_reader())}

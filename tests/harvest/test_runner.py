@@ -372,6 +372,8 @@ def test_a_registered_dataset_is_matched_on_its_landing_page_and_not_overwritten
     after = datasets_of(happ, None, id=mine.id)[0]
     assert after.title_vi == "Bộ dữ liệu đăng ký tay" and after.origin == "registered"
     assert records_of(happ, src)[0].dataset_id == mine.id and records_of(happ, src)[0].role == "duplicate"
+    page = happ.test_client().get(f"/datasets/{mine.slug}").get_data(as_text=True)
+    assert "harvest-provenance" in page and "cũng có ở nguồn này" in page
 
 
 def test_the_schedule_queues_due_sources_and_reaps_dead_jobs(happ, full_portal):
