@@ -1,6 +1,6 @@
 """One measured step of bench_harvest, in its own process so that its peak memory is its own.
 
-    python -m bench.harvest_child ceiling|harvest INSTANCE URL
+    python -m bench.harvest_child ceiling|validate|harvest INSTANCE URL
 
 Prints one JSON line: records, seconds, peak resident memory (MB) and, for a harvest, its counts.
 """
@@ -36,6 +36,29 @@ def ceiling(url: str) -> dict:
             if start >= body["result"]["count"]:
                 break
     return {"records": records, "seconds": time.perf_counter() - started}
+
+
+def validate_only(instance: str, url: str) -> dict:
+    """Download, parse, map and validate with the record schema, writing nothing: the floor of a first run."""
+    os.environ["CATALOG_INSTANCE_PATH"] = instance
+    os.environ.setdefault("CATALOG_SECRET_KEY", "bench")
+    from catalog import create_app
+    from harvesters.base import HarvestContext, RecordSchema, load_record, tidy
+    from harvesters.ckan import CkanHarvester
+    from harvesters.http import Fetcher, FetchPolicy
+
+    def warn(*_args: object) -> None:
+        pass
+
+    app = create_app()
+    with app.app_context(), Fetcher(FetchPolicy(allow_loopback=True)) as fetcher:
+        started = time.perf_counter()
+        schema, records = RecordSchema(), 0
+        ctx = HarvestContext(url=url, fetcher=fetcher, filters={"incremental": False, "rows": 1000})
+        for item in CkanHarvester(ctx).gather():
+            load_record(schema, tidy(item, warn), warn)
+            records += 1
+        return {"records": records, "seconds": time.perf_counter() - started}
 
 
 def harvest(instance: str, url: str) -> dict:
@@ -74,6 +97,8 @@ def harvest(instance: str, url: str) -> dict:
 
 if __name__ == "__main__":
     mode = sys.argv[1]
-    result = ceiling(sys.argv[3]) if mode == "ceiling" else harvest(sys.argv[2], sys.argv[3])
+    steps = {"ceiling": lambda: ceiling(sys.argv[3]), "validate": lambda: validate_only(sys.argv[2], sys.argv[3]),
+             "harvest": lambda: harvest(sys.argv[2], sys.argv[3])}
+    result = steps[mode]()
     result["peak_mb"] = _peak_mb()
     print(json.dumps(result))
