@@ -398,3 +398,23 @@ def test_the_schedule_queues_due_sources_and_reaps_dead_jobs(happ, full_portal):
     assert done.status == "succeeded" and done.new == 7 and done.triggered_by == "schedule"
     with happ.app_context():
         assert harvest_due() == []  # ran today
+
+
+@pytest.mark.postgres
+def test_the_runner_on_a_postgresql_registry(pg_seeded_app, http_server):
+    pg_seeded_app.config["CATALOG"]["HARVEST_BATCH_SIZE"] = 3
+    portal = CkanPortal(http_server, [package(n) for n in range(1, 8)])
+    src = make_source(pg_seeded_app, url=portal.url, filters={"incremental": False, "rows": 3})
+    assert run(pg_seeded_app, src).counts["new"] == 7
+    portal.packages[0] = package(1, title="Đã đổi")
+    portal.packages.pop()
+    second = run(pg_seeded_app, src)
+    assert second.counts == {"new": 0, "updated": 1, "unchanged": 5, "withdrawn": 1, "failed": 0, "warnings": 0}
+    statuses = {d.remote_id: (d.status, d.title_vi) for d in datasets_of(pg_seeded_app, src)}
+    assert statuses["pkg-0007"][0] == "withdrawn" and statuses["pkg-0001"] == ("published", "Đã đổi")
+    with pytest.raises(AlreadyRunning):
+        s = session_of(pg_seeded_app)
+        s.execute(update(HarvestSource).values(running_job_id=999, heartbeat_at=utcnow()))
+        s.commit()
+        s.close()
+        run(pg_seeded_app, src)
