@@ -232,6 +232,8 @@ def show_config() -> None:
 
 
 def register_cli(app: Flask) -> None:
-    for group in (db_cli, seed_cli, users_cli, audit_cli, jobs_cli):
+    from harvesters.cli import harvest_cli
+
+    for group in (db_cli, seed_cli, users_cli, audit_cli, jobs_cli, harvest_cli):
         app.cli.add_command(group)
     app.cli.add_command(show_config)

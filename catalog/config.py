@@ -59,6 +59,9 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "SMTP_PASSWORD": (_str, "", "SMTP password"),
     "MAIL_FROM": (_str, "no-reply@localhost", "sender address of notifications"),
     "LOG_LEVEL": (_str, "INFO", "logging level"),
+    "HARVEST_BATCH_SIZE": (_int, 500, "records a harvest writes per transaction"),
+    "HARVEST_STALE_MINUTES": (_int, 10, "a running harvest silent this long is taken as dead and can be re-run"),
+    "HARVEST_TIMEOUT_MINUTES": (_int, 360, "longest a harvest job may run before it stops as failed"),
 }
 
 

@@ -18,6 +18,7 @@ uploads say "upload"): set `session.info["change_reason"]` before committing to 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from blinker import Namespace
@@ -71,3 +72,11 @@ def _announce(session: Session) -> None:
 def _forget(session: Session, _previous: Any) -> None:
     session.info.pop(_PENDING, None)
     session.info.pop("change_reason", None)
+
+
+def note_changes(session: Session, kind: str, ids: Iterable[str]) -> None:
+    """Announce records written with bulk statements, which the flush hook above cannot see
+    (the harvest runner inserts thousands of rows at once)."""
+    if kind not in _KINDS.values():
+        raise ValueError(f"unknown kind {kind!r}")
+    session.info.setdefault(_PENDING, {}).setdefault(kind, set()).update(ids)

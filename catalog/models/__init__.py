@@ -5,6 +5,15 @@ from .base import Base, utcnow
 from .database import DATABASE_STATUSES, PLATFORMS, Database
 from .dataset import DATASET_STATUSES, ORIGINS, UPDATE_FREQUENCIES, DataService, Dataset, dataservice_dataset
 from .distribution import Distribution
+from .harvest import (
+    JOB_STATUSES,
+    PROTOCOLS,
+    SCHEDULES,
+    HarvestError,
+    HarvestJob,
+    HarvestRecord,
+    HarvestSource,
+)
 from .job import JobRun
 from .organization import Organization
 from .reference import AdminUnit, Licence, Theme
@@ -13,9 +22,12 @@ from .user import ROLES, ApiToken, LoginAttempt, Membership, User
 __all__ = [
     "DATABASE_STATUSES",
     "DATASET_STATUSES",
+    "JOB_STATUSES",
     "ORIGINS",
     "PLATFORMS",
+    "PROTOCOLS",
     "ROLES",
+    "SCHEDULES",
     "UPDATE_FREQUENCIES",
     "AdminUnit",
     "ApiToken",
@@ -26,6 +38,10 @@ __all__ = [
     "Database",
     "Dataset",
     "Distribution",
+    "HarvestError",
+    "HarvestJob",
+    "HarvestRecord",
+    "HarvestSource",
     "JobRun",
     "Licence",
     "LoginAttempt",

@@ -85,6 +85,7 @@ def create_dataservice(session: Session, actor: Actor, raw: Mapping[str, Any]) -
 def update_dataservice(
     session: Session, actor: Actor, svc: DataService, raw: Mapping[str, Any], *, replace: bool = False
 ) -> list[str]:
+    """Apply changes; on a harvested service the changed fields are kept from the next harvest."""
     policy.require(policy.can_edit_dataservice(actor.reader, svc))
     schema = DataServiceInput()
     data = load(schema, raw, partial=not replace)
@@ -95,6 +96,9 @@ def update_dataservice(
         policy.require(policy.can_register_in(actor.reader, data["publisher_id"]))
     before = _state(svc)
     changed = _apply_all(svc, data)
+    if changed and svc.origin == "harvested":
+        # like datasets: what a steward changed here is kept from the next harvest
+        svc.local_edits = sorted({*svc.local_edits, *(c for c in changed if c != "datasets")})
     if changed:
         session.flush()
         after = _state(svc)

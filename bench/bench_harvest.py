@@ -1,0 +1,130 @@
+"""Harvesting CKAN-style records from a local server: the first run and a re-run with nothing changed,
+next to only downloading and parsing the same JSON (the ceiling), each in its own process so that
+its peak memory is its own. The registry is the embedded default (SQLite). An informative figure
+also runs the harvester's mapping and the record schema's validation without writing anything:
+the floor of a first run before the database is touched.
+
+Targets (issue 3): first run at least a third of the ceiling's rate; the unchanged re-run at least
+5,000 records/s; peak memory under 400 MB whatever the number of records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .figures import Figure
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = 1000
+WORDS = ("dữ liệu", "ngân sách", "dân cư", "đất đai", "giáo dục", "y tế", "giao thông", "môi trường", "doanh nghiệp",
+         "thống kê", "tài chính", "nông nghiệp", "lao động", "việc làm", "khoa học", "công nghệ", "văn hóa", "du lịch")
+ORGS = [("so-tai-chinh", "Sở Tài chính"), ("so-xay-dung", "Sở Xây dựng"), ("so-y-te", "Sở Y tế"),
+        ("so-giao-duc", "Sở Giáo dục và Đào tạo"), ("cuc-thong-ke", "Cục Thống kê")]
+FORMATS = ("CSV", "XLSX", "JSON", "PDF")
+
+
+def package(n: int, rnd: random.Random) -> dict:
+    """A CKAN package shaped like real portal records (about 1.8 KB of JSON)."""
+    words = rnd.sample(WORDS, 4)
+    org = ORGS[n % len(ORGS)]
+    return {
+        "id": f"{n:08d}-7f3a-4c2e-9d1b-{rnd.getrandbits(48):012x}", "name": f"tap-du-lieu-{n}",
+        "title": f"Tập dữ liệu {words[0]} và {words[1]} số {n}",
+        "notes": f"Số liệu về {words[0]}, {words[1]} và {words[2]} do {org[1]} thu thập, cập nhật định kỳ "
+                 f"và công bố trên cổng dữ liệu mở. Bản ghi số {n}.",
+        "license_id": "cc-by", "license_title": "Creative Commons Attribution", "private": False, "state": "active",
+        "maintainer": org[1], "maintainer_email": f"dulieu.{org[0]}@example.gov.vn", "author": None,
+        "metadata_created": "2025-01-02T03:04:05.000000", "metadata_modified": "2025-06-07T08:09:10.000000",
+        "version": "1.0", "url": "", "type": "dataset", "num_tags": 3, "num_resources": 2,
+        "organization": {"id": f"org-{n % len(ORGS)}", "name": org[0], "title": org[1], "type": "organization",
+                         "is_organization": True, "state": "active"},
+        "tags": [{"name": w, "display_name": w, "state": "active"} for w in words[:3]],
+        "groups": [{"name": ("ECON", "SOCI", "GOVE", "EDUC")[n % 4], "title": "Nhóm"}],
+        "extras": [{"key": "frequency", "value": "MONTHLY"}, {"key": "spatial_text", "value": "Hà Nội"},
+                   {"key": "language", "value": "vi"}],
+        "resources": [{"id": f"{n:08d}-r{k}", "package_id": f"{n:08d}", "name": f"Tệp {fmt} số {n}",
+                       "description": f"Bản {fmt} của tập dữ liệu.", "format": fmt, "mimetype": None,
+                       "url": f"https://data.example.gov.vn/files/{n}/{k}.{fmt.lower()}", "url_type": None,
+                       "created": "2025-01-02T03:04:05", "last_modified": None, "size": 1000 + n, "position": k}
+                      for k, fmt in enumerate(rnd.sample(FORMATS, 2))],
+    }
+
+
+def write_pages(folder: Path, total: int) -> None:
+    rnd = random.Random(47)
+    for start in range(0, total, PAGE):
+        rows = [package(n, rnd) for n in range(start, min(start + PAGE, total))]
+        body = {"help": "https://data.example.gov.vn/api/3/action/help_show?name=package_search", "success": True,
+                "result": {"count": total, "sort": "metadata_created asc", "results": rows}}
+        (folder / f"page-{start}.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
+    (folder / "count").write_text(str(total))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _child(*args: str, env: dict[str, str]) -> dict:
+    out = subprocess.run([sys.executable, "-m", "bench.harvest_child", *args], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run(quick: bool = False) -> list[Figure]:
+    total = 5_000 if quick else 100_000
+    work = Path(tempfile.mkdtemp(prefix="bench-harvest-"))
+    server = None
+    try:
+        pages = work / "pages"
+        pages.mkdir()
+        write_pages(pages, total)
+        instance = work / "instance"
+        env = {**os.environ, "CATALOG_INSTANCE_PATH": str(instance), "CATALOG_SECRET_KEY": "bench",
+               "CATALOG_LOG_LEVEL": "WARNING"}
+        flask = str(Path(sys.executable).parent / "flask")
+        for cmd in (["db", "upgrade"], ["seed", "load"]):
+            subprocess.run([flask, "--app", "catalog", *cmd], cwd=ROOT, env=env, check=True, capture_output=True)
+        port = _free_port()
+        server = subprocess.Popen([sys.executable, "-m", "bench.ckan_server", str(pages), str(port)], cwd=ROOT,
+                                  stdout=subprocess.PIPE, text=True)
+        assert server.stdout is not None
+        server.stdout.readline()  # "ready"
+        url = f"http://127.0.0.1:{port}"
+        _child("ceiling", str(instance), url, env=env)  # warm the page cache and the server
+        ceiling = _child("ceiling", str(instance), url, env=env)
+        validated = _child("validate", str(instance), url, env=env)
+        first = _child("harvest", str(instance), url, env=env)
+        again = _child("harvest", str(instance), url, env=env)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(10)
+        shutil.rmtree(work, ignore_errors=True)
+    if first["counts"]["new"] != total or again["counts"]["unchanged"] != total:
+        raise RuntimeError(f"unexpected counts: first {first}, again {again}")
+    ceiling_rate = ceiling["records"] / ceiling["seconds"]
+    first_rate = total / first["seconds"]
+    again_rate = total / again["seconds"]
+    size = f"{total:,} CKAN records"
+    return [
+        Figure(f"harvest: download + parse only, {size} (ceiling)", ceiling_rate, "records/s"),
+        Figure(f"harvest: download, parse, map, validate only (no database), {size}",
+               validated["records"] / validated["seconds"], "records/s"),
+        Figure(f"harvest: first run, {size}", first_rate, "records/s", f">= {ceiling_rate / 3:,.0f} (1/3 ceiling)",
+               first_rate >= ceiling_rate / 3),
+        Figure(f"harvest: re-run, nothing changed, {size}", again_rate, "records/s", ">= 5,000",
+               again_rate >= 5_000),
+        Figure("harvest: peak memory, first run", first["peak_mb"], "MB", "< 400", first["peak_mb"] < 400),
+        Figure("harvest: peak memory, re-run", again["peak_mb"], "MB", "< 400", again["peak_mb"] < 400),
+        Figure("harvest: peak memory, download + parse only", ceiling["peak_mb"], "MB"),
+    ]

@@ -1,0 +1,491 @@
+"""What every harvester shares: the normalized record, its one schema, the protocol, lenient cleaning.
+
+A harvester knows one protocol. It reads a source and yields, one by one:
+- a normalized record: a plain JSON-able dict in the catalogue's own vocabulary (see `RecordSchema`);
+- a `Problem`: a record it could not read (kept in the job log with the record's id and a readable message);
+- a `Seen`: a record still at the source and unchanged since the last run (incremental sources).
+It never touches the database; the runner (`runner.py`) diffs, validates and writes.
+
+Input from the wild is inconsistent, so cleaning is lenient: a malformed address, e-mail or date is
+left out with a warning in the job log rather than failing the record (`tidy`). Only a record
+without an id or a title is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any, ClassVar
+from urllib.parse import urljoin, urlsplit
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from catalog import rules
+from catalog.config import PROJECT_ROOT
+from catalog.models import PLATFORMS
+from catalog.schemas.base import BaseSchema, OptionalDate, OptionalEmail, OptionalUrl, Text, max_len, one_of, words
+from catalog.schemas.registry import TableSchemaInput
+
+from .http import Fetcher, FetchError, Response
+
+KINDS = ("dataset", "dataservice")
+
+# --- what a harvester yields --------------------------------------------------------------------
+
+Record = dict[str, Any]
+
+
+@dataclass
+class Problem:
+    """A record the harvester could not read; the rest of the job goes on."""
+
+    remote_id: str | None
+    message: str
+    kind: str = "invalid"
+
+
+@dataclass
+class Seen:
+    """A record the source still lists and that has not changed since the last run."""
+
+    remote_id: str
+
+
+class HarvestFailed(Exception):
+    """The source as a whole could not be read (the job fails; nothing already stored is touched)."""
+
+    def __init__(self, message: str, kind: str = "source") -> None:
+        super().__init__(message)
+        self.message = message
+        self.kind = kind
+
+
+Warn = Callable[[str | None, str, str], None]  # (remote id, kind, message)
+
+
+@dataclass
+class HarvestContext:
+    """What the runner gives a harvester: where to read, how, and a few call-backs."""
+
+    url: str
+    fetcher: Fetcher
+    filters: dict[str, Any] = field(default_factory=dict)
+    #: Start of the last complete, successful gather (for sources that can list only changes).
+    since: datetime | None = None
+    #: Kept between runs (ETag, Last-Modified...); the runner saves it after a successful job.
+    state: dict[str, Any] = field(default_factory=dict)
+    #: Local files are read only under this folder (the project's seed/), for demo sources.
+    file_root: Path | None = None
+    #: A database URL with its password (SQL sources only).
+    connection_url: str | None = None
+    database_code: str | None = None
+    allow_private: bool = False
+    allow_loopback: bool = False
+    warn: Warn = lambda _rid, _kind, _msg: None
+    #: remote ids -> those the catalogue already holds from this source (active, harvested before).
+    known: Callable[[list[str]], set[str]] = lambda _ids: set()
+    set_total: Callable[[int], None] = lambda _n: None
+
+
+class Harvester:
+    """One protocol. Subclasses implement `gather`."""
+
+    protocol: ClassVar[str] = ""
+
+    def __init__(self, ctx: HarvestContext) -> None:
+        self.ctx = ctx
+        #: False when the harvester knows it did not see everything (a capped or short listing).
+        self.complete = True
+        #: True when the source answered "not modified" to a conditional request.
+        self.not_modified = False
+
+    def gather(self) -> Iterator[Record | Problem | Seen]:
+        raise NotImplementedError
+
+
+_MODULES = {p: f"harvesters.{p}" for p in ("ckan", "dcat", "csw", "spreadsheet", "sqldb", "datapackage", "openapi")}
+
+
+def harvester_class(protocol: str) -> type[Harvester]:
+    import importlib
+
+    if protocol not in _MODULES:
+        raise HarvestFailed(f"unknown protocol {protocol!r}")
+    module = importlib.import_module(_MODULES[protocol])
+    return module.HARVESTER
+
+
+# --- reading a location: the web through the guarded fetcher, or a demo file under seed/ ----------
+
+
+def is_web(url: str) -> bool:
+    return urlsplit(url).scheme in ("http", "https")
+
+
+def local_path(ctx: HarvestContext, url: str) -> Path:
+    """A local demo file: only under the configured folder, never anywhere else on the server."""
+    if ctx.file_root is None:
+        raise HarvestFailed(f"{url}: only http and https addresses can be harvested", "fetch")
+    raw = url[len("file://"):] if url.startswith("file://") else url
+    root = ctx.file_root.resolve()
+    candidate = Path(raw)
+    path = (candidate if candidate.is_absolute() else PROJECT_ROOT / candidate).resolve()
+    if root not in path.parents:
+        raise HarvestFailed(f"{url}: local files are read only under {root}", "fetch")
+    if not path.is_file():
+        raise HarvestFailed(f"{url}: no such file", "fetch")
+    return path
+
+
+def read(ctx: HarvestContext, url: str, *, accept: str | None = None, params: dict[str, Any] | None = None,
+         conditional: bool = False) -> Response:
+    """The body at `url`; with `conditional`, sends the ETag / Last-Modified kept from the last run."""
+    if not is_web(url):
+        path = local_path(ctx, url)
+        size = path.stat().st_size
+        if size > ctx.fetcher.policy.max_bytes:
+            raise HarvestFailed(f"{url}: larger than the limit of {ctx.fetcher.policy.max_bytes} bytes", "fetch")
+        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return Response(url=str(path), status=200, headers={"content-type": ctype}, content=path.read_bytes())
+    etag = ctx.state.get("etag") if conditional else None
+    modified = ctx.state.get("last_modified") if conditional else None
+    try:
+        response = ctx.fetcher.get(url, params=params, accept=accept, etag=etag, last_modified=modified)
+    except FetchError as exc:
+        raise HarvestFailed(exc.message + f" ({exc.url})", "fetch") from exc
+    if conditional and not response.not_modified:
+        ctx.state["etag"] = response.etag
+        ctx.state["last_modified"] = response.last_modified
+    return response
+
+
+def join_url(base: str, ref: str) -> str:
+    """A reference relative to the document it appears in (works for local demo files too)."""
+    if is_web(ref) or not base:
+        return ref
+    if is_web(base):
+        return urljoin(base, ref)
+    return str(PurePosixPath(base).parent / ref)
+
+
+def load_json(response: Response) -> Any:
+    """JSON, or a readable error saying what came instead (an HTML error page, a truncated body)."""
+    try:
+        return json.loads(response.content)
+    except UnicodeDecodeError as exc:
+        raise HarvestFailed(f"{response.url}: the response is not UTF-8 text ({exc.reason})", "parse") from exc
+    except ValueError as exc:
+        ctype = response.content_type or "unknown"
+        hint = f" (content type {ctype})" if "json" not in ctype else ""
+        raise HarvestFailed(f"{response.url}: the response is not valid JSON{hint}: {exc}", "parse") from exc
+
+
+# --- the normalized record and its schema -------------------------------------------------------
+
+
+class DistributionSchema(BaseSchema):
+    remote_id = Text(allow_none=True, validate=max_len(500))
+    title_vi = Text(required=True, validate=max_len(500))
+    title_en = Text(allow_none=True, validate=max_len(500))
+    description_vi = Text(allow_none=True)
+    description_en = Text(allow_none=True)
+    access_url = OptionalUrl(allow_none=True, validate=max_len(1000))
+    download_url = OptionalUrl(allow_none=True, validate=max_len(1000))
+    format = Text(allow_none=True, validate=max_len(32))
+    media_type = Text(allow_none=True, validate=max_len(128))
+    byte_size = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    table_schema = fields.Nested(TableSchemaInput, allow_none=True)
+    issued = OptionalDate(allow_none=True)
+    modified = OptionalDate(allow_none=True)
+
+
+class RecordSchema(BaseSchema):
+    """The one schema every harvested record passes. Code-list values (themes, licence, places,
+    frequency, publisher) arrive as the source wrote them; the runner maps them to our codes."""
+
+    kind = Text(load_default="dataset", validate=one_of(KINDS))
+    remote_id = Text(required=True, validate=max_len(500))
+    identifier = Text(allow_none=True, validate=max_len(500))
+    source_url = OptionalUrl(allow_none=True, validate=max_len(1000))
+    title_vi = Text(required=True, validate=max_len(500))
+    title_en = Text(allow_none=True, validate=max_len(500))
+    description_vi = Text(allow_none=True)
+    description_en = Text(allow_none=True)
+    keywords = words()
+    themes = words(max_items=50, max_length=300)
+    spatial = words(max_items=200, max_length=300)
+    languages = words(max_items=20, max_length=100)
+    licence = Text(allow_none=True, validate=max_len(500))
+    publisher = Text(allow_none=True, validate=max_len(500))
+    access_level = Text(allow_none=True, validate=one_of(rules.ACCESS_LEVELS))
+    database = Text(allow_none=True, validate=max_len(64))
+    update_frequency = Text(allow_none=True, validate=max_len(100))
+    temporal_start = OptionalDate(allow_none=True)
+    temporal_end = OptionalDate(allow_none=True)
+    issued = OptionalDate(allow_none=True)
+    modified = OptionalDate(allow_none=True)
+    contact_name = Text(allow_none=True, validate=max_len(200))
+    contact_email = OptionalEmail(allow_none=True)
+    contact_phone = Text(allow_none=True, validate=max_len(64))
+    landing_page = OptionalUrl(allow_none=True, validate=max_len(1000))
+    version = Text(allow_none=True, validate=max_len(64))
+    provenance = Text(allow_none=True)
+    is_master_data = fields.Boolean(allow_none=True)
+    distributions = fields.List(fields.Nested(DistributionSchema), load_default=list)
+    # data services
+    endpoint_url = OptionalUrl(allow_none=True, validate=max_len(1000))
+    endpoint_description = OptionalUrl(allow_none=True, validate=max_len(1000))
+    protocol = Text(allow_none=True, validate=max_len(32))
+    platform = Text(allow_none=True, validate=one_of(PLATFORMS))
+    openapi_spec = fields.Dict(allow_none=True)
+
+    @validates_schema
+    def _coherent(self, data: dict[str, Any], **_kw: Any) -> None:
+        if data.get("kind") == "dataservice" and not data.get("endpoint_url"):
+            raise ValidationError({"endpoint_url": ["a data service needs its endpoint address"]})
+
+
+# --- lenient cleaning ---------------------------------------------------------------------------
+
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
+_YEAR = re.compile(r"^(\d{4})$")
+_SPACE = re.compile(r"\s")
+_TEXT_LIMITS = {"title_vi": 500, "title_en": 500, "contact_name": 200, "contact_phone": 64, "version": 64,
+                "identifier": 500, "protocol": 32, "licence": 500, "publisher": 500, "update_frequency": 100}
+_DIST_LIMITS = {"title_vi": 500, "title_en": 500, "format": 32, "media_type": 128}
+_DATE_FIELDS = ("issued", "modified", "temporal_start", "temporal_end")
+_URL_FIELDS = ("source_url", "landing_page", "endpoint_url", "endpoint_description")
+_LIST_LIMITS = {"keywords": (50, 100), "themes": (50, 300), "spatial": (200, 300), "languages": (20, 100)}
+_EMPTY = (None, "", [], {})
+#: Fields a record can lose and still be worth keeping: the schema refusing one of them drops the
+#: field (with a warning), not the record.
+DROPPABLE = frozenset({
+    "identifier", "source_url", "title_en", "description_vi", "description_en", "keywords", "themes", "spatial",
+    "languages", "licence", "publisher", "access_level", "database", "update_frequency", "temporal_start",
+    "temporal_end", "issued", "modified", "contact_name", "contact_email", "contact_phone", "landing_page",
+    "version", "provenance", "is_master_data", "endpoint_description", "protocol", "platform", "openapi_spec",
+})
+DIST_DROPPABLE = frozenset({"remote_id", "title_en", "description_vi", "description_en", "access_url",
+                            "download_url", "format", "media_type", "byte_size", "table_schema", "issued",
+                            "modified"})
+
+
+def as_text(value: Any) -> str | None:
+    """A trimmed string, or None for empty values (sources write "", null, "null", "N/A"...)."""
+    if value is None or isinstance(value, dict | list):
+        return None
+    text = str(value).strip()
+    return text if text and text.lower() not in ("null", "none", "n/a", "nan") else None
+
+
+def as_date(value: Any, *, end: bool = False) -> str | None:
+    """An ISO date from what sources write: ISO dates and times, dd/mm/yyyy (Vietnamese), a year."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = as_text(value)
+    if text is None:
+        return None
+    try:
+        if m := _YMD.match(text):
+            if len(text) >= 10 and text[4] == "-" and text[7] == "-":
+                date.fromisoformat(text[:10])  # the common case, checked cheaply
+                return text[:10]
+            return date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+        if m := _DMY.match(text):
+            return date(int(m[3]), int(m[2]), int(m[1])).isoformat()
+        if m := _YEAR.match(text):
+            return date(int(m[1]), 12, 31).isoformat() if end else date(int(m[1]), 1, 1).isoformat()
+    except ValueError:
+        return None
+    return None
+
+
+def clean_url(value: Any) -> str | None:
+    """An http(s) address, or None. A cheap check: the schema's stricter one still applies (see load_record)."""
+    text = as_text(value)
+    if text is None:
+        return None
+    if text.startswith("www."):
+        text = "http://" + text
+    if not text.startswith(("http://", "https://")) or _SPACE.search(text):
+        return None
+    host = text.split("://", 1)[1][:1]
+    return text if host and host not in "/?#" else None
+
+
+def clean_email(value: Any) -> str | None:
+    text = as_text(value)
+    if text is None:
+        return None
+    text = text.removeprefix("mailto:").strip()
+    local, _at, domain = text.rpartition("@")
+    return text if local and "." in domain and " " not in text else None
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _tidy_distribution(dist: dict[str, Any], n: int, rid: str, warn: Warn) -> dict[str, Any]:
+    out = {k: v for k, v in dist.items() if v not in _EMPTY}
+    for key in ("access_url", "download_url"):
+        if key in out:
+            url = clean_url(out[key])
+            if url is None:
+                bad = str(out[key])[:200]
+                warn(rid, "invalid_value", f"resource {n}: {key} {bad!r} is not a web address; left out")
+                del out[key]
+            else:
+                out[key] = url
+    for key in ("issued", "modified"):
+        if key in out:
+            value = as_date(out[key])
+            if value is None:
+                del out[key]
+            else:
+                out[key] = value
+    for key, limit in _DIST_LIMITS.items():
+        value = out.get(key)
+        if isinstance(value, str) and len(value) > limit:
+            out[key] = _short(value.strip(), limit)
+    size = out.get("byte_size")
+    if size is not None:
+        if isinstance(size, str):
+            size = int(size) if size.strip().isdigit() else None
+        elif isinstance(size, float):
+            size = int(size)
+        if isinstance(size, int) and not isinstance(size, bool) and size >= 0:
+            out["byte_size"] = size
+        else:
+            del out["byte_size"]
+    if not as_text(out.get("title_vi")):
+        location = out.get("download_url") or out.get("access_url") or ""
+        name = PurePosixPath(urlsplit(location).path).name if location else ""
+        out["title_vi"] = _short(out.pop("title_en", None) or name or out.get("format") or f"#{n}", 500)
+    return out
+
+
+def tidy(record: Record, warn: Warn) -> Record:
+    """Leave out what cannot be valid, with a warning, so that one odd field does not lose a record."""
+    rid = str(record.get("remote_id") or "")
+    out = {k: v for k, v in record.items() if v not in _EMPTY}
+    for key in _URL_FIELDS:
+        if key in out:
+            url = clean_url(out[key])
+            if url is None:
+                warn(rid, "invalid_value", f"{key} {str(out[key])[:200]!r} is not a web address; left out")
+                del out[key]
+            else:
+                out[key] = url
+    if "contact_email" in out:
+        email = clean_email(out["contact_email"])
+        if email is None:
+            warn(rid, "invalid_value", f"contact e-mail {str(out['contact_email'])[:200]!r} is not valid; left out")
+            del out["contact_email"]
+        else:
+            out["contact_email"] = email
+    for key in _DATE_FIELDS:
+        if key in out:
+            value = as_date(out[key], end=key == "temporal_end")
+            if value is None:
+                warn(rid, "invalid_value", f"{key} {str(out[key])[:100]!r} is not a date; left out")
+                del out[key]
+            else:
+                out[key] = value
+    if out.get("temporal_start") and out.get("temporal_end") and out["temporal_start"] > out["temporal_end"]:
+        warn(rid, "invalid_value", "the time period ends before it starts; left out")
+        out.pop("temporal_start")
+        out.pop("temporal_end")
+    if out.get("issued") and out.get("modified") and out["modified"] < out["issued"]:
+        out.pop("issued")
+    if not as_text(out.get("title_vi")) and as_text(out.get("title_en")):
+        out["title_vi"] = out["title_en"]
+    for key, limit in _TEXT_LIMITS.items():
+        value = out.get(key)
+        if isinstance(value, str) and len(value) > limit and len(value.strip()) > limit:
+            warn(rid, "invalid_value", f"{key} is longer than {limit} characters; shortened")
+            out[key] = _short(value.strip(), limit)
+    for key, (max_items, max_length) in _LIST_LIMITS.items():
+        if key in out:
+            value = out[key]
+            items = [str(v).strip() for v in value if as_text(v)] if isinstance(value, list) else []
+            kept = list(dict.fromkeys(items))
+            if any(len(v) > max_length for v in kept):
+                warn(rid, "invalid_value", f"{key}: values longer than {max_length} characters left out")
+                kept = [v for v in kept if len(v) <= max_length]
+            if len(kept) > max_items:
+                warn(rid, "invalid_value", f"{key}: only the first {max_items} of {len(kept)} kept")
+                kept = kept[:max_items]
+            out[key] = kept
+    if "distributions" in out:
+        out["distributions"] = [_tidy_distribution(d, n, rid, warn)
+                                for n, d in enumerate(out["distributions"], start=1) if isinstance(d, dict)]
+    return out
+
+
+def load_record(schema: RecordSchema, record: Record, warn: Warn) -> Record:
+    """Validate a tidied record. If the schema refuses only fields the record can do without (an
+    address its stricter check rejects, an over-long item...), those fields are left out with a
+    warning and the record is validated again; anything else is refused."""
+    try:
+        return schema.load(record)
+    except ValidationError as err:
+        messages = err.messages if isinstance(err.messages, dict) else {}
+        rid = str(record.get("remote_id") or "")
+        drop: list[str] = []
+        dist_drop: dict[int, list[str]] = {}
+        for key, msg in messages.items():
+            if key in DROPPABLE:
+                drop.append(key)
+            elif key == "distributions" and isinstance(msg, dict) and all(
+                    isinstance(i, int) and isinstance(sub, dict) and set(sub) <= DIST_DROPPABLE
+                    for i, sub in msg.items()):
+                dist_drop = {i: list(sub) for i, sub in msg.items()}
+            else:
+                raise
+        fixed = {k: v for k, v in record.items() if k not in drop}
+        for key in drop:
+            warn(rid, "invalid_value", f"{key}: {_flat(messages[key])} left out")
+        if dist_drop:
+            dists = [dict(d) for d in fixed["distributions"]]
+            for i, keys in dist_drop.items():
+                for key in keys:
+                    dists[i].pop(key, None)
+                    warn(rid, "invalid_value", f"resource {i + 1}: {key}: {_flat(messages['distributions'][i][key])}"
+                                               " left out")
+            fixed["distributions"] = dists
+        return schema.load(fixed)
+
+
+def _flat(msg: Any) -> str:
+    if isinstance(msg, list):
+        return " ".join(_flat(m) for m in msg)
+    if isinstance(msg, dict):
+        return " ".join(_flat(m) for m in msg.values())
+    return str(msg)
+
+
+def content_hash(record: Record, salt: str = "") -> str:
+    """A fingerprint of what the source said (plus the settings that shape the catalogue record)."""
+    body = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.blake2b((salt + body).encode("utf-8"), digest_size=20).hexdigest()
+
+
+def pick_language(values: dict[str, str], *, prefer: str = "vi") -> tuple[str | None, str | None]:
+    """(Vietnamese, English) from a {language: text} map; text with no language counts as the main one."""
+    vi = values.get(prefer) or values.get("") or None
+    en = values.get("en")
+    if vi is None:
+        vi = en or next((v for v in values.values() if v), None)
+    if en == vi:
+        en = None
+    return vi, en

@@ -1,0 +1,302 @@
+"""CKAN portals through the Action API (`package_search`, paged with `start`/`rows`), or a JSON dump.
+
+- The source URL is the portal (https://data.example.gov.vn) or its action endpoint; a `.json` address
+  or a local demo file is read as a dump (a package_search or package_show answer, or a list).
+- Filters: `organizations`, `tags`, `groups` (lists), `q` (a Solr query), `rows` (page size, at
+  most 1000), `incremental` (default true).
+- Incremental runs ask only for what changed since the last complete run
+  (`fq=metadata_modified:[SINCE TO *]`), then list every id (`fl=id`) so that vanished records are
+  still noticed, and fetch any listed record the catalogue does not hold yet.
+- Paging stops on an empty page, at the announced count, or on a repeated page; if fewer distinct
+  records arrived than the portal announced, the gather is marked incomplete (nothing is withdrawn).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC
+from typing import Any
+from urllib.parse import urlsplit
+
+from .base import (
+    Harvester,
+    HarvestFailed,
+    Problem,
+    Record,
+    Seen,
+    as_text,
+    is_web,
+    load_json,
+    pick_language,
+    read,
+)
+
+MAX_PAGES = 10_000
+SORT = "metadata_created asc, id asc"
+
+
+def _solr_list(field: str, values: list[str]) -> str:
+    quoted = " OR ".join('"' + str(v).replace('"', "") + '"' for v in values)
+    return f"{field}:({quoted})"
+
+
+def _texts(pkg: dict[str, Any], name: str) -> tuple[str | None, str | None]:
+    translated = pkg.get(f"{name}_translated")
+    if isinstance(translated, dict) and translated:
+        values = {str(k).lower()[:2]: as_text(v) or "" for k, v in translated.items()}
+        vi, en = pick_language(values)
+        return vi or as_text(pkg.get(name)), en
+    return as_text(pkg.get(name)), None
+
+
+def _listish(value: Any) -> list[str]:
+    """Lists arrive as lists, JSON strings or comma-separated text."""
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if as_text(v)]
+    text = as_text(value)
+    if text is None:
+        return []
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, list):
+            return [str(v).strip() for v in parsed if as_text(v)]
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _format(res: dict[str, Any]) -> tuple[str | None, str | None]:
+    fmt = as_text(res.get("format"))
+    media = as_text(res.get("mimetype")) or as_text(res.get("mimetype_inner"))
+    if fmt and "/" in fmt:
+        media = media or fmt
+        fmt = fmt.rsplit("/", 1)[-1].split("+")[0].split(";")[0]
+    return (fmt.upper()[:32] if fmt else None), media
+
+
+def resource(res: dict[str, Any]) -> dict[str, Any]:
+    title_vi, title_en = _texts(res, "name")
+    desc_vi, desc_en = _texts(res, "description")
+    fmt, media = _format(res)
+    url = as_text(res.get("url"))
+    size = res.get("size")
+    return {
+        "remote_id": as_text(res.get("id")), "title_vi": title_vi, "title_en": title_en,
+        "description_vi": desc_vi, "description_en": desc_en,
+        "access_url": as_text(res.get("access_url")) or url,
+        "download_url": as_text(res.get("download_url")) or (url if res.get("url_type") == "upload" else None),
+        "format": fmt, "media_type": media, "byte_size": size if isinstance(size, int) else None,
+        "issued": res.get("issued") or res.get("created"), "modified": res.get("modified") or res.get("last_modified"),
+    }
+
+
+def package_record(pkg: dict[str, Any], base: str | None) -> Record | Problem:
+    """A CKAN package dict as a normalized record."""
+    if not isinstance(pkg, dict):
+        return Problem(None, "an entry of the listing is not a package object", "parse")
+    rid = as_text(pkg.get("id")) or as_text(pkg.get("name"))
+    if rid is None:
+        return Problem(None, f"a package without an id or name: {str(pkg.get('title'))[:200]}", "invalid")
+    extras: dict[str, Any] = {}
+    for extra in pkg.get("extras") or []:
+        if isinstance(extra, dict) and extra.get("key"):
+            extras[str(extra["key"])] = extra.get("value")
+
+    def get(*keys: str) -> Any:
+        for key in keys:
+            for holder in (pkg, extras):
+                value = holder.get(key)
+                if value not in (None, "", [], {}):
+                    return value
+        return None
+
+    title_vi, title_en = _texts(pkg, "title")
+    desc_vi, desc_en = _texts(pkg, "notes")
+    tags = pkg.get("tags_translated") if isinstance(pkg.get("tags_translated"), dict) else None
+    keywords = _listish((tags or {}).get("vi")) if tags and tags.get("vi") else [
+        t.get("display_name") or t.get("name") for t in pkg.get("tags") or [] if isinstance(t, dict)]
+    groups = [g.get("name") or g.get("title") for g in pkg.get("groups") or [] if isinstance(g, dict)]
+    org = pkg.get("organization") if isinstance(pkg.get("organization"), dict) else {}
+    contact_name = as_text(get("maintainer", "contact_name", "author"))
+    contact_email = as_text(get("maintainer_email", "contact_email", "author_email"))
+    contacts = pkg.get("contact")
+    if isinstance(contacts, list) and contacts and isinstance(contacts[0], dict):
+        contact_name = contact_name or as_text(contacts[0].get("name"))
+        contact_email = contact_email or as_text(contacts[0].get("email"))
+    provenance = get("provenance")
+    if isinstance(provenance, dict):
+        provenance = pick_language({str(k)[:2]: as_text(v) or "" for k, v in provenance.items()})[0]
+    spatial = [v for v in _listish(get("spatial_text", "spatial_uri")) if v]
+    name = as_text(pkg.get("name"))
+    return {
+        "kind": "dataset",
+        "remote_id": rid,
+        "identifier": as_text(get("identifier", "guid", "dct_identifier", "uri"))
+        or (f"{base}/dataset/{pkg['id']}" if base and pkg.get("id") else None),
+        "source_url": f"{base}/dataset/{name}" if base and name else None,
+        "title_vi": title_vi or name, "title_en": title_en,
+        "description_vi": desc_vi, "description_en": desc_en,
+        "keywords": [k for k in keywords if k],
+        "themes": [g for g in groups if g] + _listish(get("theme")),
+        "spatial": spatial,
+        "languages": _listish(get("language")),
+        "licence": (as_text(pkg.get("license_id")) or as_text(pkg.get("license_url"))
+                    or as_text(pkg.get("license_title"))),
+        "publisher": as_text(org.get("title")) or as_text(org.get("name")) or as_text(get("publisher_name")),
+        "update_frequency": as_text(get("frequency", "accrual_periodicity", "update_frequency")),
+        "temporal_start": get("temporal_start"), "temporal_end": get("temporal_end"),
+        "issued": get("issued", "dcat_issued", "metadata_created"),
+        "modified": get("modified", "dcat_modified", "metadata_modified"),
+        "contact_name": contact_name, "contact_email": contact_email,
+        "landing_page": as_text(pkg.get("url")),
+        "version": as_text(pkg.get("version")),
+        "provenance": provenance,
+        "distributions": [resource(r) for r in pkg.get("resources") or [] if isinstance(r, dict)],
+    }
+
+
+def portal_base(url: str) -> str:
+    """https://portal/api/3/action/package_search -> https://portal"""
+    return url.split("/api/")[0].rstrip("/") if "/api/" in url else url.rstrip("/")
+
+
+def _packages_of_dump(body: Any) -> tuple[list[Any], str | None]:
+    base = None
+    if isinstance(body, dict) and isinstance(body.get("help"), str) and is_web(body["help"]):
+        base = portal_base(body["help"])
+    if isinstance(body, dict) and "result" in body:
+        if body.get("success") is False:
+            raise HarvestFailed(f"the portal reported an error: {str(body.get('error'))[:300]}", "source")
+        body = body["result"]
+    if isinstance(body, dict) and isinstance(body.get("results"), list):
+        return body["results"], base
+    if isinstance(body, list):
+        return body, base
+    if isinstance(body, dict) and (body.get("id") or body.get("name")):
+        return [body], base
+    raise HarvestFailed("the JSON is neither a CKAN package nor a list of packages", "parse")
+
+
+class CkanHarvester(Harvester):
+    protocol = "ckan"
+
+    def gather(self) -> Iterator[Record | Problem | Seen]:
+        url = self.ctx.url
+        if not is_web(url) or urlsplit(url).path.endswith(".json"):
+            yield from self._dump(url)
+            return
+        self.base = portal_base(url)
+        self.action = f"{self.base}/api/3/action/package_search"
+        rows = max(1, min(int(self.ctx.filters.get("rows") or 100), 1000))
+        fq = self._filter_query()
+        incremental = self.ctx.since is not None and self.ctx.filters.get("incremental", True) is not False
+        if not incremental:
+            yield from self._search(fq, rows, full=True)
+            return
+        since = self.ctx.since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        changed_fq = " AND ".join(p for p in (fq, f"metadata_modified:[{since} TO *]") if p)
+        self.yielded: set[str] = set()
+        for item in self._search(changed_fq, rows, full=False):
+            if isinstance(item, dict):
+                self.yielded.add(item["remote_id"])
+            yield item
+        yield from self._listing(fq)
+
+    def _filter_query(self) -> str:
+        filters = self.ctx.filters
+        parts = []
+        for key, field in (("organizations", "organization"), ("tags", "tags"), ("groups", "groups")):
+            values = filters.get(key)
+            if isinstance(values, str):
+                values = [v.strip() for v in values.split(",") if v.strip()]
+            if values:
+                parts.append(_solr_list(field, values))
+        return " AND ".join(parts)
+
+    def _page(self, params: dict[str, Any]) -> dict[str, Any]:
+        body = load_json(read(self.ctx, self.action, params=params, accept="application/json"))
+        if not isinstance(body, dict) or not body.get("success") or not isinstance(body.get("result"), dict):
+            error = body.get("error") if isinstance(body, dict) else None
+            raise HarvestFailed(f"{self.action}: the portal did not answer a package search: {str(error)[:300]}",
+                                "source")
+        result = body["result"]
+        if not isinstance(result.get("results"), list):
+            raise HarvestFailed(f"{self.action}: the answer has no list of results", "parse")
+        return result
+
+    def _search(self, fq: str, rows: int, *, full: bool, fields: str | None = None) -> Iterator[Record | Problem]:
+        start, pages, count = 0, 0, None
+        distinct: set[str] = set()
+        previous: list[Any] | None = None
+        while pages < MAX_PAGES:
+            params = {"q": self.ctx.filters.get("q") or "*:*", "rows": rows, "start": start, "sort": SORT}
+            if fq:
+                params["fq"] = fq
+            if fields:
+                params["fl"] = fields
+            result = self._page(params)
+            pages += 1
+            count = int(result.get("count") or 0)
+            if full:
+                self.ctx.set_total(count)
+            results = result["results"]
+            ids = [r.get("id") for r in results if isinstance(r, dict)]
+            if not results or ids == previous:
+                break
+            previous = ids
+            for pkg in results:
+                record = package_record(pkg, self.base)
+                if isinstance(record, dict):
+                    distinct.add(record["remote_id"])
+                yield record
+            start += len(results)
+            if start >= count:
+                break
+        if full and count is not None and len(distinct) < count:
+            self.complete = False
+
+    def _listing(self, fq: str) -> Iterator[Record | Problem | Seen]:
+        """Every id the portal lists: unchanged ones are `Seen`, unknown ones are fetched in full."""
+        start, count, pages = 0, None, 0
+        listed: set[str] = set()
+        previous = None
+        while pages < MAX_PAGES:
+            params = {"q": self.ctx.filters.get("q") or "*:*", "rows": 1000, "start": start, "sort": SORT,
+                      "fl": "id"}
+            if fq:
+                params["fq"] = fq
+            result = self._page(params)
+            pages += 1
+            count = int(result.get("count") or 0)
+            self.ctx.set_total(count)
+            ids = [str(r["id"]) for r in result["results"] if isinstance(r, dict) and r.get("id")]
+            if not ids or ids == previous:
+                break
+            previous = ids
+            listed.update(ids)
+            fresh = [i for i in ids if i not in self.yielded]
+            known = self.ctx.known(fresh) if fresh else set()
+            for rid in fresh:
+                if rid in known:
+                    yield Seen(rid)
+            missing = [i for i in fresh if i not in known]
+            for n in range(0, len(missing), 50):
+                chunk = missing[n:n + 50]
+                yield from self._search(_solr_list("id", chunk), 50, full=False)
+            start += len(result["results"])
+            if start >= count:
+                break
+        if count is None or len(listed) < count:
+            self.complete = False
+
+    def _dump(self, url: str) -> Iterator[Record | Problem]:
+        packages, base = _packages_of_dump(load_json(read(self.ctx, url, accept="application/json")))
+        self.base = base
+        self.ctx.set_total(len(packages))
+        for pkg in packages:
+            yield package_record(pkg, base)
+
+
+HARVESTER = CkanHarvester

@@ -1,0 +1,108 @@
+"""Database connection URLs of SQL sources: the password is never stored in clear text or shown.
+
+A source keeps its URL without the password; the password is kept apart, encrypted with Fernet
+(AES-128-CBC + HMAC-SHA256) under a key derived with HKDF from the app's SECRET_KEY. Pages and the
+API show the URL with `***` in place of the password. If the secret key changes, the stored
+passwords can no longer be read: the job says so and a steward enters the password again.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import socket
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from .base import HarvestFailed
+from .http import address_allowed
+
+MASK = "***"
+#: Drivers an SQL source may use (read-only introspection through SQLAlchemy).
+DIALECTS = ("postgresql", "sqlite", "mysql", "mariadb", "mssql", "oracle")
+
+
+def _fernet(secret_key: str) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"vn-data-catalog harvest connection passwords").derive(secret_key.encode("utf-8"))
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def parse(url: str) -> URL:
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError as exc:
+        raise ValueError("not a database URL (e.g. postgresql+psycopg://user:password@host/database)") from exc
+    if parsed.get_backend_name() not in DIALECTS:
+        raise ValueError(f"unsupported database kind {parsed.get_backend_name()!r}")
+    return parsed
+
+
+def split(url: str, secret_key: str) -> tuple[str, str | None]:
+    """(URL without the password, the encrypted password or None)."""
+    parsed = parse(url)
+    password = parsed.password
+    bare = parsed._replace(password=None).render_as_string(hide_password=False)  # set() ignores None
+    if password in (None, "", MASK):
+        return bare, None
+    return bare, _fernet(secret_key).encrypt(str(password).encode("utf-8")).decode("ascii")
+
+
+def with_password(url: str, secret: str | None, secret_key: str) -> str:
+    """The URL to connect with (the password decrypted); only the runner asks for it."""
+    parsed = parse(url)
+    if not secret:
+        return parsed.render_as_string(hide_password=False)
+    try:
+        password = _fernet(secret_key).decrypt(secret.encode("ascii")).decode("utf-8")
+    except InvalidToken as exc:
+        raise HarvestFailed("the stored database password cannot be read (the secret key changed?); "
+                            "enter the password again on the source's form", "source") from exc
+    return parsed.set(password=password).render_as_string(hide_password=False)
+
+
+def masked(url: str, has_secret: bool) -> str:
+    """What pages and the API show."""
+    try:
+        parsed = parse(url)
+    except ValueError:
+        return url
+    bare = parsed._replace(password=None).render_as_string(hide_password=False)
+    if not has_secret or not parsed.username or "@" not in bare:
+        return bare
+    scheme, rest = bare.split("://", 1)
+    user, _sep, tail = rest.partition("@")
+    return f"{scheme}://{user}:{MASK}@{tail}"
+
+
+def same_target(old_url: str, new_url: str) -> bool:
+    """Whether a new URL points at the same server and account (then a masked password keeps the old one)."""
+    try:
+        a, b = parse(old_url), parse(new_url)
+    except ValueError:
+        return False
+    return (a.drivername, a.username, a.host, a.port, a.database) == (b.drivername, b.username, b.host, b.port,
+                                                                      b.database)
+
+
+def check_host(url: URL, *, allow_private: bool, allow_loopback: bool) -> None:
+    """The same address guard as web fetching: no internal hosts unless the configuration allows them."""
+    if url.get_backend_name() == "sqlite":
+        return
+    host = url.host or "localhost"
+    try:
+        ipaddress.ip_address(host)
+        addresses = [host]
+    except ValueError:
+        try:
+            addresses = sorted({info[4][0] for info in socket.getaddrinfo(host, url.port or 0)})
+        except OSError as exc:
+            raise HarvestFailed(f"the database host {host} cannot be resolved", "fetch") from exc
+    for addr in addresses:
+        if not address_allowed(addr, allow_private=allow_private, allow_loopback=allow_loopback):
+            raise HarvestFailed(f"refused: the database host {host} is a non-public address ({addr}); "
+                                "set CATALOG_ALLOW_PRIVATE_URLS to reach internal servers", "fetch")

@@ -1,0 +1,240 @@
+"""OGC CSW 2.0.2 catalogues (GeoNetwork, pycsw) with ISO 19139 records, for land and environment data.
+
+- GetRecords through GET (KVP) with `outputSchema=http://www.isotc211.org/2005/gmd`, 100 records a
+  page (servers default to 10). Paging stops when `nextRecord` is 0, missing or not beyond the
+  start, when a page comes back empty or repeated, or at the cap; if fewer records arrived than the
+  server announced, the gather is marked incomplete (nothing is withdrawn).
+- The source URL may also be a single ISO 19139 document (`gmd:MD_Metadata`, e.g. an `.xml` address).
+- XML is parsed with defusedxml: entity declarations and external references are refused.
+- `fileIdentifier` is the record's id and its global identifier (the same record reached through
+  another catalogue is matched on it). Service records (`srv:SV_ServiceIdentification`) with an
+  address become data services.
+- Filters: `max_records` (page size), `type_names`, `constraint` (a CQL text, e.g. "AnyText like '%đất%'").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from xml.etree.ElementTree import Element
+
+import defusedxml.ElementTree as DET
+from defusedxml import DefusedXmlException
+
+from .base import Harvester, HarvestFailed, Problem, Record, as_text, is_web, read
+
+NS = {
+    "csw": "http://www.opengis.net/cat/csw/2.0.2",
+    "gmd": "http://www.isotc211.org/2005/gmd",
+    "gco": "http://www.isotc211.org/2005/gco",
+    "srv": "http://www.isotc211.org/2005/srv",
+    "gml": "http://www.opengis.net/gml",
+    "gml32": "http://www.opengis.net/gml/3.2",
+    "ows": "http://www.opengis.net/ows",
+    "gmx": "http://www.isotc211.org/2005/gmx",
+}
+GMD = "{http://www.isotc211.org/2005/gmd}"
+MAX_PAGES = 2_000
+
+
+def parse_xml(data: bytes, url: str) -> Element:
+    try:
+        return DET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise HarvestFailed(f"{url}: refused, the XML declares entities or external references "
+                            f"({type(exc).__name__}), which can exhaust the server", "parse") from exc
+    except DET.ParseError as exc:
+        raise HarvestFailed(f"{url}: the XML is not well-formed: {exc}", "parse") from exc
+
+
+def _text(el: Element | None, path: str) -> str | None:
+    if el is None:
+        return None
+    found = el.find(path, NS)
+    if found is None:
+        return None
+    return as_text("".join(found.itertext()))
+
+
+def _all(el: Element, path: str) -> list[str]:
+    return [t for t in (as_text("".join(e.itertext())) for e in el.findall(path, NS)) if t]
+
+
+def _string(el: Element | None, path: str) -> str | None:
+    """A CharacterString (or an Anchor, or a localised string) under `path`."""
+    if el is None:
+        return None
+    for leaf in ("gco:CharacterString", "gmx:Anchor", "gmd:PT_FreeText//gmd:LocalisedCharacterString"):
+        value = _text(el, f"{path}/{leaf}")
+        if value:
+            return value
+    return None
+
+
+def iso_record(md: Element) -> Record | Problem:
+    """An ISO 19139 `gmd:MD_Metadata` as a normalized record."""
+    file_id = _string(md, "gmd:fileIdentifier")
+    ident = md.find("gmd:identificationInfo/*", NS)
+    title = _string(ident, "gmd:citation/gmd:CI_Citation/gmd:title")
+    if not file_id:
+        return Problem(None, f"an ISO record without a fileIdentifier was left out ({(title or '')[:200]})")
+    if ident is None:
+        return Problem(file_id, "the ISO record has no identificationInfo")
+    scope = md.find("gmd:hierarchyLevel/gmd:MD_ScopeCode", NS)
+    level = (scope.get("codeListValue") or (scope.text or "")).strip() if scope is not None else "dataset"
+    is_service = ident.tag.endswith("SV_ServiceIdentification") or level == "service"
+    dates: dict[str, str] = {}
+    for ci_date in ident.findall("gmd:citation/gmd:CI_Citation/gmd:date/gmd:CI_Date", NS):
+        when = _text(ci_date, "gmd:date/gco:Date") or _text(ci_date, "gmd:date/gco:DateTime")
+        code = ci_date.find("gmd:dateType/gmd:CI_DateTypeCode", NS)
+        kind = (code.get("codeListValue") if code is not None else "") or ""
+        if when and kind:
+            dates.setdefault(kind, when)
+    keywords = _all(ident, "gmd:descriptiveKeywords/gmd:MD_Keywords/gmd:keyword/gco:CharacterString")
+    keywords += _all(ident, "srv:keywords/gmd:MD_Keywords/gmd:keyword/gco:CharacterString")
+    keywords += _all(ident, "gmd:descriptiveKeywords/gmd:MD_Keywords/gmd:keyword/gmx:Anchor")
+    party = ident.find("gmd:pointOfContact/gmd:CI_ResponsibleParty", NS)
+    if party is None:
+        party = md.find("gmd:contact/gmd:CI_ResponsibleParty", NS)
+    contact_org = _string(party, "gmd:organisationName")
+    contact_name = _string(party, "gmd:individualName") or contact_org
+    contact_email = _string(party, "gmd:contactInfo/gmd:CI_Contact/gmd:address/gmd:CI_Address/"
+                                   "gmd:electronicMailAddress")
+    contact_phone = _string(party, "gmd:contactInfo/gmd:CI_Contact/gmd:phone/gmd:CI_Telephone/gmd:voice")
+    begin = (_text(ident, ".//gmd:temporalElement//gml:beginPosition")
+             or _text(ident, ".//gmd:temporalElement//gml32:beginPosition"))
+    end = (_text(ident, ".//gmd:temporalElement//gml:endPosition")
+           or _text(ident, ".//gmd:temporalElement//gml32:endPosition"))
+    links = []
+    for n, online in enumerate(md.findall(".//gmd:distributionInfo//gmd:onLine/gmd:CI_OnlineResource", NS)):
+        url = _text(online, "gmd:linkage/gmd:URL")
+        if not url:
+            continue
+        protocol = _string(online, "gmd:protocol")
+        links.append({
+            "remote_id": f"{n}:{url}", "title_vi": _string(online, "gmd:name"),
+            "description_vi": _string(online, "gmd:description"), "access_url": url,
+            "format": (protocol or "").rsplit(":", 1)[-1][:32] or None,
+        })
+    fmt = _string(md, "gmd:distributionInfo/gmd:MD_Distribution/gmd:distributionFormat/gmd:MD_Format/gmd:name")
+    for link in links:
+        link["format"] = link["format"] or fmt
+    constraints = _all(ident, "gmd:resourceConstraints//gmd:otherConstraints/gco:CharacterString")
+    constraints += _all(ident, "gmd:resourceConstraints//gmd:useLimitation/gco:CharacterString")
+    frequency = md.find(".//gmd:MD_MaintenanceFrequencyCode", NS)
+    language = md.find("gmd:language/gmd:LanguageCode", NS)
+    lang = (language.get("codeListValue") or language.text or "").strip() if language is not None else None
+    record: Record = {
+        "kind": "dataservice" if is_service else "dataset",
+        "remote_id": file_id,
+        "identifier": file_id,
+        "title_vi": title,
+        "description_vi": _string(ident, "gmd:abstract"),
+        "keywords": sorted(dict.fromkeys(keywords)),
+        "themes": _all(ident, "gmd:topicCategory/gmd:MD_TopicCategoryCode"),
+        "languages": [lang] if lang else [],
+        "publisher": contact_org,
+        "contact_name": contact_name, "contact_email": contact_email, "contact_phone": contact_phone,
+        "issued": dates.get("publication") or dates.get("creation"),
+        "modified": dates.get("revision") or _text(md, "gmd:dateStamp/gco:Date")
+        or (_text(md, "gmd:dateStamp/gco:DateTime") or "")[:10] or None,
+        "temporal_start": begin, "temporal_end": end,
+        "update_frequency": (frequency.get("codeListValue") if frequency is not None else None),
+        "provenance": _string(md, "gmd:dataQualityInfo/gmd:DQ_DataQuality/gmd:lineage/gmd:LI_Lineage/gmd:statement"),
+    }
+    if constraints:
+        record["description_vi"] = "\n\n".join(filter(None, [record["description_vi"], "; ".join(constraints)]))
+    if is_service:
+        service_type = _text(ident, "srv:serviceType/gco:LocalName")
+        record.pop("keywords"), record.pop("themes"), record.pop("languages")
+        for key in ("issued", "modified", "temporal_start", "temporal_end", "update_frequency", "provenance",
+                    "contact_name", "contact_email", "contact_phone", "identifier"):
+            record.pop(key, None)
+        record.update(endpoint_url=links[0]["access_url"] if links else None,
+                      protocol=(service_type or "OGC")[:32])
+        if not record["endpoint_url"]:
+            return Problem(file_id, "a service record without an address (linkage) was left out")
+    else:
+        record["distributions"] = links
+    return record
+
+
+class CswHarvester(Harvester):
+    protocol = "csw"
+
+    def gather(self) -> Iterator[Record | Problem]:
+        url = self.ctx.url
+        lowered = url.lower().split("?", 1)
+        if not is_web(url) or lowered[0].endswith(".xml") or "request=getrecordbyid" in url.lower():
+            yield from self._document(url)
+            return
+        filters = self.ctx.filters
+        size = max(1, min(int(filters.get("max_records") or 100), 500))
+        start, pages, received = 1, 0, 0
+        matched: int | None = None
+        seen_bodies: set[int] = set()
+        base = url.split("?", 1)[0]
+        while pages < MAX_PAGES:
+            params = {
+                "service": "CSW", "version": "2.0.2", "request": "GetRecords", "resultType": "results",
+                "typeNames": filters.get("type_names") or "csw:Record", "elementSetName": "full",
+                "outputSchema": NS["gmd"], "startPosition": start, "maxRecords": size,
+            }
+            if filters.get("constraint"):
+                params.update(constraintLanguage="CQL_TEXT", constraint_language_version="1.1.0",
+                              constraint=filters["constraint"])
+            response = read(self.ctx, base, params=params, accept="application/xml")
+            if hash(response.content) in seen_bodies:
+                break
+            seen_bodies.add(hash(response.content))
+            pages += 1
+            root = parse_xml(response.content, response.url)
+            self._check_exception(root, response.url)
+            if root.tag == f"{GMD}MD_Metadata":  # the address serves one ISO record, not a catalogue
+                yield iso_record(root)
+                return
+            results = root.find("csw:SearchResults", NS)
+            if results is None:
+                raise HarvestFailed(f"{response.url}: not a CSW GetRecords response (no SearchResults)", "parse")
+            matched = _int(results.get("numberOfRecordsMatched"))
+            if matched is not None:
+                self.ctx.set_total(matched)
+            records = results.findall("gmd:MD_Metadata", NS)
+            for md in records:
+                received += 1
+                yield iso_record(md)
+            nxt = _int(results.get("nextRecord"))
+            if not records or not nxt or nxt <= start:
+                break
+            start = nxt
+        if matched is not None and received < matched:
+            self.complete = False
+
+    def _document(self, url: str) -> Iterator[Record | Problem]:
+        response = read(self.ctx, url, accept="application/xml")
+        root = parse_xml(response.content, response.url)
+        self._check_exception(root, response.url)
+        if root.tag == f"{GMD}MD_Metadata":
+            yield iso_record(root)
+            return
+        found = root.findall(".//gmd:MD_Metadata", NS)
+        if not found:
+            raise HarvestFailed(f"{response.url}: no ISO 19139 record (gmd:MD_Metadata) in the document", "parse")
+        for md in found:
+            yield iso_record(md)
+
+    @staticmethod
+    def _check_exception(root: Element, url: str) -> None:
+        if root.tag.endswith("ExceptionReport"):
+            text = " ".join(t.strip() for t in root.itertext() if t.strip())[:300]
+            raise HarvestFailed(f"{url}: the catalogue answered an exception: {text}", "source")
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+HARVESTER = CswHarvester

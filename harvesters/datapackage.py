@@ -1,0 +1,136 @@
+"""Frictionless data packages (`datapackage.json`): the package is a dataset, each resource a
+distribution with its Table Schema.
+
+- The source URL is a `datapackage.json` (or a JSON list of their addresses, for a collection).
+- Resource paths are resolved against the package's address; a schema given by address is fetched
+  through the same guarded fetcher. A resource whose schema cannot be read keeps its link and the
+  problem is logged as a warning.
+- Only the metadata is read: whether the files exist and match their schemas is the quality
+  checks' business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from catalog.rules import FIELD_CLASSES
+from catalog.schemas.registry import TABLE_SCHEMA_TYPES
+
+from .base import Harvester, HarvestFailed, Problem, Record, as_text, is_web, join_url, load_json, read
+
+
+def _licence(pkg: dict[str, Any]) -> str | None:
+    licences = pkg.get("licenses") or pkg.get("license")
+    if isinstance(licences, str):
+        return licences
+    if isinstance(licences, dict):
+        licences = [licences]
+    if isinstance(licences, list):
+        for lic in licences:
+            if isinstance(lic, dict):
+                return as_text(lic.get("name")) or as_text(lic.get("path")) or as_text(lic.get("title"))
+            if isinstance(lic, str):
+                return lic
+    return None
+
+
+def _contact(pkg: dict[str, Any]) -> tuple[str | None, str | None]:
+    for person in pkg.get("contributors") or []:
+        if isinstance(person, dict) and person.get("role") in (None, "author", "maintainer", "publisher",
+                                                                "contact"):
+            return as_text(person.get("title")), as_text(person.get("email"))
+    return None, None
+
+
+class DataPackageHarvester(Harvester):
+    protocol = "datapackage"
+
+    def gather(self) -> Iterator[Record | Problem]:
+        body = load_json(read(self.ctx, self.ctx.url, accept="application/json"))
+        if isinstance(body, list):
+            addresses = [str(a) for a in body if isinstance(a, str)]
+            self.ctx.set_total(len(addresses))
+            for address in addresses:
+                target = join_url(self.ctx.url, address)
+                try:
+                    pkg = load_json(read(self.ctx, target, accept="application/json"))
+                except HarvestFailed as exc:
+                    yield Problem(target, exc.message, exc.kind)
+                    continue
+                yield self.package(pkg, target)
+            return
+        self.ctx.set_total(1)
+        yield self.package(body, self.ctx.url)
+
+    def _schema(self, schema: Any, base: str, rid: str) -> dict[str, Any] | None:
+        if isinstance(schema, str):
+            try:
+                schema = load_json(read(self.ctx, join_url(base, schema), accept="application/json"))
+            except HarvestFailed as exc:
+                self.ctx.warn(rid, "fetch", f"the Table Schema of a resource cannot be read: {exc.message}")
+                return None
+        if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
+            return None
+        fields = []
+        for fld in schema["fields"]:
+            if isinstance(fld, dict) and fld.get("name"):
+                kept = {k: fld[k] for k in ("name", "type", "format", "title", "description", "constraints",
+                                             "example", "classification") if fld.get(k) not in (None, "")}
+                if kept.get("type") not in (None, *TABLE_SCHEMA_TYPES):
+                    self.ctx.warn(rid, "invalid_value", f"field {str(fld['name'])[:80]}: unknown type "
+                                                        f"{str(kept['type'])[:40]!r} read as 'any'")
+                    kept["type"] = "any"
+                if kept.get("classification") not in (None, *FIELD_CLASSES):
+                    kept.pop("classification")
+                fields.append(kept)
+        out: dict[str, Any] = {"fields": fields}
+        for key in ("primaryKey", "foreignKeys", "missingValues"):
+            if schema.get(key):
+                out[key] = schema[key]
+        return out
+
+    def package(self, pkg: Any, address: str) -> Record | Problem:
+        if not isinstance(pkg, dict):
+            return Problem(address, "not a data package (a JSON object is expected)", "parse")
+        rid = as_text(pkg.get("id")) or as_text(pkg.get("name")) or address
+        base = address
+        dists = []
+        for n, res in enumerate(pkg.get("resources") or []):
+            if not isinstance(res, dict):
+                continue
+            path = res.get("path")
+            paths = path if isinstance(path, list) else [path]
+            location = next((join_url(base, p) for p in paths if isinstance(p, str) and p), None)
+            url = location if location and is_web(location) else None
+            dists.append({
+                "remote_id": as_text(res.get("name")) or f"#{n}",
+                "title_vi": as_text(res.get("title")) or as_text(res.get("name")),
+                "description_vi": as_text(res.get("description")),
+                "download_url": url, "access_url": url,
+                "format": (as_text(res.get("format")) or "").upper() or None,
+                "media_type": as_text(res.get("mediatype")),
+                "byte_size": res.get("bytes") if isinstance(res.get("bytes"), int) else None,
+                "table_schema": self._schema(res.get("schema"), base, rid),
+            })
+        name, email = _contact(pkg)
+        sources = [s.get("title") or s.get("name") for s in pkg.get("sources") or [] if isinstance(s, dict)]
+        return {
+            "kind": "dataset",
+            "remote_id": rid,
+            "identifier": as_text(pkg.get("id")),
+            "source_url": address if is_web(address) else None,
+            "title_vi": as_text(pkg.get("title")) or as_text(pkg.get("name")),
+            "description_vi": as_text(pkg.get("description")),
+            "keywords": [str(k) for k in pkg.get("keywords") or [] if as_text(k)],
+            "licence": _licence(pkg),
+            "landing_page": as_text(pkg.get("homepage")),
+            "version": as_text(pkg.get("version")),
+            "issued": pkg.get("created"),
+            "contact_name": name, "contact_email": email,
+            "provenance": "; ".join(str(s) for s in sources if s) or None,
+            "distributions": dists,
+        }
+
+
+HARVESTER = DataPackageHarvester

@@ -1,0 +1,417 @@
+"""DCAT and DCAT-AP catalogues in Turtle, RDF/XML or JSON-LD (rdflib), with Hydra paging.
+
+- The format comes from the content type, then the file extension, then the first bytes; an HTML
+  page (a portal's error page) is refused with a clear message.
+- RDF/XML is first checked with defusedxml: a document that declares entities (an "entity bomb")
+  or points to external ones is refused before rdflib sees it.
+- JSON-LD `@context`s are never fetched: known ones are replaced by the copies shipped in
+  `harvesters/jsonld/`, unknown ones are left out with a warning.
+- Multilingual literals map to the Vietnamese and English fields (a literal without a language is
+  the main text). Real feeds are inconsistent, so both `dct:identifier` and `dcat:identifier`,
+  URIs written as literals, `adms:contactPoint`, and a misspelt `dct:#license` are all accepted.
+- `hydra:next` / `hydra:nextPage` are followed, stopping on a repeated page. Single-document sources
+  are fetched with ETag / Last-Modified: "not modified" keeps every record as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import defusedxml.ElementTree as DET
+from defusedxml import DefusedXmlException
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
+
+from .base import Harvester, HarvestFailed, Problem, Record, as_text, is_web, join_url, pick_language, read
+from .http import Response
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")  # open: feeds use terms newer than rdflib knows
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
+SCHEMA = Namespace("http://schema.org/")
+LOCN = Namespace("http://www.w3.org/ns/locn#")
+DCT_BAD = Namespace("http://purl.org/dc/terms/#")  # DCAT-US 1.1's context spells it so
+POD = Namespace("http://project-open-data.cio.gov/v1.1/schema#")
+
+ACCEPT = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.9, application/json;q=0.5, */*;q=0.1"
+MAX_PAGES = 5_000
+CONTEXTS_DIR = Path(__file__).resolve().parent / "jsonld"
+KNOWN_CONTEXTS = {
+    "schema.org": "schema_org.json",
+    "schema.org/docs/jsonldcontext.json": "schema_org.json",
+    "schema.org/docs/jsonldcontext.jsonld": "schema_org.json",
+    "project-open-data.cio.gov/v1.1/schema/catalog.jsonld": "pod_v1_1.json",
+    "semiceu.github.io/dcat-ap/releases/3.0.0/context/dcat-ap.jsonld": "dcat_ap.json",
+    "semiceu.github.io/dcat-ap/releases/2.1.1/context/dcat-ap.jsonld": "dcat_ap.json",
+    "data.europa.eu/r5r/context.jsonld": "dcat_ap.json",
+}
+FORMATS = {
+    "text/turtle": "turtle", "application/x-turtle": "turtle", "text/n3": "n3", "application/n-triples": "nt",
+    "application/rdf+xml": "xml", "application/xml": "xml", "text/xml": "xml",
+    "application/ld+json": "json-ld", "application/json": "json-ld",
+}
+EXTENSIONS = {".ttl": "turtle", ".n3": "n3", ".nt": "nt", ".rdf": "xml", ".xml": "xml", ".owl": "xml",
+              ".jsonld": "json-ld", ".json": "json-ld"}
+ACCESS_RIGHTS = {"public": "open", "restricted": "shared", "non_public": "restricted", "non-public": "restricted",
+                 "restricted public": "shared"}
+
+
+# --- reading a document -------------------------------------------------------------------------
+
+
+def detect_format(response: Response) -> str:
+    ctype = response.content_type
+    if ctype in FORMATS:
+        return FORMATS[ctype]
+    if ctype in ("text/html", "application/xhtml+xml"):
+        raise HarvestFailed(f"{response.url}: the address answered an HTML page, not a DCAT document "
+                            f"(content type {ctype})", "parse")
+    suffix = Path(response.url.split("?", 1)[0]).suffix.lower()
+    if suffix in EXTENSIONS:
+        return EXTENSIONS[suffix]
+    head = response.content[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        return "xml"
+    if head.startswith((b"{", b"[")):
+        return "json-ld"
+    if head.lower().startswith((b"@prefix", b"prefix", b"@base")):
+        return "turtle"
+    raise HarvestFailed(f"{response.url}: cannot tell the format (content type {ctype or 'none'}); "
+                        "expected Turtle, RDF/XML or JSON-LD", "parse")
+
+
+def check_xml(data: bytes, url: str) -> None:
+    """Refuse entity declarations and external references before any RDF parser reads the XML."""
+    try:
+        DET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException as exc:
+        raise HarvestFailed(f"{url}: refused, the XML declares entities or external references "
+                            f"({type(exc).__name__}), which can exhaust the server", "parse") from exc
+    except DET.ParseError as exc:
+        raise HarvestFailed(f"{url}: the XML is not well-formed: {exc}", "parse") from exc
+
+
+def _context_file(url: str) -> Path | None:
+    key = url.split("://", 1)[-1].rstrip("/").lower()
+    name = KNOWN_CONTEXTS.get(key)
+    return CONTEXTS_DIR / name if name else None
+
+
+def offline_contexts(doc: Any, warn: Any, url: str) -> Any:
+    """Replace every remote @context by a shipped copy (or drop it): no context is ever fetched."""
+    if isinstance(doc, list):
+        return [offline_contexts(item, warn, url) for item in doc]
+    if not isinstance(doc, dict):
+        return doc
+    out = {}
+    for key, value in doc.items():
+        if key == "@context":
+            value = _offline(value, warn, url)
+            if value is None:
+                continue
+        else:
+            value = offline_contexts(value, warn, url)
+        out[key] = value
+    return out
+
+
+def _offline(ctx: Any, warn: Any, url: str) -> Any:
+    if isinstance(ctx, str):
+        path = _context_file(ctx)
+        if path is None:
+            warn(None, "context", f"{url}: the remote JSON-LD context {ctx[:200]} was not fetched; "
+                                  "the terms it defines are ignored")
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))["@context"]
+    if isinstance(ctx, list):
+        items = [_offline(c, warn, url) for c in ctx]
+        return [c for c in items if c is not None]
+    if isinstance(ctx, dict):
+        cleaned = {k: v for k, v in ctx.items() if k != "@import"}
+        if "@import" in ctx:
+            warn(None, "context", f"{url}: an @import in a JSON-LD context was not fetched")
+        return cleaned
+    return None
+
+
+def parse_graph(response: Response, warn: Any) -> Graph:
+    fmt = detect_format(response)
+    graph = Graph()
+    data = response.content
+    try:
+        if fmt == "xml":
+            check_xml(data, response.url)
+        if fmt == "json-ld":
+            try:
+                doc = json.loads(data)
+            except ValueError as exc:
+                raise HarvestFailed(f"{response.url}: the JSON-LD is not valid JSON: {exc}", "parse") from exc
+            doc = offline_contexts(doc, warn, response.url)
+            with warnings.catch_warnings():  # rdflib's own JSON-LD parser uses its deprecated ConjunctiveGraph
+                warnings.simplefilter("ignore", DeprecationWarning)
+                graph.parse(data=json.dumps(doc), format="json-ld",
+                            base=response.url if is_web(response.url) else None)
+        else:
+            graph.parse(data=data, format=fmt, publicID=response.url if is_web(response.url) else None)
+    except HarvestFailed:
+        raise
+    except Exception as exc:  # rdflib raises many kinds (BadSyntax, SAXParseException, ValueError...)
+        message = str(exc).strip().splitlines()
+        detail = " ".join(line.strip() for line in message[:3])[:400]
+        raise HarvestFailed(f"{response.url}: the {fmt} document cannot be read: {detail}", "parse") from exc
+    return graph
+
+
+# --- reading a graph ----------------------------------------------------------------------------
+
+
+def _objects(g: Graph, s: Any, *preds: Any) -> list[Any]:
+    out: list[Any] = []
+    for p in preds:
+        out.extend(g.objects(s, p))
+    return out
+
+
+def _text(node: Any) -> str | None:
+    return as_text(str(node)) if node is not None else None
+
+
+def _first(g: Graph, s: Any, *preds: Any) -> str | None:
+    for obj in _objects(g, s, *preds):
+        if isinstance(obj, URIRef | Literal):
+            text = _text(obj)
+            if text:
+                return text
+    return None
+
+
+def _langs(g: Graph, s: Any, *preds: Any) -> tuple[str | None, str | None]:
+    values: dict[str, str] = {}
+    for obj in _objects(g, s, *preds):
+        if isinstance(obj, Literal) and str(obj).strip():
+            values.setdefault((obj.language or "").lower()[:2], str(obj).strip())
+    return pick_language(values) if values else (None, None)
+
+
+def _label(g: Graph, node: Any) -> str | None:
+    """A node's readable name (a literal, or the label of a resource)."""
+    if isinstance(node, Literal):
+        return _text(node)
+    vi, _en = _langs(g, node, SKOS.prefLabel, RDFS.label, FOAF.name, LOCN.geographicName, DCTERMS.title)
+    return vi
+
+
+def _uri_or_text(node: Any) -> str | None:
+    return _text(node) if isinstance(node, URIRef | Literal) else None
+
+
+def _contact(g: Graph, s: Any) -> tuple[str | None, str | None, str | None]:
+    for point in _objects(g, s, DCAT.contactPoint, ADMS.contactPoint):
+        name = _langs(g, point, VCARD.fn, VCARD["organization-name"], VCARD.organisationName, FOAF.name)[0]
+        email = _first(g, point, VCARD.hasEmail, FOAF.mbox)
+        phone = None
+        for tel in _objects(g, point, VCARD.hasTelephone):
+            phone = _text(tel) if isinstance(tel, URIRef | Literal) else _first(g, tel, VCARD.hasValue)
+        if name or email or phone:
+            return name, email.removeprefix("mailto:") if email else None, phone.removeprefix("tel:") if phone else None
+    return None, None, None
+
+
+def _temporal(g: Graph, s: Any) -> tuple[str | None, str | None]:
+    for node in _objects(g, s, DCTERMS.temporal):
+        if isinstance(node, Literal):
+            text = str(node)
+            if "/" in text:
+                start, _sep, end = text.partition("/")
+                return start, end
+            continue
+        start = _first(g, node, DCAT.startDate, SCHEMA.startDate)
+        end = _first(g, node, DCAT.endDate, SCHEMA.endDate)
+        if start or end:
+            return start, end
+    return None, None
+
+
+def _format(g: Graph, s: Any) -> tuple[str | None, str | None]:
+    fmt, media = None, None
+    for node in _objects(g, s, DCTERMS.format):
+        if isinstance(node, URIRef):
+            fmt = str(node).rstrip("/").rsplit("/", 1)[-1]
+        elif isinstance(node, Literal):
+            fmt = str(node)
+        else:
+            media = media or _first(g, node, RDF.value, RDFS.label)
+    for node in _objects(g, s, DCAT.mediaType):
+        text = str(node)
+        media = text.split("/media-types/", 1)[-1] if "/media-types/" in text else text
+    if fmt and "/" in fmt:
+        media = media or fmt
+        fmt = fmt.rsplit("/", 1)[-1]
+    if not fmt and media:
+        fmt = media.rsplit("/", 1)[-1].split("+")[0]
+    return (fmt.upper()[:32] if fmt else None), media
+
+
+def _access_level(g: Graph, s: Any) -> str | None:
+    for node in _objects(g, s, DCTERMS.accessRights, POD.accessLevel):
+        text = (_label(g, node) if isinstance(node, BNode) else str(node)) or ""
+        key = text.rstrip("/").rsplit("/", 1)[-1].strip().lower()
+        if key in ACCESS_RIGHTS:
+            return ACCESS_RIGHTS[key]
+    return None
+
+
+def distribution(g: Graph, node: Any, n: int) -> dict[str, Any]:
+    title_vi, title_en = _langs(g, node, DCTERMS.title)
+    desc_vi, desc_en = _langs(g, node, DCTERMS.description)
+    fmt, media = _format(g, node)
+    size = _first(g, node, DCAT.byteSize)
+    remote = str(node) if isinstance(node, URIRef) else _first(g, node, DCTERMS.identifier)
+    return {
+        "remote_id": remote, "title_vi": title_vi, "title_en": title_en,
+        "description_vi": desc_vi, "description_en": desc_en,
+        "access_url": _first(g, node, DCAT.accessURL), "download_url": _first(g, node, DCAT.downloadURL),
+        "format": fmt, "media_type": media,
+        "byte_size": int(float(size)) if size and size.replace(".", "", 1).isdigit() else None,
+        "issued": _first(g, node, DCTERMS.issued), "modified": _first(g, node, DCTERMS.modified),
+    }
+
+
+def dataset_record(g: Graph, node: Any) -> Record | Problem:
+    identifier = _first(g, node, DCTERMS.identifier, DCAT.identifier)
+    uri = str(node) if isinstance(node, URIRef) else None
+    remote_id = uri or identifier
+    title_vi, title_en = _langs(g, node, DCTERMS.title)
+    if not remote_id:
+        return Problem(None, f"a dataset without a URI or identifier was left out ({(title_vi or '')[:200]})")
+    desc_vi, desc_en = _langs(g, node, DCTERMS.description)
+    keywords: dict[str, list[str]] = {}
+    for kw in _objects(g, node, DCAT.keyword):
+        if isinstance(kw, Literal) and str(kw).strip():
+            keywords.setdefault((kw.language or "")[:2], []).append(str(kw).strip())
+    chosen = keywords.get("vi") or keywords.get("") or keywords.get("en") or [k for ks in keywords.values() for k in ks]
+    licence = _first(g, node, DCTERMS.license, DCT_BAD.license)
+    dists = [distribution(g, d, n) for n, d in enumerate(_objects(g, node, DCAT.distribution))]
+    dists.sort(key=lambda d: (d["remote_id"] or "", d["title_vi"] or ""))
+    if not licence:
+        for d in _objects(g, node, DCAT.distribution):
+            licence = _first(g, d, DCTERMS.license, DCT_BAD.license)
+            if licence:
+                break
+    name, email, phone = _contact(g, node)
+    start, end = _temporal(g, node)
+    publisher = None
+    for pub in _objects(g, node, DCTERMS.publisher):
+        publisher = _label(g, pub) or _uri_or_text(pub)
+        break
+    provenance = None
+    for prov in _objects(g, node, DCTERMS.provenance):
+        provenance = _label(g, prov)
+    return {
+        "kind": "dataset",
+        "remote_id": remote_id,
+        "identifier": identifier or uri,
+        "source_url": uri if uri and is_web(uri) else None,
+        "title_vi": title_vi, "title_en": title_en, "description_vi": desc_vi, "description_en": desc_en,
+        "keywords": sorted(dict.fromkeys(chosen)),
+        "themes": sorted(_text(t) or "" for t in _objects(g, node, DCAT.theme) if isinstance(t, URIRef | Literal)),
+        "spatial": sorted(filter(None, (_label(g, p) if isinstance(p, BNode) else _text(p)
+                                        for p in _objects(g, node, DCTERMS.spatial)))),
+        "languages": sorted(filter(None, (_text(lang) for lang in _objects(g, node, DCTERMS.language)))),
+        "licence": licence,
+        "publisher": publisher,
+        "access_level": _access_level(g, node),
+        "update_frequency": _first(g, node, DCTERMS.accrualPeriodicity),
+        "temporal_start": start, "temporal_end": end,
+        "issued": _first(g, node, DCTERMS.issued), "modified": _first(g, node, DCTERMS.modified),
+        "contact_name": name, "contact_email": email, "contact_phone": phone,
+        "landing_page": _first(g, node, DCAT.landingPage),
+        "version": _first(g, node, OWL.versionInfo, DCAT.version),
+        "provenance": provenance,
+        "distributions": dists,
+    }
+
+
+def service_record(g: Graph, node: Any) -> Record | Problem:
+    uri = str(node) if isinstance(node, URIRef) else None
+    remote_id = uri or _first(g, node, DCTERMS.identifier)
+    title_vi, title_en = _langs(g, node, DCTERMS.title)
+    if not remote_id:
+        return Problem(None, f"a data service without a URI or identifier was left out ({(title_vi or '')[:200]})")
+    desc_vi, desc_en = _langs(g, node, DCTERMS.description)
+    publisher = None
+    for pub in _objects(g, node, DCTERMS.publisher):
+        publisher = _label(g, pub) or _uri_or_text(pub)
+    return {
+        "kind": "dataservice", "remote_id": remote_id, "source_url": uri if uri and is_web(uri) else None,
+        "title_vi": title_vi, "title_en": title_en, "description_vi": desc_vi, "description_en": desc_en,
+        "endpoint_url": _first(g, node, DCAT.endpointURL),
+        "endpoint_description": _first(g, node, DCAT.endpointDescription),
+        "publisher": publisher, "access_level": _access_level(g, node),
+    }
+
+
+def _next_page(g: Graph, current: str) -> str | None:
+    for pred in (HYDRA.next, HYDRA.nextPage):
+        for obj in g.objects(None, pred):
+            target = str(obj)
+            if target and target != current:
+                return target
+    return None
+
+
+class DcatHarvester(Harvester):
+    protocol = "dcat"
+
+    def gather(self) -> Iterator[Record | Problem]:
+        url: str | None = self.ctx.url
+        single = not self.ctx.state.get("paged")
+        seen_urls: set[str] = set()
+        seen_bodies: set[int] = set()
+        pages = 0
+        while url and pages < MAX_PAGES:
+            if url in seen_urls:
+                break
+            seen_urls.add(url)
+            response = read(self.ctx, url, accept=ACCEPT, conditional=single and pages == 0)
+            if response.not_modified:
+                self.not_modified = True
+                return
+            fingerprint = hash(response.content)
+            if fingerprint in seen_bodies:
+                break
+            seen_bodies.add(fingerprint)
+            pages += 1
+            graph = parse_graph(response, self.ctx.warn)
+            for total in graph.objects(None, HYDRA.totalItems):
+                if str(total).isdigit():
+                    self.ctx.set_total(int(str(total)))
+            yield from self._records(graph)
+            nxt = _next_page(graph, url)
+            url = join_url(response.url if is_web(response.url) else url, nxt) if nxt else None
+        if url and pages >= MAX_PAGES:
+            self.complete = False
+        self.ctx.state["paged"] = pages > 1
+        if pages > 1:
+            self.ctx.state.pop("etag", None)
+            self.ctx.state.pop("last_modified", None)
+
+    def _records(self, g: Graph) -> Iterator[Record | Problem]:
+        datasets = sorted(set(g.subjects(RDF.type, DCAT.Dataset)), key=str)
+        for node in datasets:
+            yield dataset_record(g, node)
+        nested = set(g.objects(None, DCAT.accessService))
+        for node in sorted(set(g.subjects(RDF.type, DCAT.DataService)) - nested, key=str):
+            record = service_record(g, node)
+            if isinstance(record, dict) and not record.get("endpoint_url"):
+                self.ctx.warn(record["remote_id"], "invalid_value", "a data service without an endpoint was left out")
+                continue
+            yield record
+
+
+HARVESTER = DcatHarvester

@@ -1,0 +1,230 @@
+"""A live SQL database, read-only: its tables and views become datasets of a registered `Database`.
+
+- Introspection only, through SQLAlchemy `inspect`: names, columns and types, nullability, primary
+  and foreign keys, comments, and row counts (PostgreSQL's planner estimate for large tables, an
+  exact count otherwise; none for views). No row of data is read.
+- The connection is read-only where the server allows it (PostgreSQL `default_transaction_read_only`,
+  SQLite opened with `mode=ro`), with connect and statement time limits.
+- Each table's fully qualified name "database.schema.table" (the registered database's code) is its
+  identifier and a keyword, so searches find it by that name.
+- The host goes through the same guard as web addresses: no private or loopback server unless
+  `CATALOG_ALLOW_PRIVATE_URLS` is set; SQLite files are read only under seed/ unless it is.
+- Filters: `schemas` (list; default every non-system schema), `exclude` (name patterns like "tmp_*").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import fnmatch
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, func, inspect, select, table, text
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
+from sqlalchemy.sql import sqltypes
+
+from catalog.config import PROJECT_ROOT
+
+from . import connections
+from .base import Harvester, HarvestFailed, Problem, Record
+
+SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast", "sys", "mysql", "performance_schema",
+                  "INFORMATION_SCHEMA", "guest", "db_owner", "db_accessadmin"}
+EXACT_COUNT_BELOW = 200_000
+STATEMENT_TIMEOUT_MS = 60_000
+
+
+def _error(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return (str(orig).strip().splitlines() or [type(orig).__name__])[0][:300]
+
+
+def field_type(sql_type: Any) -> str:
+    """The Table Schema type of a column type (`any` when SQLAlchemy cannot tell)."""
+    if isinstance(sql_type, sqltypes.JSON):
+        return "object"
+    if isinstance(sql_type, sqltypes.ARRAY):
+        return "array"
+    try:
+        py = sql_type.python_type
+    except (NotImplementedError, AttributeError):
+        return "any"
+    if py is bool:
+        return "boolean"
+    if py is int:
+        return "integer"
+    if py in (float, decimal.Decimal):
+        return "number"
+    if py is dt.datetime:
+        return "datetime"
+    if py is dt.date:
+        return "date"
+    if py is dt.time:
+        return "time"
+    if py is dict:
+        return "object"
+    if py is list:
+        return "array"
+    if py in (str, uuid.UUID):
+        return "string"
+    return "any"
+
+
+def _type_name(sql_type: Any) -> str:
+    try:
+        return str(sql_type)
+    except Exception:
+        return type(sql_type).__name__
+
+
+class SqlDbHarvester(Harvester):
+    protocol = "sqldb"
+
+    def gather(self) -> Iterator[Record | Problem]:
+        if not self.ctx.connection_url:
+            raise HarvestFailed("the source has no database connection", "source")
+        if not self.ctx.database_code:
+            raise HarvestFailed("choose on the source the registered database its tables belong to", "source")
+        url = connections.parse(self.ctx.connection_url)
+        engine = self._engine(url)
+        try:
+            try:
+                insp = inspect(engine)
+                schemas = self._schemas(insp)
+                names = [(s, n, kind) for s in schemas
+                         for kind, listing in (("table", insp.get_table_names), ("view", insp.get_view_names))
+                         for n in sorted(listing(schema=s))]
+            except SQLAlchemyError as exc:
+                raise HarvestFailed(f"cannot read the database: {_error(exc)}", "fetch") from exc
+            patterns = [str(p) for p in self.ctx.filters.get("exclude") or []]
+            names = [x for x in names if not any(fnmatch.fnmatch(x[1], p) for p in patterns)]
+            self.ctx.set_total(len(names))
+            with engine.connect() as conn:
+                for schema, name, kind in names:
+                    try:
+                        yield self._record(insp, conn, schema, name, kind)
+                    except SQLAlchemyError as exc:
+                        conn.rollback()
+                        yield Problem(f"{schema}.{name}", f"cannot read {schema}.{name}: {_error(exc)}", "fetch")
+        finally:
+            engine.dispose()
+
+    # connecting -----------------------------------------------------------------------------------
+
+    def _engine(self, url: URL) -> Engine:
+        backend = url.get_backend_name()
+        if backend == "sqlite":
+            path = Path(url.database or "")
+            path = (path if path.is_absolute() else PROJECT_ROOT / path).resolve()
+            local_ok = self.ctx.allow_private or self.ctx.allow_loopback
+            if not local_ok and (PROJECT_ROOT / "seed").resolve() not in path.parents:
+                raise HarvestFailed("refused: SQLite files are read only under the seed folder "
+                                    "(set CATALOG_ALLOW_PRIVATE_URLS to read others)", "fetch")
+            if not path.is_file():
+                raise HarvestFailed(f"no SQLite database at {path.name}", "fetch")
+            return create_engine("sqlite://", poolclass=NullPool,
+                                 creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+        connections.check_host(url, allow_private=self.ctx.allow_private, allow_loopback=self.ctx.allow_loopback)
+        args: dict[str, Any] = {}
+        if backend == "postgresql":
+            args = {"connect_timeout": 10,
+                    "options": f"-c default_transaction_read_only=on -c statement_timeout={STATEMENT_TIMEOUT_MS}"}
+        elif backend in ("mysql", "mariadb"):
+            args = {"connect_timeout": 10}
+        try:
+            engine = create_engine(url, poolclass=NullPool, connect_args=args)
+            with engine.connect() as conn:
+                if backend in ("mysql", "mariadb"):
+                    conn.execute(text("SET SESSION TRANSACTION READ ONLY"))
+        except SQLAlchemyError as exc:
+            raise HarvestFailed(f"cannot connect to the database: {_error(exc)}", "fetch") from exc
+        except ModuleNotFoundError as exc:
+            raise HarvestFailed(f"the driver for {backend} is not installed here ({exc.name})", "source") from exc
+        return engine
+
+    def _schemas(self, insp: Any) -> list[str]:
+        wanted = self.ctx.filters.get("schemas")
+        if isinstance(wanted, str):
+            wanted = [w.strip() for w in wanted.split(",") if w.strip()]
+        available = insp.get_schema_names()
+        if wanted:
+            missing = [w for w in wanted if w not in available]
+            if missing:
+                raise HarvestFailed(f"the database has no schema {', '.join(missing)}", "source")
+            return list(wanted)
+        return [s for s in available if s not in SYSTEM_SCHEMAS and not s.startswith("pg_")]
+
+    # one table ------------------------------------------------------------------------------------
+
+    def _rows(self, conn: Any, schema: str, name: str, kind: str) -> int | None:
+        if kind == "view":
+            return None
+        dialect = conn.dialect.name
+        if dialect == "postgresql":
+            estimate = conn.execute(text(
+                "SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = :s AND c.relname = :t"), {"s": schema, "t": name}).scalar()
+            if estimate is not None and estimate >= EXACT_COUNT_BELOW:
+                return int(estimate)
+        target = table(name, schema=None if dialect == "sqlite" and schema == "main" else schema)
+        return int(conn.execute(select(func.count()).select_from(target)).scalar() or 0)
+
+    def _record(self, insp: Any, conn: Any, schema: str, name: str, kind: str) -> Record:
+        columns = insp.get_columns(name, schema=schema)
+        try:
+            comment = (insp.get_table_comment(name, schema=schema) or {}).get("text")
+        except NotImplementedError:
+            comment = None
+        pk = (insp.get_pk_constraint(name, schema=schema) or {}).get("constrained_columns") or []
+        fks = [] if kind == "view" else insp.get_foreign_keys(name, schema=schema)
+        fields = []
+        for col in columns:
+            described = f"SQL: {_type_name(col['type'])}"
+            if col.get("comment"):
+                described += f". {col['comment']}"
+            field: dict[str, Any] = {"name": str(col["name"])[:200], "type": field_type(col["type"]),
+                                     "description": described}
+            if not col.get("nullable", True):
+                field["constraints"] = {"required": True}
+            fields.append(field)
+        schema_doc: dict[str, Any] = {"fields": fields}
+        if pk:
+            schema_doc["primaryKey"] = list(pk)
+        foreign = [{"fields": fk["constrained_columns"],
+                    "reference": {"resource": ".".join(filter(None, (fk.get("referred_schema"),
+                                                                     fk["referred_table"]))),
+                                  "fields": fk["referred_columns"]}}
+                   for fk in fks if fk.get("constrained_columns")]
+        if foreign:
+            schema_doc["foreignKeys"] = foreign
+        rows = self._rows(conn, schema, name, kind)
+        qualified = f"{self.ctx.database_code}.{schema}.{name}"
+        summary_vi = f"{'Khung nhìn' if kind == 'view' else 'Bảng'} {schema}.{name}: {len(fields)} cột"
+        summary_en = f"{'View' if kind == 'view' else 'Table'} {schema}.{name}: {len(fields)} columns"
+        if rows is not None:
+            summary_vi += f", khoảng {rows:,} dòng".replace(",", ".")
+            summary_en += f", about {rows:,} rows"
+        title = (comment or "").strip().splitlines()[0][:500] if comment and comment.strip() else name
+        return {
+            "kind": "dataset",
+            "remote_id": f"{schema}.{name}",
+            "identifier": qualified,
+            "title_vi": title,
+            "description_vi": comment,
+            "keywords": [qualified, name],
+            "database": self.ctx.database_code,
+            "distributions": [{
+                "remote_id": f"{schema}.{name}", "title_vi": f"{schema}.{name}",
+                "description_vi": summary_vi + ".", "description_en": summary_en + ".",
+                "format": "SQL VIEW" if kind == "view" else "SQL TABLE", "table_schema": schema_doc,
+            }],
+        }
+
+
+HARVESTER = SqlDbHarvester
