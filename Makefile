@@ -56,8 +56,8 @@ bench: install-test
 
 ## translations: extract messages and update the vi/en catalogues (then edit translations/vi)
 translations: install
-	$(BIN)/pybabel extract --no-location --sort-output -F translations/babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations
+	$(BIN)/pybabel extract --no-location --sort-output --width=100 -F translations/babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --width=100 -i translations/messages.pot -d translations
 	$(BIN)/pybabel compile -d translations
 
 clean:
