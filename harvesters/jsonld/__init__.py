@@ -1,0 +1,1 @@
+"""JSON-LD contexts shipped with the harvesters (never fetched over the network)."""
