@@ -84,9 +84,13 @@ def load_config(environ: dict[str, str] | None = None, overrides: dict[str, Any]
         cfg["UPLOAD_FOLDER"] = str(instance / "uploads")
     if cfg["DEFAULT_LOCALE"] not in ("vi", "en"):
         raise ValueError(f"CATALOG_DEFAULT_LOCALE must be 'vi' or 'en', not {cfg['DEFAULT_LOCALE']!r}")
+    is_pg = cfg["DATABASE_URL"].startswith("postgresql")
     if cfg["SEARCH_BACKEND"] == "auto":
-        is_pg = cfg["DATABASE_URL"].startswith("postgresql")
         cfg["SEARCH_BACKEND"] = "postgres" if is_pg else "whoosh"
+    if cfg["SEARCH_BACKEND"] not in ("whoosh", "postgres"):
+        raise ValueError(f"CATALOG_SEARCH_BACKEND must be whoosh, postgres or auto, not {cfg['SEARCH_BACKEND']!r}")
+    if cfg["SEARCH_BACKEND"] == "postgres" and not is_pg:
+        raise ValueError("CATALOG_SEARCH_BACKEND=postgres needs the registry on PostgreSQL (CATALOG_DATABASE_URL)")
     return cfg
 
 

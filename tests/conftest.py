@@ -156,7 +156,8 @@ def pg_migrated(pg_database: str, tmp_path_factory: pytest.TempPathFactory) -> s
 
 def truncate_all(url: str) -> None:
     engine = create_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = [t.name for t in Base.metadata.sorted_tables] + ["search_document", "search_word"]
+    names = ", ".join(f'"{name}"' for name in tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()

@@ -1,0 +1,109 @@
+"""Keeping the search index in step with the registry.
+
+Every commit that touches a dataset, distribution, database, organisation or data service
+announces it (`catalog.signals.records_changed`); the receiver here re-reads those records and
+the records whose documents quote them (a renamed agency changes its datasets' documents) and
+updates the index before the request returns, so a saved change is searchable at once.
+`reindex` rebuilds everything from the registry, then applies what changed meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..db import registry_db
+from ..models import Database, DataService, Dataset, Organization
+from ..models.base import utcnow
+from ..signals import records_changed
+from . import backend_for
+from .documents import all_documents, count_records, documents_for
+
+log = logging.getLogger(__name__)
+
+_MODELS = {"dataset": Dataset, "database": Database, "organization": Organization, "dataservice": DataService}
+
+
+def _dependents(session: Session, changes: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The records whose documents quote a changed organisation or database."""
+    wanted = {kind: set(ids) for kind, ids in changes.items() if kind in _MODELS}
+    orgs = changes.get("organization") or set()
+    dbs = set(changes.get("database") or set())
+    if orgs:
+        org_list = list(orgs)
+        wanted.setdefault("dataset", set()).update(
+            session.scalars(select(Dataset.id).where(Dataset.publisher_id.in_(org_list))))
+        wanted.setdefault("dataservice", set()).update(
+            session.scalars(select(DataService.id).where(DataService.publisher_id.in_(org_list))))
+        wanted.setdefault("organization", set()).update(
+            session.scalars(select(Organization.id).where(Organization.parent_id.in_(org_list))))
+        owned = set(session.scalars(select(Database.id).where(Database.owner_id.in_(org_list))))
+        wanted.setdefault("database", set()).update(owned)
+    if dbs:
+        db_list = list(dbs)
+        wanted.setdefault("dataset", set()).update(
+            session.scalars(select(Dataset.id).where(Dataset.database_id.in_(db_list))))
+        wanted.setdefault("dataservice", set()).update(
+            session.scalars(select(DataService.id).where(DataService.database_id.in_(db_list))))
+    return wanted
+
+
+def refresh(app: Flask, changes: dict[str, Iterable[str]]) -> int:
+    """Re-index these records (and their dependents); records gone from the registry leave the index."""
+    backend = backend_for(app)
+    session = registry_db(app).session_factory()
+    try:
+        wanted = _dependents(session, {k: set(v) for k, v in changes.items()})
+        docs: list[dict[str, Any]] = []
+        gone: list[str] = []
+        for kind, ids in wanted.items():
+            found = list(documents_for(session, kind, ids))
+            docs.extend(found)
+            gone.extend(set(ids) - {d["id"] for d in found})
+        backend.update(docs, delete_ids=gone)
+        return len(docs) + len(gone)
+    finally:
+        session.close()
+
+
+@records_changed.connect
+def _follow_registry(session_info: dict[str, Any], changes: dict[str, set[str]], reason: str) -> None:
+    app = session_info.get("app")
+    if app is None or not any(kind in _MODELS for kind in changes):
+        return
+    refresh(app, changes)
+
+
+def reindex(app: Flask, progress: Callable[[int], None] | None = None,
+            on_total: Callable[[int], None] | None = None) -> int:
+    """Rebuild the whole index from the registry into a new index, swap it in, then catch up.
+
+    Records changed while the rebuild ran were indexed into the old index; they are re-read
+    from the registry after the swap, and documents of records deleted meanwhile are removed.
+    """
+    backend = backend_for(app)
+    started: datetime = utcnow() - timedelta(seconds=2)
+    session = registry_db(app).session_factory()
+    try:
+        if on_total:
+            on_total(count_records(session))
+        count = backend.rebuild(all_documents(session), progress=progress)
+        changed = {kind: set(session.scalars(select(model.id).where(model.updated_at >= started)))
+                   for kind, model in _MODELS.items()}
+        present = set()
+        for model in _MODELS.values():
+            present.update(session.scalars(select(model.id)))
+    finally:
+        session.close()
+    stale = backend.ids() - present
+    if any(changed.values()):
+        refresh(app, changed)
+    if stale:
+        backend.update([], delete_ids=stale)
+    return count

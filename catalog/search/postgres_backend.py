@@ -1,0 +1,243 @@
+"""The server-mode search backend: PostgreSQL full-text search next to the registry.
+
+Documents live in `search_document` (created by migration 0003_search on PostgreSQL only), with
+a weighted `tsvector` built by the `catalog_vi` text search configuration (`unaccent` then
+`simple`: "Đất đai" and "dat dai" give the same lexemes) plus English stems, and a GIN index.
+The access filter, the facet filters, the counts and the page are all computed in SQL on the
+same WHERE clause, so nothing the reader may not see is ever counted.
+"""
+
+# ruff: noqa: S608 -- SQL here is assembled from constant column names and `:name` placeholders;
+# every value a reader types travels as a bound parameter.
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import String
+
+from .base import FACETS, AccessFilter, SearchHits, SearchRequest, Suggestion
+from .text import ParsedQuery, words
+
+CONFIG = "catalog_vi"
+_LEXEME = re.compile(r"^\w+$")
+
+_TSV = (
+    f"setweight(to_tsvector('{CONFIG}', :title), 'A')"
+    f" || setweight(to_tsvector('{CONFIG}', :keywords), 'B')"
+    f" || setweight(to_tsvector('{CONFIG}', :names), 'C')"
+    f" || setweight(to_tsvector('english', :english), 'C')"
+    f" || setweight(to_tsvector('{CONFIG}', :description), 'D')"
+)
+_FACET_COLUMNS = ", ".join(FACETS)
+_FACET_PARAMS = ", ".join(f":{f}" for f in FACETS)
+_UPSERT = text(f"""
+    INSERT INTO search_document (id, kind, label, {_FACET_COLUMNS}, vis, newest, updated, quality, name,
+                                 tsv, tsv_exact)
+    VALUES (:id, :kind, :label, {_FACET_PARAMS}, :vis, :newest, :updated, :quality, :name,
+            {_TSV}, to_tsvector('simple', :title_exact))
+    ON CONFLICT (id) DO UPDATE SET
+        kind = EXCLUDED.kind, label = EXCLUDED.label,
+        {", ".join(f"{f} = EXCLUDED.{f}" for f in FACETS)},
+        vis = EXCLUDED.vis, newest = EXCLUDED.newest, updated = EXCLUDED.updated,
+        quality = EXCLUDED.quality, name = EXCLUDED.name, tsv = EXCLUDED.tsv, tsv_exact = EXCLUDED.tsv_exact
+""")
+_WORDS = text("INSERT INTO search_word (word) SELECT unnest(CAST(:words AS text[])) ON CONFLICT DO NOTHING")
+_ARRAY = ARRAY(String)
+
+
+def _params(doc: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": doc["id"],
+        "kind": doc["kind"],
+        "label": doc["title_vi"],
+        **{f: list(doc[f]) for f in FACETS},
+        "vis": list(doc["vis"]),
+        "newest": int(doc["newest"]),
+        "updated": int(doc["updated"]),
+        "quality": int(doc["quality"]),
+        "name": doc["name"],
+        "title": f"{doc['title_vi']} {doc['title_en']}",
+        "keywords": " ".join(doc["keywords"]),
+        "names": doc["names"],
+        "english": f"{doc['title_en']} {doc['description_en']}",
+        "description": f"{doc['description_vi']} {doc['description_en']} {doc['columns']}",
+        "title_exact": f"{doc['title_vi']} {' '.join(doc['keywords'])}",
+    }
+
+
+def _vocabulary(doc: dict[str, Any]) -> set[str]:
+    return {w for w in words(f"{doc['title_vi']} {doc['title_en']} {doc['description_vi']} "
+                             f"{doc['description_en']} {' '.join(doc['keywords'])}") if len(w) > 1}
+
+
+class PostgresBackend:
+    name = "postgres"
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def _write(self, conn: Any, docs: list[dict[str, Any]]) -> None:
+        if not docs:
+            return
+        conn.execute(_UPSERT.bindparams(*(bindparam(f, type_=_ARRAY) for f in (*FACETS, "vis"))),
+                     [_params(d) for d in docs])
+        vocabulary: set[str] = set()
+        for d in docs:
+            vocabulary |= _vocabulary(d)
+        conn.execute(_WORDS, {"words": sorted(vocabulary)})
+
+    def update(self, documents: Iterable[dict[str, Any]], delete_ids: Iterable[str] = ()) -> None:
+        docs = list(documents)
+        gone = list(delete_ids)
+        with self.engine.begin() as conn:
+            if gone:
+                conn.execute(text("DELETE FROM search_document WHERE id = ANY(:ids)"), {"ids": gone})
+            self._write(conn, docs)
+
+    def rebuild(self, documents: Iterable[dict[str, Any]], progress: Callable[[int], None] | None = None,
+                batch: int = 1000) -> int:
+        """One transaction: readers keep the old documents until it commits; a crash rolls it back."""
+        count = 0
+        with self.engine.begin() as conn:
+            conn.execute(text("DELETE FROM search_document"))
+            conn.execute(text("DELETE FROM search_word"))
+            pending: list[dict[str, Any]] = []
+            for doc in documents:
+                pending.append(doc)
+                if len(pending) >= batch:
+                    self._write(conn, pending)
+                    count += len(pending)
+                    if progress:
+                        progress(len(pending))
+                    pending = []
+            self._write(conn, pending)
+            count += len(pending)
+            if progress and pending:
+                progress(len(pending))
+        with self.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE search_document"))
+        return count
+
+    def clear(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(text("DELETE FROM search_document"))
+            conn.execute(text("DELETE FROM search_word"))
+
+    def ids(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.scalars(text("SELECT id FROM search_document")))
+
+    def size_bytes(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.scalar(text("SELECT pg_total_relation_size('search_document')")) or 0)
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _tsquery(parsed: ParsedQuery, params: dict[str, Any]) -> str:
+        parts = []
+        for n, unit in enumerate(parsed.units):
+            params[f"u{n}"] = " ".join(unit)
+            if len(unit) == 1:
+                parts.append(f"(plainto_tsquery('{CONFIG}', :u{n}) || plainto_tsquery('english', :u{n}))")
+            else:
+                parts.append(f"phraseto_tsquery('{CONFIG}', :u{n})")
+        return " && ".join(parts)
+
+    @staticmethod
+    def _access(access: AccessFilter, params: dict[str, Any]) -> str:
+        clause = "vis @> ARRAY['published']"
+        if access.tokens is None:
+            return clause
+        params["tokens"] = sorted(access.tokens)
+        if access.granted:
+            params["granted"] = sorted(access.granted)
+            return f"{clause} AND (vis && CAST(:tokens AS text[]) OR id = ANY(CAST(:granted AS text[])))"
+        return f"{clause} AND vis && CAST(:tokens AS text[])"
+
+    def search(self, request: SearchRequest) -> SearchHits:
+        params: dict[str, Any] = {"kind": request.kind}
+        where = [self._access(request.access, params)]
+        rank = "0"
+        if not request.query.empty:
+            params_q = self._tsquery(request.query, params)
+            where.append(f"tsv @@ ({params_q})")
+            rank = f"ts_rank(tsv, ({params_q}))"
+            if request.query.accented:
+                params["exact"] = " ".join(w for unit in request.query.exact_units for w in unit)
+                rank += " + 0.5 * ts_rank(tsv_exact, plainto_tsquery('simple', :exact))"
+        match = " AND ".join(where)
+        facet_where = ["kind = :kind"]
+        for facet, values in request.filters.items():
+            values = [v for v in values if v]
+            if facet in FACETS and values:
+                params[f"f_{facet}"] = values
+                facet_where.append(f"{facet} && CAST(:f_{facet} AS text[])")
+        narrowed = " AND ".join(facet_where)
+        sections = ["SELECT 'kind' AS section, kind AS value, count(*) AS n FROM m GROUP BY kind",
+                    "SELECT 'total', NULL, count(*) FROM f"]
+        if request.want_facets:
+            sections += [f"SELECT '{facet}', v, count(*) FROM f, unnest(f.{facet}) AS v GROUP BY v"
+                         for facet in FACETS]
+        counts_sql = (f"WITH m AS MATERIALIZED (SELECT id, kind, {_FACET_COLUMNS} FROM search_document "
+                      f"WHERE {match}), f AS MATERIALIZED (SELECT * FROM m WHERE {narrowed}) "
+                      + " UNION ALL ".join(sections))
+        sort = request.sort
+        if sort == "relevance" and request.query.empty:
+            sort = "newest"
+        order = {
+            "relevance": f"{rank} DESC, newest DESC",
+            "newest": "newest DESC, id",
+            "updated": "updated DESC, id",
+            "name": "name, id",
+            "quality": "quality DESC, name, id",
+        }[sort]
+        page, per_page = max(1, request.page), max(1, request.per_page)
+        params.update(limit=per_page, offset=(page - 1) * per_page)
+        page_sql = (f"SELECT id FROM search_document WHERE {match} AND {narrowed} "
+                    f"ORDER BY {order} LIMIT :limit OFFSET :offset")
+        kinds: dict[str, int] = {}
+        facets: dict[str, dict[str, int]] = {f: {} for f in FACETS} if request.want_facets else {}
+        total = 0
+        with self.engine.connect() as conn:
+            for section, value, n in conn.execute(text(counts_sql), params):
+                if section == "kind":
+                    kinds[value] = n
+                elif section == "total":
+                    total = n
+                else:
+                    facets[section][value] = n
+            ids = list(conn.scalars(text(page_sql), params)) if total else []
+        return SearchHits(ids=ids, total=total, facets=facets, kinds=kinds)
+
+    def suggest(self, prefix: ParsedQuery, access: AccessFilter, limit: int = 8) -> list[Suggestion]:
+        lexemes = [w for w in prefix.folded_words() if _LEXEME.match(w)]
+        if not lexemes:
+            return []
+        params: dict[str, Any] = {"limit": limit}
+        terms = [f"'{w}'" for w in lexemes[:-1]] + [f"'{lexemes[-1]}':*"]
+        params["q"] = " & ".join(terms)
+        sql = (f"SELECT id, kind, label FROM search_document WHERE {self._access(access, params)} "
+               f"AND tsv @@ to_tsquery('simple', :q) ORDER BY ts_rank(tsv, to_tsquery('simple', :q)) DESC, "
+               f"newest DESC LIMIT :limit")
+        with self.engine.connect() as conn:
+            return [Suggestion(id=r.id, kind=r.kind, title=r.label) for r in conn.execute(text(sql), params)]
+
+    def correct(self, word: str) -> str | None:
+        with self.engine.connect() as conn:
+            if conn.scalar(text("SELECT 1 FROM search_word WHERE word = :w"), {"w": word}):
+                return None
+            if len(word) < 3:
+                return None
+            return conn.scalar(text(
+                "SELECT word FROM search_word WHERE left(word, 1) = left(:w, 1) "
+                "AND length(word) BETWEEN length(:w) - 2 AND length(:w) + 2 "
+                "AND levenshtein_less_equal(word, :w, :d) <= :d "
+                "ORDER BY levenshtein(word, :w), abs(length(word) - length(:w)), word LIMIT 1"),
+                {"w": word, "d": 1 if len(word) < 6 else 2})

@@ -1,0 +1,389 @@
+"""The embedded search backend: a Whoosh index under `instance/`.
+
+Plain Whoosh is slow at facets and filters (it re-reads postings for every query and builds a
+group map over all matches). Here every filter (the access policy, the kind, each facet value)
+is a set of document numbers read once per index generation and cached, facet counts are
+popcounts of bitmaps, and scoring runs once, on the filtered matches, for the page asked for.
+
+The index lives in a generation folder named by `CURRENT`; a rebuild writes a new generation
+and swaps the pointer atomically, so a crash during a rebuild leaves the old index in service.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from whoosh import fields, index, query
+from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.sorting import FieldFacet
+
+from ..text import fold
+from .base import FACETS, KINDS, AccessFilter, SearchHits, SearchRequest, Suggestion
+from .text import ParsedQuery
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=200_000)
+def _fold_word(word: str) -> str:
+    return fold(word)
+
+
+class FoldFilter(Filter):
+    """Vietnamese folding: tone marks and other diacritics off, "đ" to "d"."""
+
+    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
+        for t in tokens:
+            t.text = _fold_word(t.text)
+            yield t
+
+
+_TOKENS = r"\w+"
+FOLDED = RegexTokenizer(_TOKENS) | LowercaseFilter() | FoldFilter()
+EXACT = RegexTokenizer(_TOKENS) | LowercaseFilter()
+ENGLISH = StemmingAnalyzer(expression=_TOKENS)
+
+#: text field -> weight of a match there (titles weigh more than descriptions)
+TEXT_WEIGHTS = {"title": 6.0, "keywords": 3.0, "names": 2.0, "description": 1.0, "columns": 1.0}
+PHRASE_FIELDS = ("title", "keywords", "names", "description")
+ENGLISH_WEIGHT = 1.5
+EXACT_WEIGHT = 4.0
+
+
+def make_schema() -> fields.Schema:
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        kind=fields.ID(stored=True),
+        label=fields.STORED(),
+        title=fields.TEXT(analyzer=FOLDED, phrase=True),
+        title_exact=fields.TEXT(analyzer=EXACT, phrase=False),
+        keywords=fields.TEXT(analyzer=FOLDED, phrase=True),
+        names=fields.TEXT(analyzer=FOLDED, phrase=True),
+        description=fields.TEXT(analyzer=FOLDED, phrase=True),
+        columns=fields.TEXT(analyzer=FOLDED, phrase=False),
+        english=fields.TEXT(analyzer=ENGLISH, phrase=False),
+        vis=fields.KEYWORD(commas=True, scorable=False),
+        **{f: fields.KEYWORD(commas=True, scorable=False) for f in FACETS},
+        newest=fields.NUMERIC(int, bits=64, sortable=True),
+        updated=fields.NUMERIC(int, bits=64, sortable=True),
+        quality=fields.NUMERIC(int, sortable=True, signed=True),
+        name=fields.ID(sortable=True),
+    )
+
+
+def _fields_of(doc: dict[str, Any]) -> dict[str, Any]:
+    """A registry document as Whoosh field values."""
+
+    def kw(values: Iterable[str]) -> str:
+        return ",".join(v.replace(",", " ") for v in values if v)
+
+    return {
+        "id": doc["id"],
+        "kind": doc["kind"],
+        "label": doc["title_vi"],
+        "title": f"{doc['title_vi']}\n{doc['title_en']}",
+        "title_exact": f"{doc['title_vi']}\n{' '.join(doc['keywords'])}",
+        "keywords": "\n".join(doc["keywords"]),
+        "names": doc["names"],
+        "description": f"{doc['description_vi']}\n{doc['description_en']}",
+        "columns": doc["columns"],
+        "english": f"{doc['title_en']}\n{doc['description_en']}",
+        "vis": kw(doc["vis"]),
+        **{f: kw(doc[f]) for f in FACETS},
+        "newest": int(doc["newest"]),
+        "updated": int(doc["updated"]),
+        "quality": int(doc["quality"]),
+        "name": doc["name"] or "~",
+    }
+
+
+def _bitmap(docnums: Iterable[int], size: int) -> int:
+    bits = bytearray((size >> 3) + 1)
+    for d in docnums:
+        bits[d >> 3] |= 1 << (d & 7)
+    return int.from_bytes(bits, "little")
+
+
+class _Generation:
+    """A searcher on one state of the index, with the filter sets read from it."""
+
+    def __init__(self, searcher: Any) -> None:
+        self.searcher = searcher
+        self.size = searcher.doc_count_all()
+        self._sets: dict[tuple[str, str], set[int]] = {}
+        self._bitmaps: dict[tuple[str, str], int] = {}
+        self._access: dict[Any, set[int]] = {}
+        self.lock = threading.Lock()
+
+    def docs(self, fieldname: str, value: str) -> set[int]:
+        key = (fieldname, value)
+        found = self._sets.get(key)
+        if found is None:
+            found = set(self.searcher.docs_for_query(query.Term(fieldname, value)))
+            self._sets[key] = found
+        return found
+
+    def bitmap(self, fieldname: str, value: str) -> int:
+        key = (fieldname, value)
+        found = self._bitmaps.get(key)
+        if found is None:
+            found = _bitmap(self.docs(fieldname, value), self.size)
+            self._bitmaps[key] = found
+        return found
+
+    def values(self, fieldname: str) -> list[str]:
+        return [v.decode("utf-8") if isinstance(v, bytes) else v
+                for v in self.searcher.lexicon(fieldname)]
+
+    def allowed(self, access: AccessFilter) -> set[int]:
+        key = access.key
+        found = self._access.get(key)
+        if found is None:
+            published = self.docs("vis", "published")
+            if access.tokens is None:
+                found = set(published)
+            else:
+                visible: set[int] = set()
+                for token in access.tokens:
+                    visible |= self.docs("vis", token)
+                for doc_id in access.granted:
+                    visible |= self.docs("id", doc_id)
+                found = visible & published
+            if len(self._access) > 256:
+                self._access.clear()
+            self._access[key] = found
+        return found
+
+
+class WhooshBackend:
+    name = "whoosh"
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.root = Path(directory)
+        self._lock = threading.RLock()
+        self._index: Any = None
+        self._index_dir: Path | None = None
+        self._generation: _Generation | None = None
+
+    # --- index folders ---------------------------------------------------------------------------
+
+    def _current_dir(self) -> Path | None:
+        try:
+            name = (self.root / "CURRENT").read_text().strip()
+        except FileNotFoundError:
+            return None
+        return self.root / name if name else None
+
+    def _point_to(self, folder: Path) -> None:
+        tmp = self.root / f"CURRENT.{uuid.uuid4().hex}"
+        tmp.write_text(folder.name)
+        os.replace(tmp, self.root / "CURRENT")
+
+    def _open(self) -> Any:
+        """The current index, created empty on first use; reopened when a rebuild swapped it."""
+        with self._lock:
+            folder = self._current_dir()
+            if folder is None or not index.exists_in(folder):
+                self.root.mkdir(parents=True, exist_ok=True)
+                folder = self.root / f"gen-{int(time.time())}-{uuid.uuid4().hex[:6]}"
+                folder.mkdir()
+                index.create_in(folder, make_schema())
+                self._point_to(folder)
+            if self._index is None or folder != self._index_dir:
+                self._index = index.open_dir(folder)
+                self._index_dir = folder
+                self._generation = None
+            return self._index
+
+    def _current(self) -> _Generation:
+        ix = self._open()
+        with self._lock:
+            gen = self._generation
+            if gen is None:
+                gen = _Generation(ix.searcher())
+            else:
+                fresh = gen.searcher.refresh()
+                if fresh is not gen.searcher:
+                    gen = _Generation(fresh)
+            self._generation = gen
+            return gen
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def update(self, documents: Iterable[dict[str, Any]], delete_ids: Iterable[str] = ()) -> None:
+        ix = self._open()
+        writer = ix.writer(timeout=60.0)
+        try:
+            for doc_id in delete_ids:
+                writer.delete_by_term("id", doc_id)
+            for doc in documents:
+                writer.update_document(**_fields_of(doc))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    def rebuild(self, documents: Iterable[dict[str, Any]], progress: Callable[[int], None] | None = None,
+                procs: int | None = None) -> int:
+        self.root.mkdir(parents=True, exist_ok=True)
+        folder = self.root / f"gen-{int(time.time())}-{uuid.uuid4().hex[:6]}"
+        folder.mkdir()
+        count = 0
+        try:
+            ix = index.create_in(folder, make_schema())
+            procs = procs if procs is not None else min(4, os.cpu_count() or 1)
+            options: dict[str, Any] = {"limitmb": 256}
+            if procs > 1:
+                options.update(procs=procs, multisegment=True)
+            writer = ix.writer(**options)
+            try:
+                for doc in documents:
+                    writer.add_document(**_fields_of(doc))
+                    count += 1
+                    if progress:
+                        progress(1)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            # Whoosh's sub-processes can fail without raising here: count before swapping in.
+            with ix.searcher() as check:
+                indexed = check.doc_count()
+            ix.close()
+            if indexed != count:
+                raise RuntimeError(f"the rebuilt index holds {indexed} documents, not {count}: kept the old one")
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        with self._lock:
+            self._point_to(folder)
+            self._index = None
+            self._generation = None
+        # Other processes notice the new CURRENT at their next search and reopen; the files
+        # they still hold open stay readable until then (POSIX keeps unlinked files alive).
+        for stale in self.root.glob("gen-*"):
+            if stale.is_dir() and stale != folder:
+                shutil.rmtree(stale, ignore_errors=True)
+        return count
+
+    def clear(self) -> None:
+        self.rebuild([])
+
+    def ids(self) -> set[str]:
+        return {f["id"] for f in self._current().searcher.all_stored_fields()}
+
+    def size_bytes(self) -> int:
+        folder = self._current_dir()
+        return sum(p.stat().st_size for p in folder.iterdir()) if folder else 0
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def _unit_query(self, words: list[str], exact: list[str], accented: bool) -> query.Query:
+        if len(words) == 1:
+            w = words[0]
+            parts: list[query.Query] = [query.Term(f, w, boost=b) for f, b in TEXT_WEIGHTS.items()]
+            for token in ENGLISH(exact[0] if exact else w):
+                parts.append(query.Term("english", token.text, boost=ENGLISH_WEIGHT))
+            found: query.Query = query.Or(parts)
+        else:
+            found = query.Or([query.Phrase(f, words, boost=TEXT_WEIGHTS[f]) for f in PHRASE_FIELDS])
+        if accented and exact:
+            bonus = query.And([query.Term("title_exact", e) for e in exact], boost=EXACT_WEIGHT)
+            return query.AndMaybe(found, bonus)
+        return found
+
+    def build_query(self, parsed: ParsedQuery) -> query.Query:
+        if parsed.empty:
+            return query.Every()
+        accented = parsed.accented
+        units = [self._unit_query(words, exact, accented)
+                 for words, exact in zip(parsed.units, parsed.exact_units, strict=True)]
+        return units[0] if len(units) == 1 else query.And(units)
+
+    def _filtered(self, gen: _Generation, base: set[int], filters: dict[str, Iterable[str]]) -> set[int]:
+        result = base
+        for facet, values in filters.items():
+            chosen: set[int] = set()
+            for value in values:
+                chosen |= gen.docs(facet, value)
+            result = result & chosen
+        return result
+
+    def search(self, request: SearchRequest) -> SearchHits:
+        gen = self._current()
+        s = gen.searcher
+        q = self.build_query(request.query)
+        allowed = gen.allowed(request.access)
+        matched = allowed if request.query.empty else set(s.docs_for_query(q)) & allowed
+        kinds = {k: len(matched & gen.docs("kind", k)) for k in KINDS}
+        filters = {f: [v for v in vals if v] for f, vals in request.filters.items() if f in FACETS}
+        final = self._filtered(gen, matched & gen.docs("kind", request.kind), filters)
+        facets: dict[str, dict[str, int]] = {}
+        if request.want_facets and final:
+            final_bits = _bitmap(final, gen.size)
+            for facet in FACETS:
+                counts = {}
+                for value in gen.values(facet):
+                    n = (final_bits & gen.bitmap(facet, value)).bit_count()
+                    if n:
+                        counts[value] = n
+                facets[facet] = counts
+        page, per_page = max(1, request.page), max(1, request.per_page)
+        upto = page * per_page
+        ids: list[str] = []
+        if final and (page - 1) * per_page < len(final):
+            sort = request.sort
+            if sort == "relevance" and request.query.empty:
+                sort = "newest"
+            kwargs: dict[str, Any] = {"limit": upto, "filter": final, "terms": False}
+            if sort == "newest":
+                kwargs["sortedby"] = FieldFacet("newest", reverse=True)
+            elif sort == "updated":
+                kwargs["sortedby"] = FieldFacet("updated", reverse=True)
+            elif sort == "name":
+                kwargs["sortedby"] = FieldFacet("name")
+            elif sort == "quality":
+                kwargs["sortedby"] = [FieldFacet("quality", reverse=True), FieldFacet("name")]
+            results = s.search(q, **kwargs)
+            ids = [hit["id"] for hit in results[(page - 1) * per_page:upto]]
+        return SearchHits(ids=ids, total=len(final), facets=facets, kinds=kinds)
+
+    def suggest(self, prefix: ParsedQuery, access: AccessFilter, limit: int = 8) -> list[Suggestion]:
+        if prefix.empty:
+            return []
+        gen = self._current()
+        words = prefix.folded_words()
+        parts: list[query.Query] = [query.Term("title", w) for w in words[:-1]]
+        parts.append(query.Prefix("title", words[-1]) if len(words[-1]) > 1 else query.Term("title", words[-1]))
+        q = parts[0] if len(parts) == 1 else query.And(parts)
+        results = gen.searcher.search(q, limit=limit, filter=gen.allowed(access), terms=False)
+        return [Suggestion(id=hit["id"], kind=hit["kind"], title=hit["label"]) for hit in results]
+
+    def correct(self, word: str) -> str | None:
+        gen = self._current()
+        reader = gen.searcher.reader()
+        for field in ("title", "description", "keywords", "names"):
+            if reader.doc_frequency(field, word):
+                return None
+        best: tuple[int, int, str] | None = None
+        for maxdist in (1, 2):
+            if len(word) < 3 * maxdist:
+                break
+            for field in ("title", "description"):
+                for cand in reader.terms_within(field, word, maxdist, prefix=1):
+                    freq = reader.doc_frequency(field, cand)
+                    key = (maxdist, -freq, cand)
+                    if best is None or key < best:
+                        best = key
+            if best:
+                return best[2]
+        return None
