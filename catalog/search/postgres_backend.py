@@ -19,7 +19,7 @@ from sqlalchemy import Engine, bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.types import String
 
-from .base import FACETS, AccessFilter, SearchHits, SearchRequest, Suggestion
+from .base import FACETS, KINDS, AccessFilter, SearchHits, SearchRequest, Suggestion
 from .text import ParsedQuery, words
 
 CONFIG = "catalog_vi"
@@ -202,7 +202,7 @@ class PostgresBackend:
         params.update(limit=per_page, offset=(page - 1) * per_page)
         page_sql = (f"SELECT id FROM search_document WHERE {match} AND {narrowed} "
                     f"ORDER BY {order} LIMIT :limit OFFSET :offset")
-        kinds: dict[str, int] = {}
+        kinds: dict[str, int] = dict.fromkeys(KINDS, 0)
         facets: dict[str, dict[str, int]] = {f: {} for f in FACETS} if request.want_facets else {}
         total = 0
         with self.engine.connect() as conn:
@@ -218,7 +218,7 @@ class PostgresBackend:
 
     def suggest(self, prefix: ParsedQuery, access: AccessFilter, limit: int = 8) -> list[Suggestion]:
         lexemes = [w for w in prefix.folded_words() if _LEXEME.match(w)]
-        if not lexemes:
+        if not lexemes or (len(lexemes) == 1 and len(lexemes[0]) < 2):
             return []
         params: dict[str, Any] = {"limit": limit}
         terms = [f"'{w}'" for w in lexemes[:-1]] + [f"'{lexemes[-1]}':*"]

@@ -81,6 +81,8 @@ class Result:
     record: Any
     title: str
     snippet: Markup
+    #: the title with the matched words marked
+    title_html: Markup
 
 
 @dataclass
@@ -208,9 +210,12 @@ def search(session: Session, reader: policy.Reader, params: SearchParams, locale
     request = _request(params, access)
     hits = backend.search(request)
     records = load_records(session, reader, params.kind, hits.ids) if hits.ids else []
-    results = [Result(kind=params.kind, record=rec, title=_title(params.kind, rec, locale),
-                      snippet=snippet(_description(params.kind, rec, locale), request.query))
-               for rec in records]
+    results = []
+    for rec in records:
+        title = _title(params.kind, rec, locale)
+        results.append(Result(kind=params.kind, record=rec, title=title,
+                              snippet=snippet(_description(params.kind, rec, locale), request.query),
+                              title_html=snippet(title, request.query, width=1000)))
     did_you_mean = None
     if hits.total < FEW_RESULTS and not request.query.empty:
         did_you_mean = _did_you_mean(backend, params, access)

@@ -210,10 +210,11 @@ class WhooshBackend:
             gen = self._generation
             if gen is None:
                 gen = _Generation(ix.searcher())
-            else:
-                fresh = gen.searcher.refresh()
-                if fresh is not gen.searcher:
-                    gen = _Generation(fresh)
+            elif not gen.searcher.up_to_date():
+                # a new searcher, not `refresh()`: refreshed searchers reuse segment readers that
+                # miss deletions made since (whoosh-reloaded 2.7.5), and deleted records came back
+                # (the old one is left to the garbage collector: another thread may be using it)
+                gen = _Generation(ix.searcher())
             self._generation = gen
             return gen
 
@@ -223,10 +224,11 @@ class WhooshBackend:
         ix = self._open()
         writer = ix.writer(timeout=60.0)
         try:
-            for doc_id in delete_ids:
+            docs = [_fields_of(doc) for doc in documents]
+            for doc_id in {*delete_ids, *(d["id"] for d in docs)}:
                 writer.delete_by_term("id", doc_id)
-            for doc in documents:
-                writer.update_document(**_fields_of(doc))
+            for fields_ in docs:
+                writer.add_document(**fields_)
         except BaseException:
             writer.cancel()
             raise
@@ -297,7 +299,8 @@ class WhooshBackend:
         else:
             found = query.Or([query.Phrase(f, words, boost=TEXT_WEIGHTS[f]) for f in PHRASE_FIELDS])
         if accented and exact:
-            bonus = query.And([query.Term("title_exact", e) for e in exact], boost=EXACT_WEIGHT)
+            # each accented word found as typed adds to the score (boosts on terms, which Whoosh honours)
+            bonus = query.Or([query.Term("title_exact", e, boost=EXACT_WEIGHT) for e in exact])
             return query.AndMaybe(found, bonus)
         return found
 
@@ -363,7 +366,9 @@ class WhooshBackend:
         gen = self._current()
         words = prefix.folded_words()
         parts: list[query.Query] = [query.Term("title", w) for w in words[:-1]]
-        parts.append(query.Prefix("title", words[-1]) if len(words[-1]) > 1 else query.Term("title", words[-1]))
+        if len(words) == 1 and len(words[0]) < 2:
+            return []  # one letter would expand to half the vocabulary
+        parts.append(query.Prefix("title", words[-1]))
         q = parts[0] if len(parts) == 1 else query.And(parts)
         results = gen.searcher.search(q, limit=limit, filter=gen.allowed(access), terms=False)
         return [Suggestion(id=hit["id"], kind=hit["kind"], title=hit["label"]) for hit in results]

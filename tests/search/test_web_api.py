@@ -1,0 +1,82 @@
+"""The search page and the search API, end to end through HTTP (embedded backend)."""
+
+from __future__ import annotations
+
+from catalog.db import registry_db
+
+from ..helpers import login, make_user
+from .conftest import C, build_corpus
+
+
+def test_search_page_in_vietnamese_and_english(seeded_app):
+    build_corpus(seeded_app)
+    client = seeded_app.test_client()
+    page = client.get("/search?q=khoang+san")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "<mark>Khoáng</mark> <mark>sản</mark> Tây Nguyên" in html  # the title, highlighted
+    assert "nhắc tới <mark>khoáng</mark> <mark>sản</mark>" in html  # a snippet of the description
+    assert "Tìm kiếm trong danh mục" in html and "Cơ quan" in html  # facet titles in Vietnamese
+    assert 'data-suggest="/api/v1/search/suggest"' in html
+    english = client.get("/search?q=khoang+san&lang=en").get_data(as_text=True)
+    assert "Search the catalogue" in english and "Agency" in english
+
+
+def test_search_box_on_every_page_leads_to_search(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'action="/search"' in html and "js/suggest.js" in html
+
+
+def test_facet_links_narrow_and_did_you_mean_links(seeded_app):
+    build_corpus(seeded_app)
+    client = seeded_app.test_client()
+    html = client.get("/search?q=tay+nguyen&theme=ENVI").get_data(as_text=True)
+    assert "Khoáng sản <mark>Tây</mark> <mark>Nguyên</mark>" in html and "Báo cáo môi trường" not in html
+    assert 'aria-current="true"' in html  # the chosen theme is marked
+    html = client.get("/search?q=khoang+sab").get_data(as_text=True)
+    assert "khoang san" in html and "Có phải bạn muốn tìm" in html
+
+
+def test_members_of_agencies_see_more_than_the_public(seeded_app):
+    build_corpus(seeded_app)
+    s = registry_db(seeded_app).session_factory()
+    make_user(s, "officer@btp.gov.vn", roles={C: "member"})
+    s.close()
+    client = seeded_app.test_client()
+    assert "Danh sách hộ nghèo" not in client.get("/search?q=ho+ngheo").get_data(as_text=True)
+    login(client, "officer@btp.gov.vn")
+    html = client.get("/search?q=ho+ngheo").get_data(as_text=True)
+    assert "Danh sách <mark>hộ</mark> <mark>nghèo</mark> xã Yên Bình" in html
+
+
+def test_search_api_returns_results_facets_and_counts(seeded_app):
+    build_corpus(seeded_app)
+    client = seeded_app.test_client()
+    body = client.get("/api/v1/search?q=tay%20nguyen&sort=name").get_json()
+    assert body["total"] == 2
+    assert [r["title"] for r in body["results"]] == ["Báo cáo môi trường Tây Nguyên", "Khoáng sản Tây Nguyên"]
+    assert body["results"][0]["url"].endswith("/datasets/" + body["results"][0]["slug"])
+    assert {f["value"]: f["count"] for f in body["facets"]["access"]} == {"open": 2}
+    assert body["counts_by_type"]["dataset"] == 2
+    narrowed = client.get("/api/v1/search?q=tay%20nguyen&theme=ENVI").get_json()
+    assert narrowed["total"] == 1
+    assert client.get("/api/v1/search?q=yen%20binh").get_json()["total"] == 0
+    bad = client.get("/api/v1/search?q=x&page=abc&per_page=100000&sort=nonsense&type=nonsense").get_json()
+    assert bad["page"] == 1 and bad["per_page"] == 100 and bad["sort"] == "relevance" and bad["type"] == "dataset"
+
+
+def test_suggest_api(seeded_app):
+    build_corpus(seeded_app)
+    client = seeded_app.test_client()
+    body = client.get("/api/v1/search/suggest?q=khoang%20s").get_json()
+    assert body["suggestions"][0]["title"] == "Khoáng sản Tây Nguyên"
+    assert client.get("/api/v1/search/suggest?q=ho%20so%20cap").get_json()["suggestions"] == []
+
+
+def test_reindex_command(seeded_app):
+    build_corpus(seeded_app)
+    result = seeded_app.test_cli_runner().invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert "whoosh" in result.output
+    client = seeded_app.test_client()
+    assert client.get("/api/v1/search?q=khoang%20san").get_json()["total"] == 2
