@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app catalog
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test migrate seed harvest-demo serve lint bench translations clean
+.PHONY: run test install install-test migrate seed harvest-demo search-index serve lint bench translations clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -25,7 +25,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 ## run: install, migrate, load seed/, harvest the demo sources, serve on http://$(HOST):$(PORT)
-run: install migrate seed harvest-demo
+run: install migrate seed harvest-demo search-index
 	@echo "Serving the portal at http://$(HOST):$(PORT)  (Ctrl+C stops it)"
 	$(BIN)/gunicorn --no-control-socket --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'catalog:create_app()'
 
@@ -38,6 +38,10 @@ seed: install
 ## harvest-demo: register and harvest the demo sources of seed/harvest (local files; safe to run again)
 harvest-demo: install
 	$(FLASK) harvest demo
+
+## search-index: rebuild the search index from the registry (after an upgrade; safe while serving)
+search-index: install
+	$(FLASK) search reindex
 
 ## serve: the development server with reload
 serve: install
