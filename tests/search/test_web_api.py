@@ -80,3 +80,46 @@ def test_reindex_command(seeded_app):
     assert "whoosh" in result.output
     client = seeded_app.test_client()
     assert client.get("/api/v1/search?q=khoang%20san").get_json()["total"] == 2
+
+
+def test_harvested_records_are_searchable_right_after_the_harvest(seeded_app):
+    from sqlalchemy import func, select
+
+    from catalog.models import Dataset
+
+    client = seeded_app.test_client()
+    before = client.get("/api/v1/search?per_page=1").get_json()["total"]
+    result = seeded_app.test_cli_runner().invoke(args=["harvest", "demo"])
+    assert result.exit_code == 0, result.output
+    s = registry_db(seeded_app).session_factory()
+    harvested = s.scalars(select(Dataset).where(Dataset.origin == "harvested", Dataset.status == "published",
+                                                Dataset.access_level == "open")).all()
+    visible = s.scalar(select(func.count()).select_from(Dataset).where(
+        Dataset.status == "published", Dataset.access_level == "open"))
+    s.close()
+    assert harvested
+    assert client.get("/api/v1/search?per_page=1").get_json()["total"] == visible > before
+    title = harvested[0].title_vi
+    hits = client.get("/api/v1/search", query_string={"q": title}).get_json()["results"]
+    assert harvested[0].id in [h["id"] for h in hits]
+
+
+def test_column_names_and_titles_of_table_schemas_are_searched(seeded_app):
+    from sqlalchemy import select
+
+    from catalog.models import Dataset
+    from catalog.services.actor import system_actor
+    from catalog.services.distributions import Storage, add_distribution
+
+    build_corpus(seeded_app)
+    s = registry_db(seeded_app).session_factory()
+    ds = s.scalar(select(Dataset).where(Dataset.title_vi == "Công trình tưới tiêu"))
+    schema = {"fields": [{"name": "ma_so_thue", "title": "Mã số thuế doanh nghiệp", "type": "string"}]}
+    raw = {"title_vi": "Danh sách", "download_url": "https://example.gov.vn/a.csv", "format": "CSV",
+           "table_schema": schema}
+    add_distribution(s, system_actor("test"), ds, raw, Storage(str(seeded_app.instance_path), 1024))
+    s.commit()
+    s.close()
+    hits = seeded_app.test_client().get("/api/v1/search?q=ma%20so%20thue").get_json()["results"]
+    assert [h["title"] for h in hits] == ["Công trình tưới tiêu"]
+    assert seeded_app.test_client().get("/api/v1/search?q=ma_so_thue").get_json()["total"] == 1
