@@ -77,6 +77,7 @@ def suggestions() -> Response:
 
 
 def suggest_titles(q: str, limit: str) -> list[dict[str, str]]:
+    """Titles in the reader's language with their page, for records the policy lets them see."""
     try:
         n = max(1, min(20, int(limit)))
     except ValueError:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import rules
@@ -215,7 +215,5 @@ def all_documents(session: Session) -> Iterator[dict[str, Any]]:
 
 
 def count_records(session: Session) -> int:
-    from sqlalchemy import func
-
     return sum(session.scalar(select(func.count()).select_from(m)) or 0
                for m, _ in _LOADERS.values())

@@ -9,7 +9,6 @@ updates the index before the request returns, so a saved change is searchable at
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,8 +23,6 @@ from ..models.base import utcnow
 from ..signals import records_changed
 from . import backend_for
 from .documents import all_documents, count_records, documents_for
-
-log = logging.getLogger(__name__)
 
 _MODELS = {"dataset": Dataset, "database": Database, "organization": Organization, "dataservice": DataService}
 
