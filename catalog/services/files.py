@@ -7,10 +7,10 @@ import hashlib
 import io
 import os
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 from flask_babel import gettext
 from marshmallow import ValidationError
@@ -132,18 +132,50 @@ def _remove(upload_folder: str, paths: Iterable[str]) -> None:
         _prune(path.parent, Path(upload_folder))
 
 
+def on_outcome(
+    session: Session,
+    *,
+    committed: Callable[[], None] | None = None,
+    rolled_back: Callable[[], None] | None = None,
+) -> None:
+    """Run one of two callbacks when the session's present transaction ends, whichever way.
+
+    Only the first outcome counts: a callback armed for a transaction that committed never runs on
+    a later rollback of the same long-lived session (nor the other way round). Savepoint rollbacks
+    are not the end of the transaction.
+    """
+    done = False
+
+    def _committed(_session: Session) -> None:
+        nonlocal done
+        if not done:
+            done = True
+            if committed is not None:
+                committed()
+
+    def _rolled_back(_session: Session, previous: Any) -> None:
+        nonlocal done
+        if not done and not getattr(previous, "nested", False):
+            done = True
+            if rolled_back is not None:
+                rolled_back()
+
+    event.listen(session, "after_commit", _committed, once=True)
+    event.listen(session, "after_soft_rollback", _rolled_back)
+
+
 def remove_after_commit(session: Session, upload_folder: str, paths: Iterable[str]) -> None:
     """Delete files only once the transaction that dropped their records has committed."""
     paths = [p for p in paths if p]
     if paths:
-        event.listen(session, "after_commit", lambda _s: _remove(upload_folder, paths), once=True)
+        on_outcome(session, committed=lambda: _remove(upload_folder, paths))
 
 
 def remove_on_rollback(session: Session, upload_folder: str, paths: Iterable[str]) -> None:
     """Delete files stored for a change that did not commit, so no orphan is left behind."""
     paths = [p for p in paths if p]
     if paths:
-        event.listen(session, "after_soft_rollback", lambda _s, _t: _remove(upload_folder, paths), once=True)
+        on_outcome(session, rolled_back=lambda: _remove(upload_folder, paths))
 
 
 def iter_csv_columns(path: Path, columns: Iterable[str], encoding: str = "utf-8-sig") -> Iterator[bytes]:
