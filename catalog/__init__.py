@@ -50,6 +50,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .auth import init_auth
     from .cli import register_cli
     from .search import indexer  # noqa: F401  (keeps the search index in step with every commit)
+    from .services import sharing
+    from .services.notifications import email_notifications  # noqa: F401  (registers the e-mail task)
 
     db.init_app(app)
     i18n.init_app(app)
@@ -58,4 +60,5 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_api(app)
     register_cli(app)
     tasks.init_app(app)
+    sharing.install()  # agreements in force grant access through the policy
     return app

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import json
 import sys
 from pathlib import Path
 
@@ -183,18 +181,11 @@ def audit_export(org_code: str | None, fmt: str) -> None:
                 raise click.BadParameter(f"unknown organisation {org_code}")
             org_id = org.id
         events = list(reversed(audit.events_for(session, organization_id=org_id)))
-        fields = ["id", "at", "actor_label", "action", "object_type", "object_id", "object_label",
-                  "organization_id", "ip", "prev_hash", "hash"]
         if fmt == "csv":
-            writer = csv.writer(sys.stdout)
-            writer.writerow([*fields, "before", "after"])
-            for ev in events:
-                writer.writerow([*(getattr(ev, f) for f in fields),
-                                 json.dumps(ev.before, ensure_ascii=False), json.dumps(ev.after, ensure_ascii=False)])
+            sys.stdout.write(audit.export_csv(events))
         else:
-            for ev in events:
-                row = {f: getattr(ev, f) for f in fields} | {"before": ev.before, "after": ev.after}
-                click.echo(json.dumps(row, ensure_ascii=False, default=str))
+            for line in audit.export_jsonl(events):
+                click.echo(line)
 
 
 @jobs_cli.command("run-due")

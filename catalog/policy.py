@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from . import rules
-from .models import DataService, Dataset, Distribution, Organization
+from .models import DataService, Dataset, Distribution, Organization, SharingAgreement, SharingRequest
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -159,8 +159,9 @@ def field_class(fld: Mapping[str, Any], ds: Dataset) -> str:
 def readable_columns(reader: Reader, dist: Distribution) -> frozenset[str] | None:
     """Columns of a tabular distribution the reader may receive; None means all of them.
 
-    Owners and admins get everything. Others get the columns whose class their access allows,
-    plus whatever an agreement grants. A distribution without a schema is all-or-nothing.
+    Owners and admins get everything. Of open and shared data, others get the columns whose class
+    their access allows, plus whatever an agreement grants; of restricted data, exactly the columns
+    an agreement grants. A distribution without a schema is all-or-nothing.
     """
     ds = dist.dataset
     if reader.is_admin or reader.is_member_of(ds.publisher_id):
@@ -172,7 +173,7 @@ def readable_columns(reader: Reader, dist: Distribution) -> frozenset[str] | Non
     if not fields:
         return None if can_download(reader, ds) else frozenset()
     allowed: set[str] = set(granted)
-    if can_download(reader, ds):
+    if can_download(reader, ds) and ds.access_level != rules.ACCESS_RESTRICTED:
         for fld in fields:
             cls = field_class(fld, ds)
             if cls == rules.FIELD_OPEN or (cls == rules.FIELD_DEFAULT_SHARED and reader.is_agency_member):
@@ -261,3 +262,67 @@ def access_explanation_key(ds: Dataset) -> str:
     if ds.access_level == rules.ACCESS_RESTRICTED and ds.unlisted:
         return "restricted_unlisted"
     return ds.access_level
+
+
+# --- sharing requests and agreements ------------------------------------------------------------
+# The requesting agency's people act for it (any role: the officer who needs the data asks);
+# the provider's stewards decide (Decree 47/2020 Art. 35(3)); along the dispute path (Arts. 48-49)
+# the IT unit of the ministry or province above the provider decides at step 2, represented by the
+# stewards of the provider's top-level agency and by site administrators, and the minister's or
+# chair's decision at step 3 is recorded by a site administrator. Nobody decides a request of
+# their own agency, and nobody decides a request they wrote.
+
+
+def is_requester_side(reader: Reader, req: SharingRequest) -> bool:
+    return reader.is_member_of(req.requester_org_id)
+
+
+def it_unit_org(provider: Organization) -> Organization | None:
+    """The ministry or province above a provider (its top-level agency), if not itself."""
+    ancestors = provider.ancestors()
+    return ancestors[-1] if ancestors else None
+
+
+def can_decide_request(reader: Reader, req: SharingRequest) -> bool:
+    if not reader.is_authenticated or is_requester_side(reader, req):
+        return False
+    if reader.user_id in (req.created_by_id, req.submitted_by_id):
+        return False
+    level = req.escalation_level if req.status == "escalated" else 0
+    if level <= 1:
+        return reader.roles.get(req.provider_org_id) == "steward"
+    if level == 2:
+        unit = it_unit_org(req.provider)
+        return reader.is_admin or (unit is not None and reader.roles.get(unit.id) == "steward")
+    return reader.is_admin
+
+
+def can_view_request(reader: Reader, req: SharingRequest) -> bool:
+    """The two agencies, whoever decides along the dispute path, and administrators."""
+    if reader.is_admin or is_requester_side(reader, req) or reader.is_member_of(req.provider_org_id):
+        return True
+    return req.status == "escalated" and can_decide_request(reader, req)
+
+
+def request_visibility(reader: Reader) -> ColumnElement[bool]:
+    """SQL condition: the requests a reader may list (both sides; admins all)."""
+    if reader.is_admin:
+        return true()
+    orgs = list(reader.roles)
+    if not orgs:
+        return false()
+    return or_(SharingRequest.requester_org_id.in_(orgs), SharingRequest.provider_org_id.in_(orgs))
+
+
+def can_manage_agreement_as_provider(reader: Reader, agreement: SharingAgreement) -> bool:
+    return reader.roles.get(agreement.provider_org_id) == "steward"
+
+
+def can_view_agreement(reader: Reader, agreement: SharingAgreement) -> bool:
+    return (reader.is_admin or reader.is_member_of(agreement.requester_org_id)
+            or reader.is_member_of(agreement.provider_org_id))
+
+
+def can_request_for(reader: Reader, org_id: str | None) -> bool:
+    """May the reader send requests on behalf of this agency?"""
+    return reader.is_member_of(org_id)

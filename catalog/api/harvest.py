@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, fields
 
 from harvesters import jobs as harvest_jobs
 
@@ -23,16 +21,13 @@ from ..db import db_session
 from ..models import HarvestJob, HarvestSource
 from ..schemas.harvest import HarvestSourceInput
 from ..services import harvest as service
-from ..services.common import NotFound
 from . import routes
+from .openapi import content, json_schema, paged
 from .routes import _body, _page_args, _page_response, _require_token
 
 bp = Blueprint("harvest_api", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate_bearer)
-for _exc, _handler in ((routes.BodyTooLarge, routes._too_large), (routes.BadBody, routes._bad_body),
-                       (ValidationError, routes._invalid), (policy.Forbidden, routes._forbidden),
-                       (NotFound, routes._not_found), (routes._Unauthorized, routes._unauthorized)):
-    bp.register_error_handler(_exc, _handler)
+routes.install_error_handlers(bp)
 
 
 # --- serializers --------------------------------------------------------------------------------
@@ -213,24 +208,9 @@ def job_errors(job_id: int) -> Response:
 # --- OpenAPI ------------------------------------------------------------------------------------
 
 
-def _json_schema(schema: type[Schema]) -> dict[str, Any]:
-    """A marshmallow schema as a plain JSON Schema (inlined, so the shared document needs no new component)."""
-    spec = APISpec("x", "1", "3.0.3", plugins=[MarshmallowPlugin(schema_name_resolver=lambda _s: None)])
-    return spec.plugins[0].converter.schema2jsonschema(schema)
-
-
-def _content(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"content": {"application/json": {"schema": schema}}}
-
-
-def _paged(schema: dict[str, Any]) -> dict[str, Any]:
-    return _content({"allOf": [{"$ref": "#/components/schemas/PageMeta"},
-                               {"type": "object", "properties": {"items": {"type": "array", "items": schema}}}]})
-
-
 def _openapi_paths() -> dict[str, dict[str, Any]]:
-    source_in, source_out = _json_schema(HarvestSourceInput), _json_schema(HarvestSourceOut)
-    job_out, error_out = _json_schema(HarvestJobOut), _json_schema(HarvestErrorOut)
+    source_in, source_out = json_schema(HarvestSourceInput), json_schema(HarvestSourceOut)
+    job_out, error_out = json_schema(HarvestJobOut), json_schema(HarvestErrorOut)
     err = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     write = [{"bearer": []}]
     paging = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
@@ -245,24 +225,24 @@ def _openapi_paths() -> dict[str, dict[str, Any]]:
             "get": {"tags": tags, "summary": "List harvest sources (agency officers and administrators)",
                     "parameters": [*paging, {"name": "organization", "in": "query", "schema": {"type": "string"}},
                                    {"name": "protocol", "in": "query", "schema": {"type": "string"}}],
-                    "responses": {"200": {"description": "A page of sources", **_paged(source_out)}, **errors}},
+                    "responses": {"200": {"description": "A page of sources", **paged(source_out)}, **errors}},
             "post": {"tags": tags, "summary": "Register a harvest source (administrator or steward of the agency)",
-                     "security": write, "requestBody": {"required": True, **_content(source_in)},
-                     "responses": {"201": {"description": "Created", **_content(source_out)}, **errors,
+                     "security": write, "requestBody": {"required": True, **content(source_in)},
+                     "responses": {"201": {"description": "Created", **content(source_out)}, **errors,
                                    "422": {"description": "Field-level errors; nothing was changed", **err}}},
         },
         "/harvest-sources/{slug}": {
             "parameters": [slug],
             "get": {"tags": tags, "summary": "One harvest source",
-                    "responses": {"200": {"description": "The source", **_content(source_out)}, **errors,
+                    "responses": {"200": {"description": "The source", **content(source_out)}, **errors,
                                   "404": {"description": "Not found", **err}}},
             "put": {"tags": tags, "summary": "Replace a source's settings", "security": write,
-                    "requestBody": {"required": True, **_content(source_in)},
-                    "responses": {"200": {"description": "Saved", **_content(source_out)}, **errors,
+                    "requestBody": {"required": True, **content(source_in)},
+                    "responses": {"200": {"description": "Saved", **content(source_out)}, **errors,
                                   "422": {"description": "Field-level errors", **err}}},
             "patch": {"tags": tags, "summary": "Change some settings of a source", "security": write,
-                      "requestBody": {"required": True, **_content(source_in)},
-                      "responses": {"200": {"description": "Saved", **_content(source_out)}, **errors,
+                      "requestBody": {"required": True, **content(source_in)},
+                      "responses": {"200": {"description": "Saved", **content(source_out)}, **errors,
                                     "422": {"description": "Field-level errors", **err}}},
             "delete": {"tags": tags, "summary": "Delete a source with its jobs (its records stay)", "security": write,
                        "responses": {"204": {"description": "Deleted"}, **errors}},
@@ -270,26 +250,26 @@ def _openapi_paths() -> dict[str, dict[str, Any]]:
         "/harvest-sources/{slug}/jobs": {
             "parameters": [slug],
             "get": {"tags": tags, "summary": "A source's jobs, newest first", "parameters": paging,
-                    "responses": {"200": {"description": "A page of jobs", **_paged(job_out)}, **errors}},
+                    "responses": {"200": {"description": "A page of jobs", **paged(job_out)}, **errors}},
         },
         "/harvest-sources/{slug}/run": {
             "parameters": [slug],
             "post": {"tags": tags, "summary": "Run the source now (in the background)", "security": write,
-                     "responses": {"202": {"description": "A job was queued", **_content(job_out)},
+                     "responses": {"202": {"description": "A job was queued", **content(job_out)},
                                    "409": {"description": "A job is already waiting or running; it is returned",
-                                           **_content(job_out)}, **errors}},
+                                           **content(job_out)}, **errors}},
         },
         "/harvest-jobs/{job_id}": {
             "parameters": [job_id],
             "get": {"tags": tags, "summary": "One job with its counts",
-                    "responses": {"200": {"description": "The job", **_content(job_out)}, **errors}},
+                    "responses": {"200": {"description": "The job", **content(job_out)}, **errors}},
         },
         "/harvest-jobs/{job_id}/errors": {
             "parameters": [job_id],
             "get": {"tags": tags, "summary": "A job's log: records that failed and warnings",
                     "parameters": [*paging, {"name": "level", "in": "query",
                                              "schema": {"type": "string", "enum": ["error", "warning"]}}],
-                    "responses": {"200": {"description": "A page of log lines", **_paged(error_out)}, **errors}},
+                    "responses": {"200": {"description": "A page of log lines", **paged(error_out)}, **errors}},
         },
     }
 

@@ -10,6 +10,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
+from marshmallow import Schema
 
 from ..schemas.registry import (
     DatabaseInput,
@@ -34,6 +35,21 @@ PAGING = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
 ]
+
+
+def json_schema(schema: type[Schema]) -> dict[str, Any]:
+    """A marshmallow schema as a plain JSON Schema (inlined, so the shared document needs no new component)."""
+    spec = APISpec("x", "1", "3.0.3", plugins=[MarshmallowPlugin(schema_name_resolver=lambda _s: None)])
+    return spec.plugins[0].converter.schema2jsonschema(schema)
+
+
+def content(schema: dict[str, Any], media_type: str = "application/json") -> dict[str, Any]:
+    return {"content": {media_type: {"schema": schema}}}
+
+
+def paged(schema: dict[str, Any]) -> dict[str, Any]:
+    return content({"allOf": [{"$ref": "#/components/schemas/PageMeta"},
+                              {"type": "object", "properties": {"items": {"type": "array", "items": schema}}}]})
 
 
 def _q(name: str, description: str, enum: list[str] | None = None) -> dict[str, Any]:

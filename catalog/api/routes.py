@@ -73,6 +73,13 @@ class _Unauthorized(Exception):
     pass
 
 
+def install_error_handlers(blueprint: Blueprint) -> None:
+    """Another API area answers bad bodies, validation errors, refusals and misses like this one."""
+    for exc, handler in ((BodyTooLarge, _too_large), (BadBody, _bad_body), (ValidationError, _invalid),
+                         (policy.Forbidden, _forbidden), (NotFound, _not_found), (_Unauthorized, _unauthorized)):
+        blueprint.register_error_handler(exc, handler)
+
+
 def _require_token() -> None:
     """Writes come from machine clients with a token; a browser session alone cannot write."""
     if not g.get("token_auth"):

@@ -17,15 +17,29 @@ from .harvest import (
 from .job import JobRun
 from .organization import Organization
 from .reference import AdminUnit, Licence, Theme
+from .sharing import (
+    AGREEMENT_STATUSES,
+    DECIDED_STATUSES,
+    PENDING_STATUSES,
+    REQUEST_STATUSES,
+    Notification,
+    SharingAgreement,
+    SharingRequest,
+    SharingRequestItem,
+)
 from .user import ROLES, ApiToken, LoginAttempt, Membership, User
 
 __all__ = [
+    "AGREEMENT_STATUSES",
     "DATABASE_STATUSES",
     "DATASET_STATUSES",
+    "DECIDED_STATUSES",
     "JOB_STATUSES",
     "ORIGINS",
+    "PENDING_STATUSES",
     "PLATFORMS",
     "PROTOCOLS",
+    "REQUEST_STATUSES",
     "ROLES",
     "SCHEDULES",
     "UPDATE_FREQUENCIES",
@@ -46,7 +60,11 @@ __all__ = [
     "Licence",
     "LoginAttempt",
     "Membership",
+    "Notification",
     "Organization",
+    "SharingAgreement",
+    "SharingRequest",
+    "SharingRequestItem",
     "Theme",
     "User",
     "dataservice_dataset",

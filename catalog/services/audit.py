@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, and_, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, utcnow
@@ -118,14 +120,49 @@ def _iter_events(session: Session, batch: int) -> Iterator[Any]:
         last_id = rows[-1].id
 
 
+def concerning(organization_id: str) -> ColumnElement[bool]:
+    """Events about an agency: its own records, and the requests and agreements it is a party to
+    (their events are filed under the provider; the requester's log must show them too)."""
+    from ..models import SharingAgreement, SharingRequest
+
+    requested = select(SharingRequest.id).where(SharingRequest.requester_org_id == organization_id)
+    agreed = select(SharingAgreement.id).where(SharingAgreement.requester_org_id == organization_id)
+    return or_(
+        AuditEvent.organization_id == organization_id,
+        and_(AuditEvent.object_type == "sharing_request", AuditEvent.object_id.in_(requested)),
+        and_(AuditEvent.object_type == "sharing_agreement", AuditEvent.object_id.in_(agreed)),
+    )
+
+
 def events_for(
     session: Session, organization_id: str | None = None, since: datetime | None = None, limit: int | None = None
 ) -> list[AuditEvent]:
     q = select(AuditEvent).order_by(AuditEvent.id.desc())
     if organization_id:
-        q = q.where(AuditEvent.organization_id == organization_id)
+        q = q.where(concerning(organization_id))
     if since:
         q = q.where(AuditEvent.at >= since)
     if limit:
         q = q.limit(limit)
     return list(session.scalars(q))
+
+
+EXPORT_FIELDS = ("id", "at", "actor_label", "action", "object_type", "object_id", "object_label",
+                 "organization_id", "ip", "prev_hash", "hash")
+
+
+def export_csv(events: list[AuditEvent]) -> str:
+    """Events as CSV (oldest first as given), with before/after as JSON and the hashes to re-verify."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([*EXPORT_FIELDS, "before", "after"])
+    for ev in events:
+        writer.writerow([*(getattr(ev, f) for f in EXPORT_FIELDS),
+                         json.dumps(ev.before, ensure_ascii=False), json.dumps(ev.after, ensure_ascii=False)])
+    return out.getvalue()
+
+
+def export_jsonl(events: list[AuditEvent]) -> Iterator[str]:
+    for ev in events:
+        row = {f: getattr(ev, f) for f in EXPORT_FIELDS} | {"before": ev.before, "after": ev.after}
+        yield json.dumps(row, ensure_ascii=False, default=str)

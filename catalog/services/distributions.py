@@ -156,11 +156,29 @@ def plan_download(session: Session, actor: Actor, dist: Distribution, upload_fol
     if columns is not None and (dist.format or "").upper() != "CSV":
         # Only CSV can be trimmed to the columns the reader may see; other formats are all or nothing.
         raise policy.Forbidden()
-    if ds.access_level != "open":
-        audit.record(session, actor, "download", "distribution", dist.id, label=dist.title_vi,
-                     organization_id=ds.publisher_id,
-                     after={"columns": sorted(columns) if columns is not None else "all"})
+    if ds.access_level != "open" or ds.id in reader.grants:
+        _log_download(session, actor, dist, columns)
     return DownloadPlan(path=files.resolve(upload_folder, dist.file_path), columns=columns)
+
+
+def _log_download(session: Session, actor: Actor, dist: Distribution, columns: frozenset[str] | None) -> None:
+    """Every download of data that is not open is logged; one received under an agreement is logged
+    on the agreement, so that both agencies find it in their exports (Decree 47/2020 Art. 45)."""
+    from .sharing.access import agreement_for
+
+    ds = dist.dataset
+    after: dict[str, Any] = {"columns": sorted(columns) if columns is not None else "all"}
+    agreement = None
+    if not actor.reader.is_member_of(ds.publisher_id):
+        agreement = agreement_for(session, actor.reader, ds.id)
+    if agreement is None:
+        audit.record(session, actor, "download", "distribution", dist.id, label=dist.title_vi,
+                     organization_id=ds.publisher_id, after=after)
+        return
+    audit.record(session, actor, "sharing.download", "sharing_agreement", agreement.id, label=agreement.number,
+                 organization_id=ds.publisher_id,
+                 after={**after, "distribution_id": dist.id, "dataset_id": ds.id,
+                        "parties": [agreement.requester_org_id, agreement.provider_org_id]})
 
 
 def storage_for(cfg: dict[str, Any]) -> Storage:

@@ -61,3 +61,12 @@ def audit_log() -> str:
     page, per_page = page_args(50)
     q = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)
     return render_template("admin/audit.html", events=s.scalars(q).all(), page=page, per_page=per_page)
+
+
+@bp.get("/audit.csv")
+def audit_export() -> Response:
+    """The whole log as CSV, oldest first, with the hashes needed to verify it elsewhere."""
+    events = list(reversed(audit.events_for(db_session())))
+    response = Response("\ufeff" + audit.export_csv(events), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = "attachment; filename=nhat-ky.csv"
+    return response

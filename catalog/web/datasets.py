@@ -94,6 +94,7 @@ def show(key: str) -> str:
         can_download=policy.can_download(reader, ds), access_key=policy.access_explanation_key(ds),
         readable_columns={d.id: policy.readable_columns(reader, d) for d in ds.distributions},
         gaps=datasets.publishing_gaps(s, ds) if ds.status != "published" else [],
+        can_request=ds.status == "published" and reader.is_agency_member and not reader.is_member_of(ds.publisher_id),
     )
 
 

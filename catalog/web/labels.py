@@ -103,6 +103,98 @@ ROLES = {
 
 ORIGINS = {"registered": _l("Registered in this catalogue"), "harvested": _l("Harvested")}
 
+SHARING_KINDS = {
+    "default": _l("Default sharing"),
+    "special": _l("Special request"),
+}
+
+REQUEST_STATUSES = {
+    "draft": _l("Draft"),
+    "submitted": _l("Waiting for a decision"),
+    "info_requested": _l("More information asked for"),
+    "approved": _l("Approved"),
+    "partially_approved": _l("Approved in part"),
+    "refused": _l("Refused"),
+    "escalated": _l("Refusal disputed"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+AGREEMENT_STATUSES = {
+    "active": _l("In force"),
+    "scheduled": _l("Not started yet"),
+    "suspended": _l("Suspended"),
+    "expired": _l("Ended (expired)"),
+    "terminated": _l("Terminated"),
+}
+
+SHARING_METHODS = {
+    "api_ndxp": _l("API through the national data integration and sharing platform (NDXP)"),
+    "api_ndop": _l("API through the national data coordination platform (NDOP)"),
+    "api_lgsp": _l("API through the province's integration platform (LGSP)"),
+    "file_transfer": _l("File transfer"),
+    "direct_query": _l("Direct query"),
+}
+
+SHARING_FREQUENCIES = {
+    "realtime": _l("In real time"),
+    "daily": _l("Daily"),
+    "weekly": _l("Weekly"),
+    "monthly": _l("Monthly"),
+    "quarterly": _l("Quarterly"),
+    "yearly": _l("Yearly"),
+    "once": _l("Once"),
+}
+
+SUSPENSION_REASONS = {
+    "maintenance": _l("planned maintenance"),
+    "breach": _l("breach of the agreement's terms"),
+    "incident": _l("technical incident"),
+}
+
+TERMINATION_GROUNDS = {
+    "purpose_changed": _l("the purpose of use changed"),
+    "unfixable_failure": _l("a failure that cannot be fixed"),
+    "authority_order": _l("an order of a competent authority"),
+    "expired": _l("the agreement expired"),
+}
+
+ESCALATION_STEPS = {
+    "provider": _l("step 1: the providing agency reconsiders"),
+    "it_unit": _l("step 2: the IT unit of the ministry or province"),
+    "head": _l("step 3: the minister or the chair of the provincial People's Committee"),
+}
+
+#: What each event of a request's or an agreement's history says.
+SHARING_ACTIONS = {
+    "sharing.draft": _l("Draft written"),
+    "sharing.edit": _l("Draft changed"),
+    "sharing.delete_draft": _l("Draft deleted"),
+    "sharing.attach": _l("Official letter attached"),
+    "sharing.submit": _l("Request sent"),
+    "sharing.withdraw": _l("Request withdrawn"),
+    "sharing.request_info": _l("More information asked for"),
+    "sharing.provide_info": _l("Information given"),
+    "sharing.approve": _l("Approved"),
+    "sharing.approve_partially": _l("Approved in part"),
+    "sharing.refuse": _l("Refused"),
+    "sharing.escalate": _l("Refusal disputed"),
+    "sharing.uphold": _l("Refusal upheld"),
+    "sharing.overdue": _l("Deadline passed without a decision"),
+    "sharing.renewal": _l("Renewal asked for"),
+    "sharing.download": _l("Data downloaded under the agreement"),
+    "sharing.agreement.create": _l("Agreement in force"),
+    "sharing.agreement.renew": _l("Agreement renewed"),
+    "sharing.agreement.suspend": _l("Suspension announced"),
+    "sharing.agreement.suspension_started": _l("Suspension started"),
+    "sharing.agreement.resume": _l("Sharing resumed"),
+    "sharing.agreement.terminate": _l("Agreement terminated"),
+    "sharing.agreement.expire": _l("Agreement expired"),
+    "sharing.agreement.confirm_deletion": _l("Deletion of the data confirmed"),
+}
+
+#: Codes in notification parameters, shown with these labels.
+NOTIFICATION_CODE_LABELS = {"reason": SUSPENSION_REASONS, "ground": TERMINATION_GROUNDS, "step": ESCALATION_STEPS}
+
 
 def label(table: dict, code: str | None) -> str:
     if code is None:

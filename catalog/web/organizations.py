@@ -13,7 +13,7 @@ from .. import policy, rules
 from ..auth import current_actor, current_reader
 from ..db import db_session
 from ..models import Dataset, Membership, Organization
-from ..services import listing, organizations, users
+from ..services import audit, listing, organizations, users
 from ..services.common import NotFound
 from .forms import page_args, read_form
 
@@ -164,3 +164,15 @@ def remove_member(code: str, membership_id: str) -> Response:
     s.commit()
     flash(gettext("The role was removed."), "info")
     return redirect(url_for(".members", code=code))
+
+
+@bp.get("/<code>/audit.csv")
+@login_required
+def audit_export(code: str) -> Response:
+    """The agency's log, for its stewards: its records, and the requests and agreements it is party to."""
+    org = _org(code)
+    policy.require(current_reader().is_steward_of(org.id))
+    events = list(reversed(audit.events_for(db_session(), organization_id=org.id)))
+    response = Response("\ufeff" + audit.export_csv(events), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f"attachment; filename=nhat-ky-{org.code}.csv"
+    return response

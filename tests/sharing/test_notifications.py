@@ -1,0 +1,91 @@
+"""Notifications reach the right people, in their own language, in the app and by e-mail."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from catalog import tasks
+from catalog.models import Notification
+from catalog.services import notifications
+from catalog.services.sharing import housekeeping
+
+from ..helpers import login
+
+
+def recipients(world, kind):
+    rows = world.session.scalars(select(Notification).where(Notification.kind == kind)).all()
+    by_id = {u.id: name for name, u in world.users.items()}
+    return sorted(by_id[n.user_id] for n in rows)
+
+
+def test_each_step_tells_the_other_side(world):
+    req = world.request()
+    assert recipients(world, "request_submitted") == ["provider"]  # stewards decide; editors are not asked
+    world.act("provider", req, "refuse", reasons="Không đủ căn cứ.", legal_basis="Nghị định 47/2020, Điều 35")
+    assert recipients(world, "request_refused") == ["hn_steward", "officer"]
+    world.act("officer", req, "escalate", reason="Cần dữ liệu cho thủ tục hành chính.")
+    assert recipients(world, "request_escalated") == ["provider"]
+    world.act("provider", req, "uphold", reasons="Giữ nguyên.", legal_basis="Điều 48")
+    world.act("officer", req, "escalate", reason="Đề nghị cấp trên xem xét.")
+    # step 2: the IT unit of the ministry above the provider, and the administrators
+    assert recipients(world, "request_escalated") == ["admin", "it_unit", "provider", "provider"]
+    assert "outsider" not in recipients(world, "request_escalated")
+
+
+def test_overdue_goes_to_both_sides_and_the_administrators(world):
+    req = world.request()
+    housekeeping.run(world.session, now=req.due_at + timedelta(minutes=1))
+    world.session.commit()
+    assert recipients(world, "request_overdue") == ["admin", "hn_steward", "officer", "provider"]
+
+
+def test_messages_are_written_in_the_recipients_language(world, caplog):
+    req = world.request()
+    world.act("provider", req, "refuse", reasons="Không đủ căn cứ.", legal_basis="Nghị định 47/2020, Điều 35")
+    notes = {n.user_id: n for n in world.session.scalars(select(Notification).where(
+        Notification.kind == "request_refused"))}
+    with world.app.app_context():
+        en_subject, en_body = notifications.render(notes[world.users["hn_steward"].id], "en")
+        vi_subject, vi_body = notifications.render(notes[world.users["officer"].id], "vi")
+    assert en_subject == f"Request {req.number} refused"
+    assert "Ministry" not in en_body and "Police Department" in en_body and "Không đủ căn cứ." in en_body
+    assert vi_subject == f"Yêu cầu {req.number} bị từ chối"
+    assert "Cục Cảnh sát quản lý hành chính" in vi_body and "căn cứ pháp lý" in vi_body
+    # e-mails (written to the log without an SMTP server) follow each account's language
+    caplog.set_level(logging.INFO, logger="catalog.mail")
+    tasks.drain(world.app)
+    mails = [r.getMessage() for r in caplog.records if r.name == "catalog.mail"]
+    assert any("steward@stc.hanoi.gov.vn" in m and f"Request {req.number} refused" in m for m in mails)
+    assert any("officer@stc.hanoi.gov.vn" in m and f"Yêu cầu {req.number} bị từ chối" in m for m in mails)
+    world.session.expire_all()
+    assert all(n.emailed_at is not None for n in world.session.scalars(select(Notification)))
+
+
+def test_inbox_page_lists_and_marks_read(world):
+    req = world.request()
+    client = world.app.test_client()
+    login(client, world.users["provider"].email)
+    page = client.get("/notifications")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f"Yêu cầu chia sẻ mới {req.number}" in html
+    assert notifications.unread_count(world.session, world.users["provider"].id) == 1
+    assert client.post("/notifications/read").status_code == 302
+    world.session.expire_all()
+    assert notifications.unread_count(world.session, world.users["provider"].id) == 0
+    api = client.get("/api/v1/notifications?lang=en").json
+    assert api["items"][0]["subject"] == f"New sharing request {req.number}"
+    assert api["unread"] == 0
+
+
+def test_a_rolled_back_change_sends_nothing(world):
+    req = world.request(submit=False)
+    from catalog.services.sharing import workflow
+
+    workflow.perform(world.session, world.actor("officer"), req, "submit")
+    world.session.rollback()
+    tasks.drain(world.app)
+    assert world.session.scalars(select(Notification)).all() == []
