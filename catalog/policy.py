@@ -298,8 +298,13 @@ def can_decide_request(reader: Reader, req: SharingRequest) -> bool:
 
 
 def can_view_request(reader: Reader, req: SharingRequest) -> bool:
-    """The two agencies, whoever decides along the dispute path, and administrators."""
-    if reader.is_admin or is_requester_side(reader, req) or reader.is_member_of(req.provider_org_id):
+    """The two agencies, whoever decides along the dispute path, and administrators; a draft stays
+    with the agency writing it."""
+    if reader.is_admin or is_requester_side(reader, req):
+        return True
+    if req.status == "draft":
+        return False
+    if reader.is_member_of(req.provider_org_id):
         return True
     return req.status == "escalated" and can_decide_request(reader, req)
 

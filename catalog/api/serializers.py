@@ -166,6 +166,14 @@ class DatasetOut(Schema):
     })
 
 
+def _publication(svc: Any) -> dict[str, Any]:
+    from ..services.dataservices import publication_timeliness
+
+    t = publication_timeliness(svc)
+    return {"status": t.status, "due_at": t.due_at.isoformat() if t.due_at else None,
+            "working_days_late": t.working_days_late}
+
+
 class DataServiceOut(Schema):
     id = fields.String()
     slug = fields.String()
@@ -184,6 +192,9 @@ class DataServiceOut(Schema):
     status = fields.String()
     in_operation_since = fields.DateTime(allow_none=True)
     published_at = fields.DateTime(allow_none=True)
+    publication = fields.Function(_publication, metadata={
+        "description": "published within 1 working day of going live (Decree 47/2020 Arts. 25-26): "
+                       "on_time, late, overdue, pending or unknown"})
     datasets = fields.Function(lambda s: [d.slug for d in s.datasets])
     origin = fields.String()
     created_at = fields.DateTime()

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import policy
+from .. import policy, rules
 from ..models import DataService, Dataset, utcnow
 from ..models.base import new_id
 from ..schemas.registry import DataServiceInput
 from ..text import slugify
+from ..workdays import deadline, local_date, working_days_between
 from . import audit
 from .actor import Actor
 from .common import (
@@ -114,3 +117,31 @@ def delete_dataservice(session: Session, actor: Actor, svc: DataService) -> None
                  organization_id=svc.publisher_id, before=_state(svc))
     session.delete(svc)
     session.flush()
+
+
+@dataclass(frozen=True)
+class PublicationTimeliness:
+    """Was the service published in the catalogue within rules.SERVICE_PUBLISH_DEADLINE of going live?
+
+    status: on_time, late (published after the deadline), overdue (live, unpublished, past the
+    deadline), pending (live, unpublished, still in time) or unknown (no date of going live).
+    """
+
+    status: str
+    due_at: datetime | None = None
+    working_days_late: int = 0
+
+
+def publication_timeliness(svc: DataService, now: datetime | None = None) -> PublicationTimeliness:
+    if svc.in_operation_since is None:
+        return PublicationTimeliness("unknown")
+    now = now or utcnow()
+    due = deadline(svc.in_operation_since, rules.SERVICE_PUBLISH_DEADLINE)
+    published = svc.published_at
+    if published is not None:
+        if published <= due:
+            return PublicationTimeliness("on_time", due)
+        return PublicationTimeliness("late", due, working_days_between(local_date(due), local_date(published)))
+    if now > due:
+        return PublicationTimeliness("overdue", due, working_days_between(local_date(due), local_date(now)))
+    return PublicationTimeliness("pending", due)

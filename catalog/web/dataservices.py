@@ -47,7 +47,8 @@ def show(slug: str) -> str:
     reader = current_reader()
     visible = [d for d in svc.datasets if policy.can_view_dataset(reader, d)]
     return render_template("dataservices/show.html", svc=svc, datasets=visible,
-                           can_edit=policy.can_edit_dataservice(reader, svc))
+                           can_edit=policy.can_edit_dataservice(reader, svc),
+                           timeliness=dataservices.publication_timeliness(svc))
 
 
 def _render_form(

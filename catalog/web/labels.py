@@ -164,6 +164,14 @@ ESCALATION_STEPS = {
     "head": _l("step 3: the minister or the chair of the provincial People's Committee"),
 }
 
+PUBLICATION_TIMELINESS = {
+    "on_time": _l("published within 1 working day of going live"),
+    "late": _l("published late"),
+    "overdue": _l("in operation but not yet published: overdue"),
+    "pending": _l("in operation; to be published within 1 working day"),
+    "unknown": _l("date of going live not stated"),
+}
+
 #: What each event of a request's or an agreement's history says.
 SHARING_ACTIONS = {
     "sharing.draft": _l("Draft written"),

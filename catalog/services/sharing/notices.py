@@ -16,6 +16,9 @@ from ...models import SharingAgreement, SharingRequest
 from ..notifications import admin_ids, notify, org_user_ids
 
 
+_FREE_TEXT = {"message", "reasons", "legal_basis", "reason", "note"}
+
+
 def _names(org: Any) -> dict[str, str]:
     return {"vi": org.name_vi, "en": org.name("en")}
 
@@ -59,6 +62,8 @@ def after_transition(session: Session, req: SharingRequest, action: str, data: d
     requester, provider = requester_side(session, req), provider_side(session, req.provider_org_id)
 
     def send(users: list[str], kind: str, **extra: Any) -> None:
+        # free text is quoted inside sentences that end with their own full stop
+        extra = {k: v.rstrip(" .") if isinstance(v, str) and k in _FREE_TEXT else v for k, v in extra.items()}
         notify(session, users, kind, {**params, **extra}, "sharing_request", req.id)
 
     if action == "submit":

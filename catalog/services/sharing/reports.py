@@ -156,7 +156,7 @@ def most_requested(session: Session, provider_org_id: str | None = None, limit: 
          .group_by(SharingRequestItem.dataset_id))
     if provider_org_id:
         q = q.where(SharingRequest.provider_org_id == provider_org_id)
-    counts = Counter({dataset_id: n for dataset_id, n in session.execute(q)})
+    counts = Counter(dict(session.execute(q).all()))
     top = counts.most_common(limit)
     datasets = {d.id: d for d in session.scalars(select(Dataset).where(Dataset.id.in_([k for k, _ in top])))}
     return [(datasets[k], n) for k, n in top if k in datasets]
