@@ -15,7 +15,6 @@ from ... import policy, rules
 from ...models import SharingAgreement, SharingRequest
 from ..notifications import admin_ids, notify, org_user_ids
 
-
 _FREE_TEXT = {"message", "reasons", "legal_basis", "reason", "note"}
 
 
