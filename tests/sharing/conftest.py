@@ -94,9 +94,8 @@ class World:
         return result
 
 
-@pytest.fixture
-def world(seeded_app: Flask) -> World:
-    s = registry_db(seeded_app).session_factory()
+def make_world(app: Flask) -> World:
+    s = registry_db(app).session_factory()
     users = {
         "officer": make_user(s, "officer@stc.hanoi.gov.vn", roles={"HN-STC": "member"}),
         "hn_steward": make_user(s, "steward@stc.hanoi.gov.vn", roles={"HN-STC": "steward"}),
@@ -109,11 +108,23 @@ def world(seeded_app: Flask) -> World:
     users["hn_steward"].locale = "en"
     users["provider"].locale = "vi"
     s.commit()
-    folder = seeded_app.config["CATALOG"]["UPLOAD_FOLDER"]
+    folder = app.config["CATALOG"]["UPLOAD_FOLDER"]
     people = dataset(s, "BCA-C06", "restricted", title_vi="Thông tin hộ tịch", title_en="Civil status records")
     people_dist = csv_distribution(s, people, folder, PEOPLE_CSV, PEOPLE_SCHEMA)
     stats = dataset(s, "BCA-C06", "shared", title_vi="Dân số theo tỉnh", title_en="Population by province")
     stats_dist = csv_distribution(s, stats, folder, STATS_CSV, STATS_SCHEMA)
-    world = World(seeded_app, s, users, people, stats, people_dist, stats_dist)
-    yield world
-    s.close()
+    return World(app, s, users, people, stats, people_dist, stats_dist)
+
+
+@pytest.fixture
+def world(seeded_app: Flask) -> World:
+    made = make_world(seeded_app)
+    yield made
+    made.session.close()
+
+
+@pytest.fixture
+def pg_world(pg_seeded_app: Flask) -> World:
+    made = make_world(pg_seeded_app)
+    yield made
+    made.session.close()
