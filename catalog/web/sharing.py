@@ -286,10 +286,7 @@ def act(request_id: str, action: str) -> tuple[str, int] | WResponse:
     try:
         workflow.perform(s, current_actor(), req, action, _action_body(action, req))
     except ValidationError as err:
-        s.rollback()
-        flash(gettext("Nothing was changed: %(problems)s",
-                      problems="; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in _flat(err).items())), "error")
-        return redirect(url_for(".show_request", request_id=req.id) + f"#{action}")
+        return _refused(err, url_for(".show_request", request_id=req.id), action)
     s.commit()
     flash(gettext("Done."), "success")
     return redirect(url_for(".show_request", request_id=req.id))
@@ -299,6 +296,14 @@ def _flat(err: ValidationError) -> dict[str, list[str]]:
     from ..schemas.base import field_errors
 
     return field_errors(err)
+
+
+def _refused(err: ValidationError, page: str, anchor: str) -> WResponse:
+    """Back to the page with every problem named; the transaction is undone."""
+    db_session().rollback()
+    problems = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in _flat(err).items())
+    flash(gettext("Nothing was changed: %(problems)s", problems=problems), "error")
+    return redirect(f"{page}#{anchor}")
 
 
 def _action_body(action: str, req: SharingRequest) -> dict[str, Any]:
@@ -410,10 +415,7 @@ def agreement_action(key: str, action: str) -> WResponse:
     try:
         result = perform_agreement_action(agreement, action, body)
     except ValidationError as err:
-        s.rollback()
-        flash(gettext("Nothing was changed: %(problems)s",
-                      problems="; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in _flat(err).items())), "error")
-        return redirect(url_for(".show_agreement", key=agreement.id) + f"#{action}")
+        return _refused(err, url_for(".show_agreement", key=agreement.id), action)
     s.commit()
     if isinstance(result, SharingRequest):
         flash(gettext("The renewal request %(number)s was sent to the provider.", number=result.number), "success")

@@ -43,6 +43,7 @@ def test_overdue_goes_to_both_sides_and_the_administrators(world):
 
 
 def test_messages_are_written_in_the_recipients_language(world, caplog):
+    caplog.set_level(logging.INFO, logger="catalog.mail")  # the e-mail task may run as soon as a commit
     req = world.request()
     world.act("provider", req, "refuse", reasons="Không đủ căn cứ.", legal_basis="Nghị định 47/2020, Điều 35")
     notes = {n.user_id: n for n in world.session.scalars(select(Notification).where(
@@ -56,7 +57,6 @@ def test_messages_are_written_in_the_recipients_language(world, caplog):
     assert vi_body.startswith("Cục Cảnh sát quản lý hành chính về trật tự xã hội đã từ chối yêu cầu của đơn vị. "
                               "Lý do: Không đủ căn cứ. Căn cứ pháp lý: Nghị định 47/2020, Điều 35.")
     # e-mails (written to the log without an SMTP server) follow each account's language
-    caplog.set_level(logging.INFO, logger="catalog.mail")
     tasks.drain(world.app)
     mails = [r.getMessage() for r in caplog.records if r.name == "catalog.mail"]
     assert any("steward@stc.hanoi.gov.vn" in m and f"Request {req.number} refused" in m for m in mails)
@@ -90,3 +90,39 @@ def test_a_rolled_back_change_sends_nothing(world):
     world.session.rollback()
     tasks.drain(world.app)
     assert world.session.scalars(select(Notification)).all() == []
+
+
+def test_with_an_smtp_server_the_mail_goes_there_in_the_recipients_language(world):
+    """A real SMTP server on a loopback port receives the messages."""
+    import socket
+    from email.header import decode_header, make_header
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Keep(Message):
+        def handle_message(self, message):
+            received.append({key: str(make_header(decode_header(message[key]))) for key in ("To", "From", "Subject")}
+                            | {"body": message.get_payload(decode=True).decode()})
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        world.app.config["CATALOG"].update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="dulieu@catalog.gov.vn")
+        req = world.request()
+        world.act("provider", req, "refuse", reasons="Không.", legal_basis="Điều 35")
+        tasks.drain(world.app)
+    finally:
+        controller.stop()
+    by_recipient = {m["To"]: m for m in received}
+    assert set(by_recipient) == {"steward@c06.gov.vn", "officer@stc.hanoi.gov.vn", "steward@stc.hanoi.gov.vn"}
+    assert by_recipient["steward@stc.hanoi.gov.vn"]["Subject"] == f"Request {req.number} refused"
+    assert by_recipient["officer@stc.hanoi.gov.vn"]["Subject"] == f"Yêu cầu {req.number} bị từ chối"
+    assert by_recipient["steward@c06.gov.vn"]["Subject"] == f"Yêu cầu chia sẻ mới {req.number}"
+    assert by_recipient["officer@stc.hanoi.gov.vn"]["From"] == "dulieu@catalog.gov.vn"
+    assert f"/sharing/requests/{req.id}" in by_recipient["officer@stc.hanoi.gov.vn"]["body"]
