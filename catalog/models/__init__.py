@@ -16,6 +16,7 @@ from .harvest import (
 )
 from .job import JobRun
 from .organization import Organization
+from .quality import REPORT_STATUSES, REPORT_TRIGGERS, LinkCheck, QualityReport
 from .reference import AdminUnit, Licence, Theme
 from .user import ROLES, ApiToken, LoginAttempt, Membership, User
 
@@ -26,6 +27,8 @@ __all__ = [
     "ORIGINS",
     "PLATFORMS",
     "PROTOCOLS",
+    "REPORT_STATUSES",
+    "REPORT_TRIGGERS",
     "ROLES",
     "SCHEDULES",
     "UPDATE_FREQUENCIES",
@@ -44,9 +47,11 @@ __all__ = [
     "HarvestSource",
     "JobRun",
     "Licence",
+    "LinkCheck",
     "LoginAttempt",
     "Membership",
     "Organization",
+    "QualityReport",
     "Theme",
     "User",
     "dataservice_dataset",
