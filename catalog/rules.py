@@ -231,3 +231,17 @@ RULES = (
         status="verify",
     ),
 )
+
+#: Form of an agency's electronic identifier code, four groups of digits and a letter-led group
+#: (e.g. "000.00.00.G01"; Decision 20/2020/QĐ-TTg on electronic identifier codes of agencies).
+AGENCY_CODE_PATTERN = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$"
+RULES = (
+    *RULES,
+    Rule(
+        "agency_code_pattern",
+        AGENCY_CODE_PATTERN,
+        "Quyết định 20/2020/QĐ-TTg (mã định danh điện tử của các cơ quan, tổ chức)",
+        status="verify",
+        note="the consistency (thống nhất) checks expect a publisher to carry such a code",
+    ),
+)

@@ -35,6 +35,8 @@ class QualityReport(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: Written with the progress while running; a run silent for long is taken as dead.
+    heartbeat_at: Mapped[datetime | None]
     #: Overall score 0-100 and grade A-E; None until the run is done.
     score: Mapped[int | None] = mapped_column(Integer)
     grade: Mapped[str | None] = mapped_column(String(2))

@@ -46,6 +46,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('score', sa.Integer(), nullable=True),
     sa.Column('grade', sa.String(length=2), nullable=True),
     sa.Column('score_dung', sa.Integer(), nullable=True),
