@@ -442,13 +442,15 @@ def write_grade(session: Session, dataset_id: str, report: QualityReport) -> Non
 def rescore(app: Flask, dataset_id: str, trigger: str = "schedule") -> QualityReport | None:
     """Judge metadata, freshness and remembered links again, reusing the last data results. A new
     report is kept only if a score changed; otherwise the last one stands. Returns the report now
-    in force (None if the dataset was never checked and has no data to judge... it is checked then)."""
+    in force, or None when the dataset was never checked (a full check is due) or is being checked."""
     session = registry_db(app).session_factory()
     try:
         ds = session.get(Dataset, dataset_id)
         if ds is None or active_report(session, dataset_id) is not None:
             return None
         previous = latest_report(session, dataset_id)
+        if previous is None:
+            return None  # never checked: a re-score would judge its files unread; a full check is due
         report, _created = request_check(session, ds, trigger)
         session.commit()
         report_id = report.id

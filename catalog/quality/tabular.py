@@ -191,7 +191,8 @@ def _frictionless_schema(schema: dict[str, Any]) -> tuple[Schema, list[str], lis
     unique: list[str] = []
     fields = []
     for fld in schema.get("fields") or []:
-        fld = dict(fld)
+        # the catalogue stores absent properties as null; Table Schema wants them left out
+        fld = {k: v for k, v in dict(fld).items() if v is not None}
         constraints = dict(fld.get("constraints") or {})
         if constraints.pop("unique", False):
             unique.append(fld["name"])
@@ -212,7 +213,11 @@ def _frictionless_schema(schema: dict[str, Any]) -> tuple[Schema, list[str], lis
 
 def _note(exc: FrictionlessException) -> str:
     error = getattr(exc, "error", None)
-    return str(getattr(error, "note", None) or getattr(error, "message", None) or exc)[:300]
+    note = str(getattr(error, "note", None) or getattr(error, "message", None) or exc)
+    reasons = getattr(exc, "reasons", None) or []
+    if reasons:
+        note += ": " + str(getattr(reasons[0], "note", reasons[0]))
+    return note[:300]
 
 
 @contextlib.contextmanager
