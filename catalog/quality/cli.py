@@ -14,7 +14,7 @@ from ..db import session_scope
 from ..models import Dataset, Organization, QualityReport
 from ..services.listing import org_tree_ids
 from . import scoring, service
-from . import tasks as _tasks  # noqa: F401 - registers the quality tasks in CLI processes too
+from . import tasks as _tasks
 
 quality_cli = AppGroup("quality", help="Data quality checks (đúng, đủ, sạch, sống, thống nhất, dùng chung).")
 

@@ -436,6 +436,16 @@ def write_grade(session: Session, dataset_id: str, report: QualityReport) -> Non
     session.info["change_reason"] = REASON
 
 
+def personal_columns(report: QualityReport | None) -> list[dict[str, Any]]:
+    """Columns of a report's files that hold personal data: [{file, column, kind, count}]."""
+    out = []
+    for entry in (report.files if report else None) or []:
+        for item in (entry.get("table") or {}).get("personal") or []:
+            out.append({"file": entry.get("title"), "column": item["column"], "kind": item["kind"],
+                        "count": item["count"]})
+    return out
+
+
 # --- re-scoring without reading files ------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ by default) and offered to the steward; the checks then run against it.
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 import tempfile
 import zipfile
@@ -35,6 +36,7 @@ TABULAR_FORMATS = {"CSV": "csv", "TSV": "tsv", "XLSX": "xlsx", "JSON": "json"}
 TEXT_FORMATS = ("csv", "tsv", "json")
 INFER_ROWS = 10_000
 PROGRESS_EVERY = 5_000
+_TYPE_NOTE = re.compile(r'type is "([a-z]+)')
 MAX_VALUE = 120
 
 #: frictionless error types (and our own codes) -> the check that scores them.
@@ -305,7 +307,8 @@ class _Run:
             column = getattr(e, "field_name", None) if code in ("type-error", "constraint-error") else None
             problem = self.report.problem(code if code in CHECK_OF else "source-error", column)
             if code == "type-error" and "type" not in problem.params:
-                problem.params["type"] = getattr(e, "note", "") or ""
+                found = _TYPE_NOTE.search(getattr(e, "note", "") or "")
+                problem.params["type"] = found.group(1) if found else ""
             self.example(problem, row=row_number, column=getattr(e, "field_name", None) or None,
                          value=getattr(e, "cell", None), note=getattr(e, "note", None) or None)
             cls = ROW_CLASSES.get(code)
