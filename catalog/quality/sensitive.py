@@ -41,9 +41,9 @@ _SEPARATORS = re.compile(r"[^a-z0-9]+")
 _HEADER_WORDS: dict[str, tuple[str, ...]] = {
     "identity": ("cccd", "cmnd", "cmt", "can cuoc", "chung minh", "dinh danh", "citizen id", "national id",
                  "id number", "identity", "id card", "so ho chieu", "passport"),
-    "phone": ("sdt", "dt", "tel", "dien thoai", "di dong", "phone", "mobile", "thue bao", "telephone"),
+    "phone": ("sdt", "tel", "dien thoai", "di dong", "phone", "mobile", "thue bao", "telephone"),
     "email": ("email", "e mail", "mail", "thu dien tu"),
-    "tax_code": ("mst", "ma so thue", "tax code", "tax id", "tin"),
+    "tax_code": ("mst", "ma so thue", "tax code", "tax id"),
     "name": ("ho va ten", "ho ten", "ho chu dem", "full name", "fullname", "ten cong dan", "ten nguoi",
              "ten khai sinh", "person name", "name of person", "nguoi dai dien"),
     "birth": ("ngay sinh", "nam sinh", "sinh ngay", "date of birth", "birth date", "birthdate", "dob",

@@ -223,7 +223,8 @@ def _note(exc: FrictionlessException) -> str:
 
 
 @contextlib.contextmanager
-def _open_table(path: Path, fmt: str, schema: Schema | None, infer_rows: int) -> Iterator[TableResource]:
+def _open_table(path: Path, fmt: str, schema: Schema | None, infer_rows: int,
+                as_text: bool = False) -> Iterator[TableResource]:
     handle = open(path, "rb")  # noqa: SIM115 - closed below, after frictionless lets go of it
     try:
         options: dict[str, Any] = {"format": fmt}
@@ -234,6 +235,8 @@ def _open_table(path: Path, fmt: str, schema: Schema | None, infer_rows: int) ->
             options["dialect"] = Dialect.from_descriptor({"csv": {"delimiter": "\t"}})
         if schema is not None:
             options["schema"] = schema
+        elif as_text:  # keys compared as written (a referenced table without a schema: "01" stays "01")
+            options["detector"] = Detector(sample_size=100, field_type="string")
         else:
             options["detector"] = Detector(sample_size=infer_rows, field_confidence=0.9)
         resource = TableResource(handle, **options)
@@ -577,7 +580,7 @@ class _ForeignKeys:
                 if not detected.is_utf8:
                     path = Path(self.run.folder) / f"reference-{group}.txt"
                     enc.transcode(ref.path, detected.encoding, path)
-            with _open_table(path, ref.format, schema, INFER_ROWS) as table:
+            with _open_table(path, ref.format, schema, INFER_ROWS, as_text=schema is None) as table:
                 batch = []
                 for row in table.row_stream:
                     values = tuple(row.get(f) for f in target)
