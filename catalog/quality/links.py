@@ -129,7 +129,7 @@ def as_result(row: LinkCheck | None) -> dict[str, Any] | None:
 def fetch_to_file(url: str, target: Path, cfg: dict[str, Any]) -> Path:
     """Download a remote file for the data checks, streamed to disk under the size limit.
     Raises FetchError (unreachable, refused, too large...), which the caller turns into a finding."""
-    limit = int(cfg.get("QUALITY_REMOTE_MAX_MB") or 200) * 1024 * 1024
+    limit = int(cfg.get("QUALITY_REMOTE_MAX_MB", 200)) * 1024 * 1024
     seconds = float(cfg.get("QUALITY_LINK_TIMEOUT") or 15)
     policy = policy_from_config(cfg, timeout=max(seconds, 20.0), deadline=900.0, retries=1, backoff=0.5,
                                 max_bytes=limit)

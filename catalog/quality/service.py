@@ -244,7 +244,8 @@ class _Runner:
     def _tick(self, rows: int, estimate: int | None, current: str, *, force: bool = False) -> None:
         report = self.report
         report.rows_checked = self.rows_done + rows
-        self.expected[current] = max(estimate or 0, self.expected.get(current) or 0, rows)
+        final = estimate == rows  # the table's last call: the count is exact
+        self.expected[current] = rows if final else max(estimate or 0, self.expected.get(current) or 0, rows)
         report.rows_expected = self.rows_done + sum(v or 0 for v in self.expected.values())
         now = time.monotonic()
         if force or now - self.last_write >= PROGRESS_INTERVAL:
