@@ -4,7 +4,7 @@ frictionless keeps every primary-key value it has seen in a dict (about 220 MB a
 and stops at 1,000 errors. Here each row's key is reduced to a 64-bit hash. Hashes wait in memory
 in an `array` of at most `chunk` entries; when it is full they are spilled to two temporary files:
 the (hash, row) pairs in row order (to name the rows later), and the hashes split into 256
-buckets by their top byte (one file, segments indexed). At the end each bucket is read on its own
+buckets by their (mixed) top byte (one file, segments indexed). At the end each bucket is read on its own
 and counted: a hash seen twice is a repeated key. Then, only if there are repeats, the row-order
 file is read once to name the first rows that repeat an earlier one. Memory holds one chunk and
 one bucket (a 256th of the file); disk takes 24 bytes a row.
@@ -20,7 +20,7 @@ import os
 import tempfile
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -40,8 +40,11 @@ class Repeats:
     examples: list[tuple[int, int]] = field(default_factory=list)
 
 
-def _bucket(value: int) -> int:
-    return (value >> 56) & 0xFF
+# A hash's bucket is the top byte of the hash mixed by Fibonacci hashing (times 2^64 / golden ratio):
+# Python hashes small integers to themselves, so a key column of 1, 2, 3... would otherwise fill
+# one bucket, and memory with it.
+_MIX = 0x9E3779B97F4A7C15
+_MASK = (1 << 64) - 1
 
 
 class KeyTracker:
@@ -54,12 +57,23 @@ class KeyTracker:
         self._buckets: BinaryIO | None = None  # hashes grouped by bucket, in segments
         self._segments: list[list[tuple[int, int]]] = [[] for _ in range(BUCKETS)]  # (offset, count)
         self.added = 0
+        self.spilled_rows = 0
         self.spills = 0
 
     def add(self, key_hash: int, row: int) -> None:
         self._hashes.append(key_hash)
         self._rows.append(row)
         self.added += 1
+        if len(self._hashes) >= self.chunk:
+            self._spill()
+
+    def appenders(self) -> tuple[Callable[[int], None], Callable[[int], None]]:
+        """The two appends of `add` for a hot loop, which must call `settle()` at least every
+        `chunk` rows (the arrays are emptied in place when spilled, so these stay valid)."""
+        return self._hashes.append, self._rows.append
+
+    def settle(self) -> None:
+        self.added = self.spilled_rows + len(self._hashes)
         if len(self._hashes) >= self.chunk:
             self._spill()
 
@@ -78,13 +92,14 @@ class KeyTracker:
         pairs.tofile(self._log)
         parts: list[array] = [array("q") for _ in range(BUCKETS)]
         for value in self._hashes:
-            parts[(value >> 56) & 0xFF].append(value)
+            parts[((value * _MIX) & _MASK) >> 56].append(value)
         for n, part in enumerate(parts):
             if part:
                 self._segments[n].append((self._buckets.tell(), len(part)))
                 part.tofile(self._buckets)
-        self._hashes = array("q")
-        self._rows = array("q")
+        self.spilled_rows += len(self._hashes)
+        del self._hashes[:]  # emptied in place: appenders() handed out stay valid
+        del self._rows[:]
         self.spills += 1
 
     def _bucket_values(self, n: int) -> array:
@@ -98,23 +113,24 @@ class KeyTracker:
     def finish(self, keep: int = 20) -> Repeats:
         """Count the repeats and name the first `keep` of them; frees the temporary files."""
         try:
-            if self._log is None:
-                counts = Counter(self._hashes)
-                repeated = {h for h, c in counts.items() if c > 1}
-                total = sum(c - 1 for c in counts.values() if c > 1)
+            if self._log is None:  # everything is still in memory: count it bucket by bucket all the same
+                parts: list[array] = [array("q") for _ in range(BUCKETS)]
+                for value in self._hashes:
+                    parts[((value * _MIX) & _MASK) >> 56].append(value)
+                buckets: Iterator[array] = iter(parts)
                 pairs: Iterator[tuple[int, int]] = zip(self._hashes, self._rows, strict=True)
             else:
                 if self._hashes:
                     self._spill()
-                total, repeated = 0, set()
-                for n in range(BUCKETS):
-                    counts = Counter(self._bucket_values(n))
-                    for h, c in counts.items():
-                        if c > 1:
-                            total += c - 1
-                            if len(repeated) < MAX_REMEMBERED:
-                                repeated.add(h)
+                buckets = (self._bucket_values(n) for n in range(BUCKETS))
                 pairs = self._read_log()
+            total, repeated = 0, set()
+            for values in buckets:  # one bucket's counts in memory at a time
+                for h, c in Counter(values).items():
+                    if c > 1:
+                        total += c - 1
+                        if len(repeated) < MAX_REMEMBERED:
+                            repeated.add(h)
             result = Repeats(count=total)
             if total and keep:
                 result.examples = _first_repeats(pairs, repeated, keep)

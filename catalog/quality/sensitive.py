@@ -219,6 +219,11 @@ class PersonalData:
             if cand.example is None:
                 cand.example = mask(kind, hit)
 
+    @property
+    def scanning(self) -> bool:
+        """Whether rows still need to be shown (sampling, or columns chosen for the whole file)."""
+        return self.rows < SAMPLE_ROWS or bool(self._active)
+
     def add(self, cells: Sequence[Any]) -> None:
         self.rows += 1
         if self.rows <= SAMPLE_ROWS:

@@ -29,7 +29,7 @@ from frictionless.resources import TableResource
 
 from . import encoding as enc
 from .keys import DEFAULT_CHUNK, KeyTracker
-from .sensitive import PersonalData
+from .sensitive import SAMPLE_ROWS, PersonalData
 
 #: Formats the data checks read (distribution format label -> frictionless format).
 TABULAR_FORMATS = {"CSV": "csv", "TSV": "tsv", "XLSX": "xlsx", "JSON": "json"}
@@ -442,6 +442,11 @@ def _stream(run: _Run, resource: TableResource, fields: list[str], pk: list[str]
     report.code_columns = [c[1] for c in codes]
     links = _ForeignKeys(run, foreign, fields, name, references) if foreign else None
     pk_empty = report.problem("primary-key-empty") if pk else None
+    single_key = pk[0] if len(pk) == 1 else None
+    dup_hash, dup_row = duplicates.appenders()
+    key_hash, key_row = pk_keys.appenders() if pk_keys is not None else (None, None)
+    settle_every = max(1, min(limits.chunk, 1000))
+    scan: Callable[[Any], None] | None = personal.add  # dropped after the sample when no column is suspect
     rows = empty = 0
     stream = resource.row_stream
     try:
@@ -453,20 +458,25 @@ def _stream(run: _Run, resource: TableResource, fields: list[str], pk: list[str]
                 continue  # a blank row
             cells = row.cells
             empty += cells.count("") + cells.count(None) + max(0, nfields - len(cells))
-            duplicates.add(hash(tuple(cells)), number)
-            if pk_keys is not None:
-                key = tuple(row[k] for k in pk)
-                if None in key:
+            dup_hash(hash(tuple(cells)))
+            dup_row(number)
+            if key_hash is not None:
+                key = row[single_key] if single_key is not None else tuple(row[k] for k in pk)
+                if key is None or (single_key is None and None in key):
                     run.example(pk_empty, row=number, column=", ".join(pk))  # type: ignore[arg-type]
                 else:
-                    pk_keys.add(hash(key), number)
+                    key_hash(hash(key))
+                    key_row(number)  # type: ignore[misc]
             for field_name, tracker in unique_keys.items():
                 value = row[field_name]
                 if value is not None:
                     tracker.add(hash(value), number)
             if links is not None:
                 links.add(row, number)
-            personal.add(cells)
+            if scan is not None:
+                scan(cells)
+                if rows == SAMPLE_ROWS and not personal.scanning:
+                    scan = None
             for position, field_name, listed, valid in codes:
                 if position < len(cells):
                     value = cells[position]
@@ -474,6 +484,10 @@ def _stream(run: _Run, resource: TableResource, fields: list[str], pk: list[str]
                     if text and text not in valid:
                         run.example(report.problem("code-not-in-list", field_name, list=listed), row=number,
                                     column=field_name, value=text)
+            if rows % settle_every == 0:
+                duplicates.settle()
+                if pk_keys is not None:
+                    pk_keys.settle()
             if progress is not None and rows % PROGRESS_EVERY == 0:
                 progress(rows, estimate)
         report.complete = True

@@ -53,3 +53,15 @@ def test_a_key_repeated_across_distant_chunks_is_found():
     tracker.add(hash("row2"), 50)
     result = tracker.finish()
     assert result.count == 1 and result.examples == [(50, 2)]
+
+
+def test_integer_keys_spread_over_every_bucket():
+    """Python hashes 1, 2, 3... to themselves: unmixed, they would all land in one bucket, which
+    would then hold the whole file in memory at the end."""
+    tracker = KeyTracker(chunk=1000)
+    for row in range(1, 20_001):
+        tracker.add(hash(row), row)
+    filled = sum(1 for segments in tracker._segments if segments)
+    assert filled > 200
+    assert max(sum(c for _o, c in segments) for segments in tracker._segments) < 20_000 / 50
+    assert tracker.finish().count == 0
