@@ -50,10 +50,8 @@ def run_command(org: str | None, dataset: str | None, offline: bool, force: bool
     results: list[QualityReport] = []
     skipped = []
     rows = 0
-    with click.progressbar(targets, label="Checking", show_pos=True, file=sys.stderr,
+    with click.progressbar(targets, label="Checking", show_pos=True, file=sys.stderr, hidden=quiet,
                            item_show_func=lambda t: t[1][:40] if t else None) as bar:
-        if quiet:
-            bar.is_hidden = True
         for dataset_id, slug in bar:
 
             def progress(report: QualityReport, slug: str = slug) -> None:

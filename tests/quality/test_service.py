@@ -170,3 +170,15 @@ def test_a_second_run_waits_for_the_first(qapp):
         pass
     done = service.run_report(qapp, first.id, service.RunOptions(network=False))
     assert done.status == "done"
+
+
+def test_a_column_naming_a_code_list_is_checked_against_the_catalogues_list(qapp):
+    schema = {"fields": [{"name": "ma_tinh", "type": "string", "codeList": "admin_unit", "classification": "open"},
+                         {"name": "so", "type": "integer", "classification": "open"}]}
+    ds_id = new_dataset(qapp)
+    add_file(qapp, ds_id, "tinh.csv", b"ma_tinh,so\n01,1\n79,2\n02,3\n", schema)  # 02 was Ha Giang, merged in 2025
+    report = reports_of(qapp, ds_id)[-1]
+    assert report.files[0]["table"]["code_columns"] == ["ma_tinh"]
+    finding = next(f for f in report.findings if f["code"] == "code-not-in-list")
+    assert finding["examples"] == [{"row": 4, "column": "ma_tinh", "value": "02"}]
+    assert check(report, "codes_data_columns")["status"] == "partial"

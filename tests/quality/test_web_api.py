@@ -90,6 +90,9 @@ def test_example_values_follow_the_readers_column_access(qapp):
     login(owner, "owner@example.gov.vn")
     mine = owner.get(f"/api/v1/datasets/{slug}/quality").json
     assert "*" in mine["files"][0]["personal_data"][0]["example"]  # masked even for the owner
+    # the dataset page warns its editors, and only them
+    assert "Phát hiện dữ liệu cá nhân trong các tệp." in owner.get(f"/datasets/{slug}").get_data(as_text=True)
+    assert "Phát hiện dữ liệu cá nhân trong các tệp." not in officer.get(f"/datasets/{slug}").get_data(as_text=True)
     anonymous = qapp.test_client()
     assert anonymous.get(f"/datasets/{slug}/quality").status_code == 404  # shared data: officers only
     assert anonymous.get(f"/api/v1/datasets/{slug}/quality").status_code == 404
