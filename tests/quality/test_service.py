@@ -7,11 +7,12 @@ from werkzeug.datastructures import MultiDict
 
 from catalog import policy
 from catalog.models import QualityReport
-from catalog.quality import service
+from catalog.quality import links, service
 from catalog.search.service import SearchParams, search
 from catalog.services import files as stored_files
 from catalog.tasks import drain
 
+from ..httpserver import Reply
 from .conftest import add_file, add_link, check, codes, dataset_row, new_dataset, reports_of, session_of
 
 GOOD_CSV = "ma,ten,so_luong\nA1,Hà Nội,10\nA2,Huế,0\nA3,Cần Thơ,7\n".encode()
@@ -182,3 +183,58 @@ def test_a_column_naming_a_code_list_is_checked_against_the_catalogues_list(qapp
     finding = next(f for f in report.findings if f["code"] == "code-not-in-list")
     assert finding["examples"] == [{"row": 4, "column": "ma_tinh", "value": "02"}]
     assert check(report, "codes_data_columns")["status"] == "partial"
+
+
+def test_the_link_schedule_asks_due_links_and_rescores_what_changed(qapp, http_server):
+    from datetime import timedelta
+
+    from catalog.models import LinkCheck, utcnow
+    from catalog.quality import tasks as quality_tasks
+    from catalog.tasks import periodic_jobs
+
+    assert {"quality.links", "quality.freshness"} <= set(periodic_jobs())
+    answers = iter([200, 200])  # the first check's HEAD and download; the file is gone afterwards
+    http_server.handler("/data.csv", lambda _seen: Reply(next(answers, 404), GOOD_CSV))
+    ds_id = new_dataset(qapp)
+    add_link(qapp, ds_id, http_server.url("/data.csv"), table_schema=SCHEMA)
+    drain(qapp)  # a link is not small: checked in the background
+    first = reports_of(qapp, ds_id)[-1]
+    assert check(first, "links_alive")["status"] == "pass"
+    s = session_of(qapp)
+    try:
+        for row in s.query(LinkCheck):
+            row.checked_at = utcnow() - timedelta(days=2)  # older than the recheck interval
+        s.commit()
+    finally:
+        s.close()
+    ours = http_server.url("/data.csv")
+    s = session_of(qapp)
+    try:  # the seed's own addresses (on the internet) are made recent, so that only ours is due
+        for url in quality_tasks.due_links(qapp):
+            if url != ours:
+                links.remember(s, url, {"ok": True})
+        s.commit()
+    finally:
+        s.close()
+    assert list(quality_tasks.due_links(qapp)) == [ours]
+    with qapp.app_context():
+        assert quality_tasks.check_due_links() == 1
+    latest = reports_of(qapp, ds_id)[-1]
+    assert latest.id != first.id and latest.trigger == "schedule"
+    assert check(latest, "links_alive")["status"] == "fail" and latest.files[0]["reused"]
+
+
+def test_the_freshness_schedule_catches_a_promise_not_kept(qapp, monkeypatch):
+    from datetime import date, timedelta
+
+    from catalog.quality import tasks as quality_tasks
+
+    ds_id = new_dataset(qapp, update_frequency="WEEKLY", modified=date.today().isoformat())
+    first = reports_of(qapp, ds_id)[-1]
+    assert check(first, "meta_fresh")["status"] == "pass"
+    monkeypatch.setattr(service._Runner, "_today", lambda _self: date.today() + timedelta(days=30))
+    with qapp.app_context():
+        quality_tasks.rescore_checked()
+    latest = reports_of(qapp, ds_id)[-1]
+    assert latest.trigger == "schedule" and check(latest, "meta_fresh")["status"] == "fail"
+    assert dataset_row(qapp, ds_id).quality_score == latest.score < first.score
