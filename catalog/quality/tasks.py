@@ -125,7 +125,7 @@ def follow_registry(session_info: dict[str, Any], changes: dict[str, set[str]], 
                                       service.RunOptions(network=False))
             else:
                 queue(app, dataset_id, "upload" if reason == "upload" else "edit")
-        except service.AlreadyChecking:
+        except (service.AlreadyChecking, LookupError):  # being checked already, or just deleted
             continue
         except Exception:  # a failing check must not turn a saved change into an error page
             log.exception("quality check after %s of %s failed", reason, dataset_id)
