@@ -238,3 +238,21 @@ def test_the_freshness_schedule_catches_a_promise_not_kept(qapp, monkeypatch):
     latest = reports_of(qapp, ds_id)[-1]
     assert latest.trigger == "schedule" and check(latest, "meta_fresh")["status"] == "fail"
     assert dataset_row(qapp, ds_id).quality_score == latest.score < first.score
+
+
+def test_deleting_a_checked_dataset_removes_its_reports(qapp, caplog):
+    from catalog.models import Dataset
+    from catalog.services import datasets
+    from catalog.services.actor import system_actor
+
+    ds_id = new_dataset(qapp)
+    add_file(qapp, ds_id, "bang.csv", GOOD_CSV, SCHEMA)
+    assert len(reports_of(qapp, ds_id)) == 2
+    s = session_of(qapp)
+    try:
+        datasets.delete_dataset(s, system_actor("test"), s.get(Dataset, ds_id), qapp.config["CATALOG"]["UPLOAD_FOLDER"])
+        s.commit()
+    finally:
+        s.close()
+    assert reports_of(qapp, ds_id) == []
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
