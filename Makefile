@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app catalog
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test migrate seed harvest-demo search-index serve lint bench translations clean
+.PHONY: run test install install-test migrate seed harvest-demo quality-check search-index serve lint bench translations clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -24,20 +24,25 @@ $(VENV)/.installed-test: $(BIN)/python setup.cfg pyproject.toml
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## run: install, migrate, load seed/, harvest the demo sources, serve on http://$(HOST):$(PORT)
-run: install migrate seed harvest-demo search-index
+## run: install, migrate, load seed/, harvest the demo sources, check their quality, serve on http://$(HOST):$(PORT)
+run: install migrate seed harvest-demo quality-check search-index
 	@echo "Serving the portal at http://$(HOST):$(PORT)  (Ctrl+C stops it)"
 	$(BIN)/gunicorn --no-control-socket --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'catalog:create_app()'
 
 migrate: install
 	$(FLASK) db upgrade
 
+# The seed and the demo harvest are checked once, together, by quality-check (no network: fast).
 seed: install
-	$(FLASK) seed load
+	CATALOG_QUALITY_AUTO=false $(FLASK) seed load
 
 ## harvest-demo: register and harvest the demo sources of seed/harvest (local files; safe to run again)
 harvest-demo: install
-	$(FLASK) harvest demo
+	CATALOG_QUALITY_AUTO=false $(FLASK) harvest demo
+
+## quality-check: check every dataset once without asking any server (links are asked by the schedule)
+quality-check: install
+	$(FLASK) quality run --offline --quiet
 
 ## search-index: rebuild the search index from the registry (after an upgrade; safe while serving)
 search-index: install

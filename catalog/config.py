@@ -62,6 +62,14 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "HARVEST_BATCH_SIZE": (_int, 500, "records a harvest writes per transaction"),
     "HARVEST_STALE_MINUTES": (_int, 10, "a running harvest silent this long is taken as dead and can be re-run"),
     "HARVEST_TIMEOUT_MINUTES": (_int, 360, "longest a harvest job may run before it stops as failed"),
+    "QUALITY_AUTO": (_bool, True, "check a dataset's quality after uploads, edits of its files and harvests"),
+    "QUALITY_INLINE_MB": (_int, 2, "files up to this size are checked at once after an upload; larger ones, "
+                                   "and every harvested dataset, in a background job with progress"),
+    "QUALITY_REMOTE_MAX_MB": (_int, 200, "largest remote file fetched for the data checks"),
+    "QUALITY_XLSX_MAX_MB": (_int, 500, "largest uncompressed content of an XLSX file (refuses zip bombs)"),
+    "QUALITY_EXAMPLES": (_int, 20, "examples kept per check and file (every error is counted)"),
+    "QUALITY_LINK_TIMEOUT": (_int, 15, "seconds a link check waits for an answer"),
+    "QUALITY_LINK_RECHECK_HOURS": (_int, 24, "a link's remembered answer is reused this long"),
 }
 
 

@@ -213,3 +213,114 @@ RULES = (
          note="news reports say it replaces Decree 47/2020; until its articles are read, the 47/2020 procedure "
               "as amended by 194/2025 applies here"),
 )
+
+
+# --- Data quality ("đúng, đủ, sạch, sống, thống nhất, dùng chung") --------------------------------
+# The six words are policy wording, not a legal term (RULES.md); the lists below are the catalogue's
+# reading of the principles the texts give. The points each check earns live in
+# catalog/quality/scoring.py; what counts as present, open, fresh or personal lives here.
+
+#: Fields every dataset should have beyond those needed to publish, per access level (DCAT-AP 3
+#: recommended properties; 47/2020 Art. 11(4) asks a database's entry to say how data is updated).
+#: Keywords and themes are scored by their own checks, so they are not repeated here.
+RECOMMENDED_FIELDS: dict[str, tuple[str, ...]] = {
+    ACCESS_OPEN: ("title_en", "description_en", "spatial", "temporal", "update_frequency", "issued", "modified",
+                  "contact_email", "landing_page"),
+    ACCESS_SHARED: ("spatial", "update_frequency", "issued", "modified", "contact_email", "database"),
+    ACCESS_RESTRICTED: ("spatial", "update_frequency", "issued", "modified", "contact_email", "database"),
+}
+
+#: Oldest a dataset's last modification may be, in days, for each declared update frequency (EU
+#: frequency codes), a grace of about a tenth included. Shared data must be current (47/2020 Art. 5(4));
+#: changed open data is updated within 3 months and the open-data list reviewed every 6 months
+#: (open-data principles, now E-Transactions Law 2023 Art. 43), hence 183 days for irregular data.
+#: NEVER (historical data) is never stale; UNKNOWN or no frequency cannot be judged.
+FREQUENCY_MAX_AGE_DAYS: dict[str, int | None] = {
+    "CONT": 2, "DAILY": 2, "WEEKLY": 9, "MONTHLY": 35, "QUARTERLY": 100, "BIANNUAL": 200, "ANNUAL": 400,
+    "IRREG": 183, "NEVER": None,
+}
+
+#: Formats a program can read without a person copying values out (open-data principle
+#: "machine-processable": E-Transactions Law 2023 Art. 43; Circular 39/2017/TT-BTTTT lists the standards).
+MACHINE_READABLE_FORMATS: tuple[str, ...] = (
+    "CSV", "TSV", "XLSX", "XLS", "ODS", "JSON", "GEOJSON", "JSON-LD", "JSONL", "XML", "RDF/XML", "TURTLE",
+    "PARQUET", "KML", "GML", "SHP", "GPKG", "API",
+)
+#: Machine-readable formats with an open specification (Circular 39/2017/TT-BTTTT names CSV, JSON,
+#: XML, ODF and OOXML among the standards for data exchange); XLS, SHP are vendor formats.
+OPEN_FORMATS: tuple[str, ...] = (
+    "CSV", "TSV", "XLSX", "ODS", "JSON", "GEOJSON", "JSON-LD", "JSONL", "XML", "RDF/XML", "TURTLE", "PARQUET",
+    "KML", "GML", "GPKG",
+)
+
+#: Structure of the 12-digit personal identification number (số định danh cá nhân, the CCCD number):
+#: 3 digits for the province where the birth was registered, 1 for century and sex, 2 for the year
+#: of birth, then 6 random digits (Circular 59/2021/TT-BCA Art. 7, earlier Circular 07/2016/TT-BCA);
+#: the province codes are the 63 pre-2025 codes, 001-096.
+PERSONAL_ID_PROVINCE_CODES: frozenset[str] = frozenset(
+    f"{n:03d}" for n in (
+        1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36, 37, 38, 40, 42,
+        44, 45, 46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72, 74, 75, 77, 79, 80, 82, 83, 84, 86,
+        87, 89, 91, 92, 93, 94, 95, 96,
+    )
+)
+
+RULES = (
+    *RULES,
+    Rule(
+        "quality_recommended_fields",
+        RECOMMENDED_FIELDS,
+        "DCAT-AP 3 (thuộc tính khuyến nghị); Nghị định 47/2020/NĐ-CP, Điều 11 khoản 4",
+        status="verify",
+        note="scored by the quality checks (đủ); not needed to publish",
+    ),
+    Rule(
+        "quality_frequency_max_age_days",
+        {k: ("—" if v is None else v) for k, v in FREQUENCY_MAX_AGE_DAYS.items()},
+        "Nghị định 47/2020/NĐ-CP, Điều 5 khoản 4 (dữ liệu chia sẻ phải bảo đảm cập nhật); Luật Giao dịch điện tử "
+        "20/2023/QH15, Điều 43 (cập nhật dữ liệu mở trong 3 tháng, rà soát 6 tháng)",
+        status="verify",
+        note="the 'live' (sống) test: a dataset older than this for its declared frequency is stale",
+    ),
+    Rule(
+        "quality_machine_readable_formats",
+        MACHINE_READABLE_FORMATS,
+        "Luật Giao dịch điện tử 20/2023/QH15, Điều 43 (dữ liệu mở ở định dạng máy đọc được); "
+        "Thông tư 39/2017/TT-BTTTT",
+        status="verify",
+    ),
+    Rule(
+        "quality_open_formats",
+        OPEN_FORMATS,
+        "Thông tư 39/2017/TT-BTTTT (danh mục tiêu chuẩn kỹ thuật về định dạng dữ liệu)",
+        status="verify",
+    ),
+    Rule(
+        "no_personal_data_in_open_data",
+        ("citizen_id", "old_id", "phone", "email", "tax_code", "name_with_birth_date"),
+        "Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15; Nghị định 13/2023/NĐ-CP; Luật Giao dịch điện tử 20/2023/QH15, "
+        "Điều 43 (dữ liệu mở không chứa dữ liệu cá nhân)",
+        status="verify",
+        note="columns that look like these kinds of personal data are flagged before data is opened",
+    ),
+    Rule(
+        "personal_id_structure",
+        "3 province + 1 century/sex + 2 year + 6 digits",
+        "Thông tư 59/2021/TT-BCA, Điều 7 (cấu trúc số định danh cá nhân)",
+        status="verify",
+    ),
+)
+
+#: Form of an agency's electronic identifier code, four groups of digits and a letter-led group
+#: (e.g. "000.00.00.G01"; Decision 20/2020/QĐ-TTg on electronic identifier codes of agencies).
+AGENCY_CODE_PATTERN = r"^[0-9]{3}\.[0-9]{2}\.[0-9]{2}\.[A-Z][0-9]{2}$"
+RULES = (
+    *RULES,
+    Rule(
+        "agency_code_pattern",
+        AGENCY_CODE_PATTERN,
+        "Quyết định 20/2020/QĐ-TTg (mã định danh điện tử của các cơ quan, tổ chức)",
+        status="verify",
+        note="the consistency (thống nhất) checks expect a publisher to carry such a code",
+    ),
+)

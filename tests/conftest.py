@@ -34,7 +34,10 @@ REQUIRE_SERVICES = os.environ.get("CATALOG_TEST_REQUIRE_SERVICES") == "1"
 
 
 def build_app(instance: Path, **overrides: Any) -> Flask:
-    app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret", **overrides})
+    # Quality checks after uploads and harvests are switched off unless a test asks for them
+    # (tests/quality does): background checks would otherwise outlive the test that started them.
+    app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret", "QUALITY_AUTO": False,
+                      **overrides})
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False, SERVER_NAME="catalog.test")
     return app
 

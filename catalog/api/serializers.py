@@ -160,9 +160,13 @@ class DatasetOut(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     distributions = fields.List(fields.Nested(DistributionOut))
+    quality_grade = fields.String(allow_none=True, metadata={"description": "A-E, from the latest quality report"})
+    quality_score = fields.Integer(allow_none=True)
+    quality_checked_at = fields.DateTime(allow_none=True)
     links = fields.Function(lambda d: {
         "self": url_for("api.dataset", key=d.slug, _external=True),
         "html": url_for("datasets.show", key=d.slug, _external=True),
+        "quality": url_for("quality_api.dataset_report", key=d.slug, _external=True),
     })
 
 

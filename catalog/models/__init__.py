@@ -16,6 +16,7 @@ from .harvest import (
 )
 from .job import JobRun
 from .organization import Organization
+from .quality import REPORT_STATUSES, REPORT_TRIGGERS, LinkCheck, QualityReport
 from .reference import AdminUnit, Licence, Theme
 from .sharing import (
     AGREEMENT_STATUSES,
@@ -39,6 +40,8 @@ __all__ = [
     "PENDING_STATUSES",
     "PLATFORMS",
     "PROTOCOLS",
+    "REPORT_STATUSES",
+    "REPORT_TRIGGERS",
     "REQUEST_STATUSES",
     "ROLES",
     "SCHEDULES",
@@ -58,10 +61,12 @@ __all__ = [
     "HarvestSource",
     "JobRun",
     "Licence",
+    "LinkCheck",
     "LoginAttempt",
     "Membership",
     "Notification",
     "Organization",
+    "QualityReport",
     "SharingAgreement",
     "SharingRequest",
     "SharingRequestItem",

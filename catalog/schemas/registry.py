@@ -91,6 +91,9 @@ class SchemaFieldInput(BaseSchema):
     title = Text(allow_none=True, validate=max_len(300))
     description = Text(allow_none=True)
     classification = Text(allow_none=True, validate=one_of(rules.FIELD_CLASSES))
+    #: the catalogue's code list the values come from (checked by the quality checks)
+    code_list = Text(allow_none=True, data_key="codeList", attribute="codeList",
+                     validate=one_of(("admin_unit", "organization", "theme", "licence")))
     constraints = fields.Dict(allow_none=True)
     example = fields.Raw(allow_none=True)
 

@@ -30,6 +30,7 @@ class Storage:
 def _attach_file(session: Session, dist: Distribution, upload: files.Upload, storage: Storage) -> None:
     stored = files.store_upload(upload, storage.folder, storage.max_bytes)
     files.remove_on_rollback(session, storage.folder, [stored.path])
+    session.info["change_reason"] = "upload"  # derived data (quality checks) reads the new file
     if dist.file_path:
         files.remove_after_commit(session, storage.folder, [dist.file_path])
     dist.file_path = stored.path

@@ -28,6 +28,7 @@ from ..auth import current_actor, current_reader
 from ..db import db_session
 from ..models import Database, Dataset, Distribution, Licence, Organization, Theme
 from ..models.reference import AdminUnit
+from ..quality import service as quality_service
 from ..services import datasets, distributions, files, listing
 from ..services.common import NotFound, dataset_by_key
 from .forms import page_args, read_form
@@ -88,8 +89,11 @@ def show(key: str) -> str:
     licence = s.get(Licence, ds.licence_code) if ds.licence_code else None
     themes = s.scalars(select(Theme).where(Theme.code.in_(ds.themes or []))).all()
     units = s.scalars(select(AdminUnit).where(AdminUnit.code.in_(ds.spatial or []))).all()
+    can_edit = policy.can_edit_dataset(reader, ds)
+    personal = quality_service.personal_columns(quality_service.latest_report(s, ds.id)) if can_edit else []
     return render_template(
         "datasets/show.html", ds=ds, previews=previews, licence=licence, themes=themes, units=units,
+        personal_data=personal,
         can_edit=policy.can_edit_dataset(reader, ds), can_delete=policy.can_delete_dataset(reader, ds),
         can_download=policy.can_download(reader, ds), access_key=policy.access_explanation_key(ds),
         readable_columns={d.id: policy.readable_columns(reader, d) for d in ds.distributions},

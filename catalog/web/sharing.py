@@ -443,9 +443,32 @@ def report_page() -> str:
     scope = report_scope()
     rows = reports.figures(s, scope)
     provider_id = scope[0] if scope and len(scope) == 1 else None
-    return render_template("sharing/reports.html", rows=rows, totals=reports.totals(rows),
-                           national=scope is None, top=reports.most_requested(s, provider_id),
-                           monthly=reports.monthly(s, provider_id))
+    totals = reports.totals(rows)
+    return render_template("sharing/reports.html", rows=rows, totals=totals, national=scope is None,
+                           top=reports.most_requested(s, provider_id), charts=_report_charts(rows, totals, s,
+                                                                                             provider_id))
+
+
+def _report_charts(rows: list[reports.AgencyFigures], totals: dict[str, Any], s: Any,
+                   org_id: str | None) -> list[Any]:
+    """Decisions, the busiest providers, and requests month by month, drawn on the server."""
+    from .. import charts
+    from ..i18n import current_locale
+
+    loc = current_locale()
+    decisions = charts.column_chart(
+        [(gettext("Approved"), totals["approved"]), (gettext("In part"), totals["partially_approved"]),
+         (gettext("Refused"), totals["refused"]), (gettext("Waiting"), totals["waiting"]),
+         (gettext("Overdue"), totals["overdue"])],
+        title=gettext("Decisions on the requests"), colors=["#009E73", "#56B4E9", "#D55E00", "#E69F00", "#000000"])
+    busiest = sorted((r for r in rows if r.received), key=lambda r: -r.received)[:10]
+    providers = charts.bar_chart([(r.organization.name(loc), r.received) for r in busiest],
+                                 title=gettext("Requests received, by providing agency")) if busiest else None
+    months = reports.monthly(s, org_id)
+    top = max((n for _m, n, _d in months), default=0)
+    trend = charts.line_chart([(m, n) for m, n, _d in months], title=gettext("Requests sent each month"),
+                              y_max=max(top, 1))
+    return [c for c in (decisions, providers, trend) if c is not None]
 
 
 @bp.get("/sharing/reports.csv")

@@ -1,7 +1,7 @@
 """Sharing requests, their items and agreements; the notification inbox.
 
 Revision ID: 0005_sharing
-Revises: 0003_search
+Revises: 0004_quality
 Create Date: 2026-12-02 01:17:01.259013
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import catalog.models.base
 
 revision = "0005_sharing"
-down_revision = "0003_search"
+down_revision = "0004_quality"
 branch_labels = None
 depends_on = None
 
