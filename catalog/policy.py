@@ -16,7 +16,7 @@ Columns of a distribution are further trimmed by the class of each field (rules.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -313,14 +313,23 @@ def can_view_request(reader: Reader, req: SharingRequest) -> bool:
     return req.status == "escalated" and can_decide_request(reader, req)
 
 
-def request_visibility(reader: Reader) -> ColumnElement[bool]:
-    """SQL condition: the requests a reader may list (both sides; admins all)."""
+def request_visibility(reader: Reader, settles_for: Iterable[str] = ()) -> ColumnElement[bool]:
+    """SQL condition: the requests a reader may list. Both sides see their requests (the provider
+    not the requester's drafts); `settles_for` are the agencies below the reader's own, whose
+    disputes from step 2 on the reader's agency settles as their IT unit; admins see everything."""
     if reader.is_admin:
         return true()
     orgs = list(reader.roles)
     if not orgs:
         return false()
-    return or_(SharingRequest.requester_org_id.in_(orgs), SharingRequest.provider_org_id.in_(orgs))
+    clauses: list[ColumnElement[bool]] = [
+        SharingRequest.requester_org_id.in_(orgs),
+        and_(SharingRequest.provider_org_id.in_(orgs), SharingRequest.status != "draft"),
+    ]
+    settles_for = list(settles_for)
+    if settles_for:
+        clauses.append(and_(SharingRequest.provider_org_id.in_(settles_for), SharingRequest.escalation_level >= 2))
+    return or_(*clauses)
 
 
 def can_manage_agreement_as_provider(reader: Reader, agreement: SharingAgreement) -> bool:

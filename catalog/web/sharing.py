@@ -485,7 +485,7 @@ def report_csv() -> Response:
 
 @bp.get("/notifications")
 @login_required
-def inbox() -> str:
+def notifications_page() -> str:
     s = db_session()
     notes = notifications.inbox(s, current_user.id, limit=100)
     from ..i18n import current_locale
@@ -502,4 +502,4 @@ def mark_read() -> WResponse:
     ids = [int(i) for i in request.form.getlist("id") if i.isdigit()] or None
     notifications.mark_read(s, current_user.id, ids)
     s.commit()
-    return redirect(safe_next(request.form.get("next"), url_for(".inbox")))
+    return redirect(safe_next(request.form.get("next"), url_for(".notifications_page")))

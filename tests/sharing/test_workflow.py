@@ -199,3 +199,37 @@ def test_unknown_dataset_or_column_is_a_field_error(world):
     with pytest.raises(ValidationError) as err:
         world.request(submit=False, items=[{"dataset": world.people.slug, "columns": ["mat_khau"]}])
     assert "items.0.columns" in err.value.messages
+
+
+def test_the_it_unit_finds_disputes_it_must_settle_in_its_inbox(world):
+    from catalog.services.sharing import requests as sharing_requests
+
+    req = in_status(world, "escalated")
+    reader = world.reader("it_unit")
+    assert sharing_requests.list_requests(world.session, reader, box="received").total == 0  # step 1: provider
+    world.act("provider", req, "uphold", **body(world, "uphold"))
+    world.act("officer", req, "escalate", **body(world, "escalate"))
+    listed = sharing_requests.list_requests(world.session, world.reader("it_unit"), box="received")
+    assert [r.id for r in listed.items] == [req.id]
+    # nobody else's disputes, and never the requester's drafts
+    world.request(submit=False)
+    assert sharing_requests.list_requests(world.session, world.reader("provider"), box="all").total == 1
+    assert sharing_requests.list_requests(world.session, world.reader("outsider"), box="all").total == 0
+
+
+def test_a_renewal_is_granted_as_it_stands_or_shortened(world):
+    from catalog.services.sharing import agreements
+
+    req = world.request(end_date="2027-06-30")
+    world.act("provider", req, "approve")
+    agreement = world.session.query(SharingAgreement).filter_by(request_id=req.id).one()
+    renewal = agreements.request_renewal(world.session, world.actor("officer"), agreement, {"end_date": "2029-06-30"})
+    world.session.commit()
+    with pytest.raises(ValidationError) as err:
+        workflow.perform(world.session, world.actor("provider"), renewal, "approve_partially", {
+            **body(world, "approve_partially")})
+    assert "items" in err.value.messages
+    world.session.rollback()
+    world.act("provider", renewal, "approve_partially", reasons="Gia hạn một năm.", legal_basis="Điều 44",
+              end_date="2028-06-30")
+    assert agreement.end_date.isoformat() == "2028-06-30" and renewal.status == "partially_approved"

@@ -14,11 +14,11 @@ from typing import Any
 
 from flask_babel import gettext
 from marshmallow import ValidationError
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ... import policy, rules
-from ...models import DataService, Dataset, SharingRequest, SharingRequestItem, utcnow
+from ...models import DataService, Dataset, Organization, SharingRequest, SharingRequestItem, utcnow
 from ...models.base import new_id
 from ...schemas.sharing import RequestInput
 from .. import audit, files
@@ -240,6 +240,19 @@ def request_by_id(session: Session, reader: policy.Reader, request_id: str) -> S
     return req
 
 
+def settled_by(session: Session, reader: policy.Reader) -> list[str]:
+    """Agencies below the reader's own, whose disputes the reader's agency settles as IT unit."""
+    stewarded = {org_id for org_id, role in reader.roles.items() if role == "steward"}
+    if not stewarded:
+        return []
+    below = []
+    for org in session.scalars(select(Organization).where(Organization.parent_id.is_not(None))):
+        unit = policy.it_unit_org(org)
+        if unit is not None and unit.id in stewarded:
+            below.append(org.id)
+    return below
+
+
 def list_requests(
     session: Session,
     reader: policy.Reader,
@@ -252,7 +265,8 @@ def list_requests(
 ) -> Page[SharingRequest]:
     """Requests the reader may see. `box`: sent, received, all; the received inbox is ordered by
     deadline (the most urgent first), the others by newest."""
-    q: Select[Any] = select(SharingRequest).where(policy.request_visibility(reader))
+    below = [] if reader.is_admin else settled_by(session, reader)
+    q: Select[Any] = select(SharingRequest).where(policy.request_visibility(reader, below))
     orgs = [org_id] if org_id else (None if reader.is_admin else list(reader.roles))
     if box == "sent":
         if orgs is not None:
@@ -260,12 +274,11 @@ def list_requests(
     elif box == "received":
         q = q.where(SharingRequest.status != "draft")
         if orgs is not None:
-            q = q.where(SharingRequest.provider_org_id.in_(orgs))
-    elif orgs is not None:
+            disputes = and_(SharingRequest.provider_org_id.in_(below), SharingRequest.escalation_level >= 2)
+            q = q.where(or_(SharingRequest.provider_org_id.in_(orgs), disputes) if not org_id else
+                        SharingRequest.provider_org_id.in_(orgs))
+    elif orgs is not None and org_id:
         q = q.where(or_(SharingRequest.requester_org_id.in_(orgs), SharingRequest.provider_org_id.in_(orgs)))
-    if not reader.is_admin:
-        # drafts stay with the agency writing them
-        q = q.where(or_(SharingRequest.status != "draft", SharingRequest.requester_org_id.in_(list(reader.roles))))
     if status == "pending":
         q = q.where(SharingRequest.status.in_(("submitted", "info_requested", "escalated")))
     elif status == "overdue":

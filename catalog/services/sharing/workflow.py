@@ -191,6 +191,10 @@ def _approve(session: Session, actor: Actor, req: SharingRequest, data: dict[str
 
 def _approve_partially(session: Session, actor: Actor, req: SharingRequest, data: dict[str, Any]) -> dict[str, Any]:
     """Fewer datasets or columns, a shorter period or another method; the reasons go with it."""
+    if req.renewal_of_id and data.get("items"):
+        # a renewal extends the agreement as it stands: only its period can be granted in part
+        raise field_error("items", gettext("A renewal can be shortened but not cut down: to share less, "
+                                           "terminate the agreement and answer a new request."))
     grants = {g["dataset"]: g for g in data.get("items") or []}
     errors: dict[str, list[str]] = {}
     any_granted = False
