@@ -169,7 +169,3 @@ class RenewInput(BaseSchema):
     end_date = OptionalDate(required=True)
     purpose = Text(allow_none=True, validate=max_len(4000))
 
-
-class ConnectionDetailsInput(BaseSchema):
-    connection_details = _required_text()
-
