@@ -35,6 +35,7 @@ def _inbox_count() -> dict[str, Any]:
 
     return {"unread_notifications": unread_notifications}
 
+
 TEXT_FIELDS = ("kind", "requester", "requester_identifier", "application", "purpose", "intended_use", "service",
                "frequency", "contact_name", "contact_email", "contact_phone", "special_reason", "start_date",
                "end_date", "limits_of_use", "security_measures", "retention_deletion")
