@@ -24,7 +24,6 @@ from ..services import audit, notifications
 from ..services.common import NotFound
 from ..services.sharing import access, agreements, reports, workflow
 from ..services.sharing import requests as requests_service
-from ..web.sharing import AGREEMENT_ACTIONS, perform_agreement_action, report_scope
 from . import routes
 from .openapi import content, json_schema, paged
 from .routes import _body, _page_args, _require_token
@@ -209,13 +208,7 @@ def request_letter(request_id: str) -> Response:
 def agreements_list() -> Response:
     reader = _signed_in()
     page, per_page = _page_args()
-    q = select(SharingAgreement).order_by(SharingAgreement.decided_at.desc())
-    if not reader.is_admin:
-        orgs = list(reader.roles)
-        q = q.where(SharingAgreement.requester_org_id.in_(orgs) | SharingAgreement.provider_org_id.in_(orgs))
-    from ..services.listing import paginate
-
-    result = paginate(db_session(), q, page, per_page)
+    result = agreements.list_agreements(db_session(), reader, page=page, per_page=per_page)
     return _page([agreement_json(a) for a in result.items], result.total, page, per_page)
 
 
@@ -227,13 +220,13 @@ def agreement_detail(key: str) -> Response:
 @bp.post("/sharing/agreements/<key>/<action>")
 def agreement_action(key: str, action: str) -> ResponseReturnValue:
     _require_token()
-    if action not in AGREEMENT_ACTIONS:
+    if action not in agreements.ACTIONS:
         raise NotFound(action)
     agreement = agreements.agreement_by_id(db_session(), _signed_in(), key)
     body = _body() if request.content_length else {}
-    result = perform_agreement_action(agreement, action, body)
+    result = agreements.perform(db_session(), current_actor(), agreement, action, body)
     db_session().commit()
-    if isinstance(result, SharingRequest):
+    if result is not None:  # a renewal request was sent
         return jsonify(request_json(result)), 201, {"Location": url_for(".request_detail", request_id=result.id)}
     return jsonify(agreement_json(agreement))
 
@@ -245,7 +238,7 @@ def agreement_action(key: str, action: str) -> ResponseReturnValue:
 def sharing_reports() -> Response:
     reader = _signed_in()
     s = db_session()
-    rows = reports.figures(s, report_scope())
+    rows = reports.figures(s, reports.scope_for(reader))
     return jsonify({
         "scope": "national" if reader.is_admin else "own agencies",
         "totals": reports.totals(rows),
@@ -372,7 +365,7 @@ def _openapi_paths() -> dict[str, dict[str, Any]]:
         },
         "/sharing/agreements/{key}/{action}": {
             "parameters": [key, {"name": "action", "in": "path", "required": True,
-                                 "schema": {"type": "string", "enum": list(AGREEMENT_ACTIONS)}}],
+                                 "schema": {"type": "string", "enum": list(agreements.ACTIONS)}}],
             "post": {"tags": tags, "security": write,
                      "summary": "suspend, resume, terminate, renew (a renewal request) or confirm_deletion",
                      "requestBody": {"required": False, **content({"oneOf": [

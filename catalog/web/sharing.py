@@ -12,15 +12,17 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug import Response as WResponse
 
-from .. import policy, rules
+from .. import charts, policy, rules
 from ..auth import current_actor, current_reader
 from ..db import db_session
+from ..i18n import current_locale
 from ..models import AuditEvent, DataService, Dataset, Organization, SharingAgreement, SharingRequest
 from ..services import files, notifications
 from ..services.common import NotFound, dataset_by_key
 from ..services.sharing import access, agreements, reports, workflow
 from ..services.sharing import requests as requests_service
 from ..workdays import local_date, working_days_between
+from . import labels
 from .forms import page_args, safe_next
 
 bp = Blueprint("sharing", __name__)
@@ -73,23 +75,13 @@ def index() -> str:
     agreements_page = None
     requests_page = None
     if box == "agreements":
-        agreements_page = _agreements(reader, org.id if org else None, page, per_page)
+        agreements_page = agreements.list_agreements(s, reader, org.id if org else None, page, per_page)
     else:
         requests_page = requests_service.list_requests(s, reader, box=box, org_id=org.id if org else None,
                                                        status=status, page=page, per_page=per_page)
     return render_template("sharing/index.html", box=box, org=org, orgs=_my_orgs(), status=status,
                            requests=requests_page, agreements=agreements_page, effective=access.effective_status,
                            answer_days=rules.ANSWER_DEADLINE.count)
-
-
-def _agreements(reader: policy.Reader, org_id: str | None, page: int, per_page: int) -> Any:
-    from ..services.listing import paginate
-
-    q = select(SharingAgreement).order_by(SharingAgreement.decided_at.desc())
-    orgs = [org_id] if org_id else (None if reader.is_admin else list(reader.roles))
-    if orgs is not None:
-        q = q.where((SharingAgreement.requester_org_id.in_(orgs)) | (SharingAgreement.provider_org_id.in_(orgs)))
-    return paginate(db_session(), q, page, per_page)
 
 
 # --- the request form -----------------------------------------------------------------------------
@@ -293,16 +285,10 @@ def act(request_id: str, action: str) -> tuple[str, int] | WResponse:
     return redirect(url_for(".show_request", request_id=req.id))
 
 
-def _flat(err: ValidationError) -> dict[str, list[str]]:
-    from ..schemas.base import field_errors
-
-    return field_errors(err)
-
-
 def _refused(err: ValidationError, page: str, anchor: str) -> WResponse:
     """Back to the page with every problem named; the transaction is undone."""
     db_session().rollback()
-    problems = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in _flat(err).items())
+    problems = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in labels.flat_errors(err).items())
     flash(gettext("Nothing was changed: %(problems)s", problems=problems), "error")
     return redirect(f"{page}#{anchor}")
 
@@ -335,7 +321,7 @@ def letter(request_id: str) -> WResponse:
             requests_service.attach_letter(s, current_actor(), req, upload, _cfg()["UPLOAD_FOLDER"])
         except ValidationError as err:
             s.rollback()
-            flash(" ".join(" ".join(v) for v in _flat(err).values()), "error")
+            flash(" ".join(" ".join(v) for v in labels.flat_errors(err).values()), "error")
             return redirect(url_for(".show_request", request_id=req.id))
         s.commit()
         flash(gettext("The letter was attached."), "success")
@@ -385,40 +371,20 @@ def print_agreement(key: str) -> str:
                            rules=rules)
 
 
-AGREEMENT_ACTIONS = ("suspend", "resume", "terminate", "renew", "confirm_deletion")
-
-
-def perform_agreement_action(agreement: SharingAgreement, action: str, body: dict[str, Any]) -> Any:
-    """Shared by the pages and the API."""
-    s = db_session()
-    actor = current_actor()
-    if action == "suspend":
-        return agreements.suspend(s, actor, agreement, body)
-    if action == "resume":
-        return agreements.resume(s, actor, agreement)
-    if action == "terminate":
-        return agreements.terminate(s, actor, agreement, body)
-    if action == "renew":
-        return agreements.request_renewal(s, actor, agreement, body)
-    if action == "confirm_deletion":
-        return agreements.confirm_deletion(s, actor, agreement)
-    raise NotFound(action)
-
-
 @bp.post("/sharing/agreements/<key>/<action>")
 @login_required
 def agreement_action(key: str, action: str) -> WResponse:
-    if action not in AGREEMENT_ACTIONS:
+    if action not in agreements.ACTIONS:
         raise NotFound(action)
     s = db_session()
     agreement = _agreement(key)
     body = {k: v for k, v in request.form.items() if k != "csrf_token" and v != ""}
     try:
-        result = perform_agreement_action(agreement, action, body)
+        result = agreements.perform(s, current_actor(), agreement, action, body)
     except ValidationError as err:
         return _refused(err, url_for(".show_agreement", key=agreement.id), action)
     s.commit()
-    if isinstance(result, SharingRequest):
+    if result is not None:  # a renewal request was sent
         flash(gettext("The renewal request %(number)s was sent to the provider.", number=result.number), "success")
         return redirect(url_for(".show_request", request_id=result.id))
     flash(gettext("Done."), "success")
@@ -428,20 +394,11 @@ def agreement_action(key: str, action: str) -> WResponse:
 # --- reports --------------------------------------------------------------------------------------
 
 
-def report_scope() -> list[str] | None:
-    """Administrators see the whole country; officers the figures of their own agencies."""
-    reader = current_reader()
-    if reader.is_admin:
-        return None
-    policy.require(reader.is_agency_member)
-    return list(reader.roles)
-
-
 @bp.get("/sharing/reports")
 @login_required
 def report_page() -> str:
     s = db_session()
-    scope = report_scope()
+    scope = reports.scope_for(current_reader())
     rows = reports.figures(s, scope)
     provider_id = scope[0] if scope and len(scope) == 1 else None
     totals = reports.totals(rows)
@@ -453,9 +410,6 @@ def report_page() -> str:
 def _report_charts(rows: list[reports.AgencyFigures], totals: dict[str, Any], s: Any,
                    org_id: str | None) -> list[Any]:
     """Decisions, the busiest providers, and requests month by month, drawn on the server."""
-    from .. import charts
-    from ..i18n import current_locale
-
     loc = current_locale()
     decisions = charts.column_chart(
         [(gettext("Approved"), totals["approved"]), (gettext("In part"), totals["partially_approved"]),
@@ -475,7 +429,7 @@ def _report_charts(rows: list[reports.AgencyFigures], totals: dict[str, Any], s:
 @bp.get("/sharing/reports.csv")
 @login_required
 def report_csv() -> Response:
-    rows = reports.figures(db_session(), report_scope())
+    rows = reports.figures(db_session(), reports.scope_for(current_reader()))
     response = Response("\ufeff" + reports.to_csv(rows), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = "attachment; filename=bao-cao-chia-se-du-lieu.csv"
     return response
@@ -489,8 +443,6 @@ def report_csv() -> Response:
 def notifications_page() -> str:
     s = db_session()
     notes = notifications.inbox(s, current_user.id, limit=100)
-    from ..i18n import current_locale
-
     loc = current_locale()
     rendered = [(n, *notifications.render(n, loc), notifications.link_for(n)) for n in notes]
     return render_template("notifications/index.html", notes=rendered)

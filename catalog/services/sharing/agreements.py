@@ -25,6 +25,7 @@ from ...workdays import add_working_days, deadline, end_of_day, local_date
 from .. import audit
 from ..actor import Actor
 from ..common import NotFound, field_error, load
+from ..listing import Page, paginate
 from . import notices
 from .access import effective_status
 from .requests import next_number
@@ -106,6 +107,18 @@ def agreement_by_id(session: Session, reader: policy.Reader, key: str) -> Sharin
     if agreement is None or not policy.can_view_agreement(reader, agreement):
         raise NotFound(key)
     return agreement
+
+
+def list_agreements(session: Session, reader: policy.Reader, org_id: str | None = None, page: int = 1,
+                    per_page: int = 20) -> Page[SharingAgreement]:
+    """Agreements of the reader's agencies (or of one of them), newest decision first; admins: all."""
+    q = select(SharingAgreement).order_by(SharingAgreement.decided_at.desc())
+    orgs = None if reader.is_admin else list(reader.roles)
+    if org_id is not None:
+        orgs = [org_id] if orgs is None or org_id in orgs else []
+    if orgs is not None:
+        q = q.where(SharingAgreement.requester_org_id.in_(orgs) | SharingAgreement.provider_org_id.in_(orgs))
+    return paginate(session, q, page, per_page)
 
 
 def _require_live(agreement: SharingAgreement) -> None:
@@ -239,6 +252,28 @@ def confirm_deletion(session: Session, actor: Actor, agreement: SharingAgreement
     session.flush()
     _log(session, actor, agreement, "confirm_deletion", before)
     notices.agreement_event(session, agreement, "deletion_confirmed", {})
+
+
+#: What may be done to an agreement, by the pages and the API alike.
+ACTIONS = ("suspend", "resume", "terminate", "renew", "confirm_deletion")
+
+
+def perform(session: Session, actor: Actor, agreement: SharingAgreement, action: str,
+            body: Mapping[str, Any]) -> SharingRequest | None:
+    """Take an action on an agreement; a renewal returns the request it sent."""
+    if action == "suspend":
+        suspend(session, actor, agreement, body)
+    elif action == "resume":
+        resume(session, actor, agreement)
+    elif action == "terminate":
+        terminate(session, actor, agreement, body)
+    elif action == "renew":
+        return request_renewal(session, actor, agreement, body)
+    elif action == "confirm_deletion":
+        confirm_deletion(session, actor, agreement)
+    else:
+        raise NotFound(action)
+    return None
 
 
 def expire(session: Session, actor: Actor, agreement: SharingAgreement) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from ... import policy
 from ...models import (
     DECIDED_STATUSES,
     PENDING_STATUSES,
@@ -73,6 +74,14 @@ class AgencyFigures:
             "agreements_as_provider": self.agreements_as_provider,
             "agreements_as_requester": self.agreements_as_requester,
         }
+
+
+def scope_for(reader: policy.Reader) -> list[str] | None:
+    """Administrators see the whole country (None); officers the figures of their own agencies."""
+    if reader.is_admin:
+        return None
+    policy.require(reader.is_agency_member)
+    return list(reader.roles)
 
 
 def figures(session: Session, org_ids: list[str] | None = None, now: datetime | None = None) -> list[AgencyFigures]:
