@@ -19,6 +19,8 @@ from datetime import UTC
 from typing import Any
 from urllib.parse import urlsplit
 
+from catalog.vocab import split_format
+
 from .base import (
     Harvester,
     HarvestFailed,
@@ -70,10 +72,7 @@ def _listish(value: Any) -> list[str]:
 def _format(res: dict[str, Any]) -> tuple[str | None, str | None]:
     fmt = as_text(res.get("format"))
     media = as_text(res.get("mimetype")) or as_text(res.get("mimetype_inner"))
-    if fmt and "/" in fmt:
-        media = media or fmt
-        fmt = fmt.rsplit("/", 1)[-1].split("+")[0].split(";")[0]
-    return (fmt.upper()[:32] if fmt else None), media
+    return split_format(fmt, media)
 
 
 def resource(res: dict[str, Any]) -> dict[str, Any]:

@@ -23,20 +23,30 @@ from typing import Any
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
+from rdflib import BNode, Graph, Literal, URIRef
+
+from catalog.vocab import (
+    ADMS,
+    DCAT,
+    DCT_BAD,
+    FOAF,
+    HYDRA,
+    LOCN,
+    OWL,
+    POD,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    VCARD,
+    access_level_from_rdf,
+    file_type_from_rdf,
+    media_type_from_rdf,
+)
+from catalog.vocab import DCT as DCTERMS
 
 from .base import Harvester, HarvestFailed, Problem, Record, as_text, is_web, join_url, pick_language, read
 from .http import Response
-
-DCAT = Namespace("http://www.w3.org/ns/dcat#")  # open: feeds use terms newer than rdflib knows
-VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
-ADMS = Namespace("http://www.w3.org/ns/adms#")
-HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
-SCHEMA = Namespace("http://schema.org/")
-LOCN = Namespace("http://www.w3.org/ns/locn#")
-DCT_BAD = Namespace("http://purl.org/dc/terms/#")  # DCAT-US 1.1's context spells it so
-POD = Namespace("http://project-open-data.cio.gov/v1.1/schema#")
 
 ACCEPT = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.9, application/json;q=0.5, */*;q=0.1"
 MAX_PAGES = 5_000
@@ -57,8 +67,6 @@ FORMATS = {
 }
 EXTENSIONS = {".ttl": "turtle", ".n3": "n3", ".nt": "nt", ".rdf": "xml", ".xml": "xml", ".owl": "xml",
               ".jsonld": "json-ld", ".json": "json-ld"}
-ACCESS_RIGHTS = {"public": "open", "restricted": "shared", "non_public": "restricted", "non-public": "restricted",
-                 "restricted public": "shared"}
 
 
 # --- reading a document -------------------------------------------------------------------------
@@ -238,31 +246,32 @@ def _temporal(g: Graph, s: Any) -> tuple[str | None, str | None]:
 
 
 def _format(g: Graph, s: Any) -> tuple[str | None, str | None]:
-    fmt, media = None, None
+    fmt, media, literal = None, None, False
     for node in _objects(g, s, DCTERMS.format):
         if isinstance(node, URIRef):
-            fmt = str(node).rstrip("/").rsplit("/", 1)[-1]
+            fmt, literal = file_type_from_rdf(str(node)), False
         elif isinstance(node, Literal):
-            fmt = str(node)
+            fmt, literal = str(node), True
         else:
             media = media or _first(g, node, RDF.value, RDFS.label)
     for node in _objects(g, s, DCAT.mediaType):
-        text = str(node)
-        media = text.split("/media-types/", 1)[-1] if "/media-types/" in text else text
-    if fmt and "/" in fmt:
-        media = media or fmt
-        fmt = fmt.rsplit("/", 1)[-1]
-    if not fmt and media:
-        fmt = media.rsplit("/", 1)[-1].split("+")[0]
-    return (fmt.upper()[:32] if fmt else None), media
+        media = media_type_from_rdf(str(node))
+    if not fmt:
+        fmt = media.rsplit("/", 1)[-1].split("+")[0] if media else None
+        return (fmt.upper()[:32] if fmt else None), media
+    if literal:
+        if "/" in fmt:
+            media = media or fmt
+        fmt = file_type_from_rdf(fmt)
+    return fmt, media
 
 
 def _access_level(g: Graph, s: Any) -> str | None:
     for node in _objects(g, s, DCTERMS.accessRights, POD.accessLevel):
         text = (_label(g, node) if isinstance(node, BNode) else str(node)) or ""
-        key = text.rstrip("/").rsplit("/", 1)[-1].strip().lower()
-        if key in ACCESS_RIGHTS:
-            return ACCESS_RIGHTS[key]
+        level = access_level_from_rdf(text)
+        if level:
+            return level
     return None
 
 

@@ -9,81 +9,24 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from catalog.models import UPDATE_FREQUENCIES, AdminUnit, Database, Licence, Organization, Theme
-from catalog.text import fold
+from catalog.models import AdminUnit, Database, Licence, Organization, Theme
+from catalog.vocab import (
+    LICENCE_ALIASES,
+    LICENCE_CODES,
+    NO_LICENCE,
+    frequency_from_rdf,
+    language_from_rdf,
+    last_segment,
+    match_key,
+    theme_from_iso_topic,
+    url_key,
+)
 
 from .base import Warn
-
-_SPACES = re.compile(r"[\s_]+")
-
-
-def _key(text: str) -> str:
-    """Compare names without case, diacritics, punctuation or extra spaces."""
-    return _SPACES.sub(" ", re.sub(r"[^\w\s]", " ", fold(text))).strip()
-
-
-def _last_segment(value: str) -> str:
-    path = urlsplit(value).path.rstrip("/") if "://" in value else value
-    return path.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
-
-
-def _url_key(value: str) -> str:
-    parts = urlsplit(value.strip().lower())
-    host = parts.netloc.removeprefix("www.")
-    return f"{host}{parts.path.rstrip('/')}"
-
-
-#: ISO 19115 topic categories (CSW records) -> EU data themes.
-ISO_TOPICS = {
-    "farming": "AGRI", "biota": "ENVI", "boundaries": "REGI", "climatologymeteorologyatmosphere": "ENVI",
-    "economy": "ECON", "elevation": "ENVI", "environment": "ENVI", "geoscientificinformation": "TECH",
-    "health": "HEAL", "imagerybasemapsearthcover": "ENVI", "intelligencemilitary": "JUST",
-    "inlandwaters": "ENVI", "location": "REGI", "oceans": "ENVI", "planningcadastre": "REGI",
-    "society": "SOCI", "structure": "REGI", "transportation": "TRAN", "utilitiescommunication": "ENER",
-    "extraterrestrial": "TECH", "disaster": "ENVI",
-}
-
-#: CKAN licence ids, SPDX ids and EU licence codes -> our licence codes.
-LICENCE_ALIASES = {
-    "cc-by": "CC-BY-4.0", "cc-by-4.0": "CC-BY-4.0", "cc_by_4_0": "CC-BY-4.0", "cc-by 4.0": "CC-BY-4.0",
-    "cc-zero": "CC0-1.0", "cc0": "CC0-1.0", "cc0-1.0": "CC0-1.0", "cc0_1_0": "CC0-1.0",
-    "odc-by": "ODC-BY-1.0", "odc-by-1.0": "ODC-BY-1.0", "odc_by_1_0": "ODC-BY-1.0",
-    "odc-odbl": "ODbL-1.0", "odbl": "ODbL-1.0", "odbl-1.0": "ODbL-1.0", "odc_odbl_1_0": "ODbL-1.0",
-}
-#: Values that say "no licence given" rather than naming an unknown one.
-NO_LICENCE = {"notspecified", "not specified", "other", "unknown", "none"}
-
-#: Update frequencies: EU codes and URIs, ISO 8601 repeating durations, English and Vietnamese words.
-FREQUENCY_WORDS = {
-    "continuous": "CONT", "realtime": "CONT", "real time": "CONT", "lien tuc": "CONT", "thoi gian thuc": "CONT",
-    "daily": "DAILY", "hang ngay": "DAILY", "moi ngay": "DAILY",
-    "weekly": "WEEKLY", "hang tuan": "WEEKLY",
-    "monthly": "MONTHLY", "hang thang": "MONTHLY",
-    "quarterly": "QUARTERLY", "hang quy": "QUARTERLY",
-    "biannual": "BIANNUAL", "semiannual": "BIANNUAL", "annual 2": "BIANNUAL", "6 thang": "BIANNUAL",
-    "sau thang": "BIANNUAL", "nua nam": "BIANNUAL", "6 thang mot lan": "BIANNUAL",
-    "annual": "ANNUAL", "annually": "ANNUAL", "yearly": "ANNUAL", "hang nam": "ANNUAL",
-    "irregular": "IRREG", "irreg": "IRREG", "khong thuong xuyen": "IRREG", "khong dinh ky": "IRREG",
-    "dot xuat": "IRREG", "as needed": "IRREG",
-    "never": "NEVER", "khong cap nhat": "NEVER", "unknown": "UNKNOWN", "other": "UNKNOWN",
-}
-ISO_DURATIONS = {"R/PT1S": "CONT", "R/P1D": "DAILY", "R/P1W": "WEEKLY", "R/P1M": "MONTHLY", "R/P3M": "QUARTERLY",
-                 "R/P6M": "BIANNUAL", "R/P1Y": "ANNUAL"}
-
-LANGUAGES = {
-    "vi": "vi", "vie": "vi", "vietnamese": "vi", "tieng viet": "vi",
-    "en": "en", "eng": "en", "english": "en", "tieng anh": "en",
-    "fr": "fr", "fra": "fr", "fre": "fr", "french": "fr", "tieng phap": "fr",
-    "zh": "zh", "zho": "zh", "chi": "zh", "chinese": "zh", "tieng trung": "zh",
-    "ja": "ja", "jpn": "ja", "ko": "ko", "kor": "ko", "de": "de", "deu": "de", "ger": "de", "es": "es",
-    "spa": "es", "ca": "ca", "cat": "ca", "nl": "nl", "nld": "nl", "dut": "nl", "ru": "ru", "rus": "ru",
-    "lo": "lo", "lao": "lo", "km": "km", "khm": "km",
-}
 
 COUNTRY = {"vn", "vnm", "viet nam", "vietnam", "toan quoc", "ca nuoc", "toan quoc gia"}
 _UNIT_PREFIXES = ("thanh pho ", "tinh ", "tp ", "city of ", "province of ")
@@ -129,28 +72,29 @@ class CodeLists:
         self._memo: dict[Any, Any] = {}
         self.themes: dict[str, str] = {}
         for t in session.scalars(select(Theme)):
-            for name in (t.code, t.name_vi, t.name_en, _last_segment(t.uri or "")):
+            for name in (t.code, t.name_vi, t.name_en, last_segment(t.uri or "")):
                 if name:
-                    self.themes[_key(name)] = t.code
+                    self.themes[match_key(name)] = t.code
         self.licences: dict[str, str] = {}
         self.open_licences: set[str] = set()
         for lic in session.scalars(select(Licence)):
-            self.licences[_key(lic.code)] = lic.code
-            self.licences[_key(lic.title_vi)] = lic.code
-            self.licences[_key(lic.title_en)] = lic.code
+            self.licences[match_key(lic.code)] = lic.code
+            self.licences[match_key(lic.title_vi)] = lic.code
+            self.licences[match_key(lic.title_en)] = lic.code
             if lic.url:
-                self.licences["url:" + _url_key(lic.url)] = lic.code
+                self.licences["url:" + url_key(lic.url)] = lic.code
             if lic.is_open:
                 self.open_licences.add(lic.code)
-        for alias, code in LICENCE_ALIASES.items():
-            if code in set(self.licences.values()):
-                self.licences.setdefault(_key(alias), code)
+        known = set(self.licences.values())
+        for alias, code in [*LICENCE_ALIASES.items(), *((eu, ours) for ours, eu in LICENCE_CODES.items())]:
+            if code in known:
+                self.licences.setdefault(match_key(alias), code)
         self.units: dict[str, str] = {}
         for u in session.scalars(select(AdminUnit)):
-            self.units[_key(u.code)] = u.code
+            self.units[match_key(u.code)] = u.code
             for name in (u.name_vi, u.name_en):
                 if name:
-                    key = _key(name)
+                    key = match_key(name)
                     self.units[key] = u.code
                     for prefix in _UNIT_PREFIXES:
                         if key.startswith(prefix):
@@ -161,7 +105,7 @@ class CodeLists:
             self.parent[org.id] = org.parent_id
             for name in (org.code, org.identifier, org.name_vi, org.name_en, org.acronym):
                 if name:
-                    self.orgs.setdefault(_key(name), org.id)
+                    self.orgs.setdefault(match_key(name), org.id)
         self.databases = dict(session.execute(select(Database.code, Database.id)).all())
         self.database_owner = dict(session.execute(select(Database.id, Database.owner_id)).all())
 
@@ -171,10 +115,10 @@ class CodeLists:
     def themes_of(self, values: Iterable[str], rid: str, warn: Warn) -> list[str]:
         out: list[str] = []
         for raw in values:
-            key = _key(_last_segment(raw)) if "://" in raw else _key(raw)
-            code = self.themes.get(key) or ISO_TOPICS.get(key.replace(" ", ""))
+            key = match_key(last_segment(raw)) if "://" in raw else match_key(raw)
+            code = self.themes.get(key) or theme_from_iso_topic(key)
             if code is None and "://" in raw:
-                code = self.themes.get(_key(raw))
+                code = self.themes.get(match_key(raw))
             if code:
                 if code not in out:
                     out.append(code)
@@ -187,10 +131,10 @@ class CodeLists:
         if not value:
             return None
         if "://" in value:
-            code = self.licences.get("url:" + _url_key(value)) or self.licences.get(_key(_last_segment(value)))
+            code = self.licences.get("url:" + url_key(value)) or self.licences.get(match_key(last_segment(value)))
         else:
-            code = self.licences.get(_key(value))
-        if code is None and _key(value) not in NO_LICENCE:
+            code = self.licences.get(match_key(value))
+        if code is None and match_key(value) not in NO_LICENCE:
             warn(rid, "unknown_code", f"licence {value[:120]!r} is not in the catalogue's list; left out")
         return code
 
@@ -198,7 +142,7 @@ class CodeLists:
     def spatial_of(self, values: Iterable[str], rid: str, warn: Warn) -> list[str]:
         out: list[str] = []
         for raw in values:
-            key = _key(_last_segment(raw)) if "://" in raw else _key(raw)
+            key = match_key(last_segment(raw)) if "://" in raw else match_key(raw)
             code = "VN" if key in COUNTRY else self.units.get(key)
             if code is None:
                 for prefix in _UNIT_PREFIXES:
@@ -218,15 +162,9 @@ class CodeLists:
     def frequency_of(self, value: str | None, rid: str, warn: Warn) -> str | None:
         if not value:
             return None
-        raw = value.strip()
-        if raw.upper() in ISO_DURATIONS:
-            return ISO_DURATIONS[raw.upper()]
-        candidate = _last_segment(raw) if "://" in raw else raw
-        if candidate.upper() in UPDATE_FREQUENCIES:
-            return candidate.upper()
-        code = FREQUENCY_WORDS.get(_key(candidate))
+        code = frequency_from_rdf(value)
         if code is None:
-            warn(rid, "unknown_code", f"update frequency {raw[:120]!r} is not recognised; left out")
+            warn(rid, "unknown_code", f"update frequency {value.strip()[:120]!r} is not recognised; left out")
         return code
 
     @_memo
@@ -234,12 +172,9 @@ class CodeLists:
         out: list[str] = []
         for raw in values:
             for part in re.split(r"[,;]", raw):
-                key = _key(_last_segment(part) if "://" in part else part)
-                if not key:
+                if not match_key(last_segment(part) if "://" in part else part):
                     continue
-                code = LANGUAGES.get(key)
-                if code is None and len(key) == 2 and key.isalpha():
-                    code = key
+                code = language_from_rdf(part)
                 if code:
                     if code not in out:
                         out.append(code)
@@ -265,7 +200,7 @@ class CodeLists:
         """A named publisher is used when it is the source's agency or one of its units."""
         if not value:
             return owner_id
-        org_id = self.orgs.get(_key(value))
+        org_id = self.orgs.get(match_key(value))
         if org_id is None:
             return owner_id
         if self.is_within(org_id, owner_id):

@@ -18,29 +18,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
+from catalog.vocab import FILE_EXTENSIONS
+
 CHUNK = 1 << 16
 
 #: extension -> (format label, media type)
-FORMATS: dict[str, tuple[str, str]] = {
-    "csv": ("CSV", "text/csv"),
-    "tsv": ("TSV", "text/tab-separated-values"),
-    "xlsx": ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    "xls": ("XLS", "application/vnd.ms-excel"),
-    "ods": ("ODS", "application/vnd.oasis.opendocument.spreadsheet"),
-    "json": ("JSON", "application/json"),
-    "geojson": ("GeoJSON", "application/geo+json"),
-    "jsonld": ("JSON-LD", "application/ld+json"),
-    "xml": ("XML", "application/xml"),
-    "rdf": ("RDF/XML", "application/rdf+xml"),
-    "ttl": ("Turtle", "text/turtle"),
-    "parquet": ("Parquet", "application/vnd.apache.parquet"),
-    "pdf": ("PDF", "application/pdf"),
-    "docx": ("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-    "zip": ("ZIP", "application/zip"),
-    "txt": ("TXT", "text/plain"),
-    "shp": ("SHP", "application/x-shapefile"),
-    "kml": ("KML", "application/vnd.google-earth.kml+xml"),
-}
+FORMATS = FILE_EXTENSIONS
 
 
 class Upload(Protocol):
