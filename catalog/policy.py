@@ -344,3 +344,20 @@ def can_view_agreement(reader: Reader, agreement: SharingAgreement) -> bool:
 def can_request_for(reader: Reader, org_id: str | None) -> bool:
     """May the reader send requests on behalf of this agency?"""
     return reader.is_member_of(org_id)
+
+
+# --- harvesting -----------------------------------------------------------------------------------
+
+
+def can_view_harvests(reader: Reader) -> bool:
+    """Harvest sources and their logs name agencies' internal systems: officers and admins only."""
+    return reader.is_admin or reader.is_agency_member
+
+
+def can_manage_harvest_source(reader: Reader, source: Any) -> bool:
+    """A source is run and edited by the stewards of the agency it harvests for (admins always)."""
+    return reader.is_steward_of(source.organization_id)
+
+
+def can_register_harvest_source(reader: Reader) -> bool:
+    return reader.is_admin or any(role == "steward" for role in reader.roles.values())

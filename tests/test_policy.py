@@ -119,3 +119,41 @@ def test_field_classes_trim_columns(seeded_app, session):
     granted = policy.Reader(user_id=other.user_id, roles=other.roles,
                             grants={shared_ds.id: frozenset({"so_dinh_danh"})})
     assert policy.readable_columns(granted, shared_dist) is None
+
+
+@pytest.mark.parametrize("reader_name", list(EXPECTED))
+def test_visible_dataset_treats_hidden_like_missing(session, world, reader_name):
+    from catalog.services.common import NotFound, visible_dataset
+
+    made, readers = world
+    reader = readers[reader_name]
+    expected_view, _ = EXPECTED[reader_name]
+    for name, ds in made.items():
+        for key in (ds.slug, ds.id):
+            if name in expected_view:
+                assert visible_dataset(session, reader, key) is ds
+            else:
+                with pytest.raises(NotFound) as hidden:
+                    visible_dataset(session, reader, key)
+                with pytest.raises(NotFound) as missing:
+                    visible_dataset(session, reader, key + "-nowhere")
+                assert type(hidden.value) is type(missing.value)
+
+
+def test_harvest_rights(session):
+    from types import SimpleNamespace
+
+    from catalog.services.common import org_by_code
+
+    source = SimpleNamespace(organization_id=org_by_code(session, "BTC").id)
+    steward = policy.reader_for(session, make_user(session, "st@mof.gov.vn", roles={"BTC": "steward"}))
+    member = policy.reader_for(session, make_user(session, "m@hn.gov.vn", roles={"HN": "member"}))
+    other_steward = policy.reader_for(session, make_user(session, "st@hn.gov.vn", roles={"HN": "steward"}))
+    admin = policy.reader_for(session, make_user(session, "ad@example.vn", admin=True))
+    citizen = policy.reader_for(session, make_user(session, "c@example.vn"))
+    assert [policy.can_view_harvests(r) for r in (steward, member, admin, citizen, policy.ANONYMOUS)] == [
+        True, True, True, False, False]
+    assert [policy.can_manage_harvest_source(r, source) for r in (steward, other_steward, member, admin)] == [
+        True, False, False, True]
+    assert [policy.can_register_harvest_source(r) for r in (steward, other_steward, member, admin, citizen)] == [
+        True, True, False, True, False]

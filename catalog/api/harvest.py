@@ -107,7 +107,7 @@ def _require_view() -> None:
     reader = current_reader()
     if not reader.is_authenticated:
         raise routes._Unauthorized()
-    policy.require(service.can_view(reader))
+    policy.require(policy.can_view_harvests(reader))
 
 
 def _source(slug: str) -> HarvestSource:

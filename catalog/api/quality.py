@@ -19,7 +19,7 @@ from ..db import db_session
 from ..models import Dataset, Organization, QualityReport
 from ..quality import scoring, service
 from ..quality import tasks as quality_tasks
-from ..services.common import NotFound, dataset_by_key
+from ..services.common import NotFound, visible_dataset
 from ..web.quality import dimension_label, report_view
 from . import routes
 from .routes import _require_token
@@ -29,13 +29,6 @@ bp.before_request(authenticate_bearer)
 for _exc, _handler in ((ValidationError, routes._invalid), (policy.Forbidden, routes._forbidden),
                        (NotFound, routes._not_found), (routes._Unauthorized, routes._unauthorized)):
     bp.register_error_handler(_exc, _handler)
-
-
-def _dataset(key: str) -> Dataset:
-    ds = dataset_by_key(db_session(), key)
-    if not policy.can_view_dataset(current_reader(), ds):
-        raise NotFound(key)
-    return ds
 
 
 def _iso(value: Any) -> str | None:
@@ -78,7 +71,7 @@ def report_json(ds: Dataset, report: QualityReport) -> dict[str, Any]:
 def dataset_report(key: str) -> Response:
     """The latest finished report; a run in progress is given under "running"."""
     s = db_session()
-    ds = _dataset(key)
+    ds = visible_dataset(db_session(), current_reader(), key)
     latest = service.latest_report(s, ds.id)
     active = service.active_report(s, ds.id)
     s.commit()
@@ -91,7 +84,7 @@ def dataset_report(key: str) -> Response:
 @bp.get("/datasets/<key>/quality/history")
 def dataset_history(key: str) -> Response:
     s = db_session()
-    ds = _dataset(key)
+    ds = visible_dataset(db_session(), current_reader(), key)
     try:
         limit = max(1, min(500, int(request.args.get("limit", 100))))
     except ValueError as exc:
@@ -102,7 +95,7 @@ def dataset_history(key: str) -> Response:
 @bp.post("/datasets/<key>/quality/run")
 def dataset_run(key: str) -> ResponseReturnValue:
     _require_token()
-    ds = _dataset(key)
+    ds = visible_dataset(db_session(), current_reader(), key)
     policy.require(policy.can_edit_dataset(current_reader(), ds))
     s = db_session()
     existing = service.active_report(s, ds.id)

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from .. import policy
 from ..auth import authenticate_bearer, current_actor, current_reader
 from ..db import db_session
-from ..models import AdminUnit, Database, DataService, Dataset, Distribution, Licence, Organization, Theme
+from ..models import AdminUnit, Database, DataService, Distribution, Licence, Organization, Theme
 from ..services import databases, dataservices, datasets, distributions, listing, organizations
-from ..services.common import NotFound, dataset_by_key
+from ..services.common import NotFound, visible_dataset
 from ..web.datasets import download_response
 from . import serializers as out
 from .errors import json_error, validation_error
@@ -284,13 +284,6 @@ def database_delete(code: str) -> tuple[str, int]:
 DATASET_FILTERS = ("q", "organization", "database", "access_level", "theme", "licence", "format", "status", "keyword")
 
 
-def _dataset(key: str) -> Dataset:
-    ds = dataset_by_key(db_session(), key)
-    if not policy.can_view_dataset(current_reader(), ds):
-        raise NotFound(key)
-    return ds
-
-
 @bp.get("/datasets")
 def datasets_list() -> Response:
     page, per_page = _page_args()
@@ -312,13 +305,13 @@ def dataset_create() -> ResponseReturnValue:
 
 @bp.get("/datasets/<key>")
 def dataset(key: str) -> Response:
-    return jsonify(out.DatasetOut().dump(_dataset(key)))
+    return jsonify(out.DatasetOut().dump(visible_dataset(db_session(), current_reader(), key)))
 
 
 @bp.route("/datasets/<key>", methods=["PUT", "PATCH"])
 def dataset_update(key: str) -> Response:
     _require_token()
-    ds = _dataset(key)
+    ds = visible_dataset(db_session(), current_reader(), key)
     datasets.update_dataset(db_session(), current_actor(), ds, _body(), replace=request.method == "PUT")
     return _saved(ds, out.DatasetOut())
 
@@ -326,7 +319,8 @@ def dataset_update(key: str) -> Response:
 @bp.delete("/datasets/<key>")
 def dataset_delete(key: str) -> tuple[str, int]:
     _require_token()
-    datasets.delete_dataset(db_session(), current_actor(), _dataset(key), _storage().folder)
+    ds = visible_dataset(db_session(), current_reader(), key)
+    datasets.delete_dataset(db_session(), current_actor(), ds, _storage().folder)
     db_session().commit()
     return "", 204
 
@@ -358,14 +352,14 @@ def _distribution_input() -> tuple[dict[str, Any], Any]:
 
 @bp.get("/datasets/<key>/distributions")
 def distributions_list(key: str) -> Response:
-    ds = _dataset(key)
+    ds = visible_dataset(db_session(), current_reader(), key)
     return jsonify({"items": out.DistributionOut().dump(ds.distributions, many=True), "total": len(ds.distributions)})
 
 
 @bp.post("/datasets/<key>/distributions")
 def distribution_create(key: str) -> ResponseReturnValue:
     _require_token()
-    ds = _dataset(key)
+    ds = visible_dataset(db_session(), current_reader(), key)
     data, upload = _distribution_input()
     dist = distributions.add_distribution(db_session(), current_actor(), ds, data, _storage(), upload)
     return _created(dist, out.DistributionOut(), url_for(".distribution", dist_id=dist.id))

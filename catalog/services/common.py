@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask_babel import gettext
 from marshmallow import Schema, ValidationError, missing
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import policy
 from ..models import AdminUnit, Database, Dataset, Licence, Organization, Theme
 from ..models.base import snapshot
+
+if TYPE_CHECKING:
+    from ..policy import Reader
 
 T = TypeVar("T")
 
@@ -126,5 +130,14 @@ def state(obj: Any) -> dict[str, Any]:
 def dataset_by_key(session: Session, key: str) -> Dataset:
     ds = session.scalar(select(Dataset).where((Dataset.slug == key) | (Dataset.id == key)))
     if ds is None:
+        raise NotFound(key)
+    return ds
+
+
+def visible_dataset(session: Session, reader: Reader, key: str) -> Dataset:
+    """The one place where a dataset is loaded for a reader: one it may not see raises the same
+    NotFound as one that does not exist, so pages and API cannot tell hidden from missing."""
+    ds = dataset_by_key(session, key)
+    if not policy.can_view_dataset(reader, ds):
         raise NotFound(key)
     return ds

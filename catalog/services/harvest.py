@@ -35,18 +35,6 @@ COLUMNS = [c for c in AUDITED if c not in ("organization_id", "database_id", "de
 # --- access -------------------------------------------------------------------------------------
 
 
-def can_view(reader: Reader) -> bool:
-    return reader.is_admin or reader.is_agency_member
-
-
-def can_manage(reader: Reader, source: HarvestSource) -> bool:
-    return reader.is_steward_of(source.organization_id)
-
-
-def can_register(reader: Reader) -> bool:
-    return reader.is_admin or any(role == "steward" for role in reader.roles.values())
-
-
 def managed_org_ids(reader: Reader) -> list[str] | None:
     """Agencies the reader may register sources for; None means all (admin)."""
     if reader.is_admin:
@@ -212,7 +200,7 @@ def create_source(session: Session, actor: Actor, raw: Mapping[str, Any], secret
 
 def update_source(session: Session, actor: Actor, src: HarvestSource, raw: Mapping[str, Any], secret_key: str,
                   *, replace: bool = False) -> list[str]:
-    policy.require(can_manage(actor.reader, src))
+    policy.require(policy.can_manage_harvest_source(actor.reader, src))
     schema = HarvestSourceInput()
     data = load(schema, raw, partial=not replace)
     if replace:
@@ -241,7 +229,7 @@ def update_source(session: Session, actor: Actor, src: HarvestSource, raw: Mappi
 
 def delete_source(session: Session, actor: Actor, src: HarvestSource) -> None:
     """The source, its jobs and its log go; the datasets it brought stay (as records with no source)."""
-    policy.require(can_manage(actor.reader, src))
+    policy.require(policy.can_manage_harvest_source(actor.reader, src))
     if src.running_job_id is not None:
         raise field_error("_schema", gettext("A job of this source is running; wait until it ends."))
     audit.record(session, actor, "delete", "harvest_source", src.id, label=src.name,
@@ -260,7 +248,7 @@ def request_run(session: Session, actor: Actor, src: HarvestSource) -> tuple[Har
     then sends a new job to the workers."""
     from harvesters.runner import queue_job
 
-    policy.require(can_manage(actor.reader, src))
+    policy.require(policy.can_manage_harvest_source(actor.reader, src))
     if not src.enabled:
         raise field_error("enabled", gettext("This source is switched off; switch it on to run it."))
     return queue_job(session, src, actor.label)

@@ -30,7 +30,7 @@ from ..models import Database, Dataset, Distribution, Licence, Organization, The
 from ..models.reference import AdminUnit
 from ..quality import service as quality_service
 from ..services import datasets, distributions, files, listing
-from ..services.common import NotFound, dataset_by_key
+from ..services.common import NotFound, visible_dataset
 from .forms import page_args, read_form
 
 bp = Blueprint("datasets", __name__)
@@ -47,13 +47,6 @@ DATASET_BOOLS = ("unlisted", "is_master_data")
 
 def _cfg() -> dict:
     return current_app.config["CATALOG"]
-
-
-def _visible(key: str) -> Dataset:
-    ds = dataset_by_key(db_session(), key)
-    if not policy.can_view_dataset(current_reader(), ds):
-        raise NotFound(key)  # hidden records look exactly like missing ones
-    return ds
 
 
 @bp.get("/datasets")
@@ -76,7 +69,7 @@ def index() -> str:
 @bp.get("/datasets/<key>")
 def show(key: str) -> str:
     s = db_session()
-    ds = _visible(key)
+    ds = visible_dataset(db_session(), current_reader(), key)
     reader = current_reader()
     previews = {}
     for dist in ds.distributions:
@@ -171,7 +164,7 @@ def create() -> tuple[str, int] | WResponse:
 @bp.route("/datasets/<key>/edit", methods=["GET", "POST"])
 @login_required
 def edit(key: str) -> tuple[str, int] | WResponse:
-    ds = _visible(key)
+    ds = visible_dataset(db_session(), current_reader(), key)
     policy.require(policy.can_edit_dataset(current_reader(), ds))
     if request.method == "GET":
         return _render_form(ds, _values(ds))
@@ -193,7 +186,7 @@ def edit(key: str) -> tuple[str, int] | WResponse:
 @login_required
 def delete(key: str) -> WResponse:
     s = db_session()
-    ds = _visible(key)
+    ds = visible_dataset(db_session(), current_reader(), key)
     org_code = ds.publisher.code
     datasets.delete_dataset(s, current_actor(), ds, _cfg()["UPLOAD_FOLDER"])
     s.commit()
@@ -234,7 +227,7 @@ def _dist_submitted() -> tuple[dict, object | None]:
 @bp.route("/datasets/<key>/distributions/new", methods=["GET", "POST"])
 @login_required
 def add_distribution(key: str) -> tuple[str, int] | WResponse:
-    ds = _visible(key)
+    ds = visible_dataset(db_session(), current_reader(), key)
     policy.require(policy.can_edit_dataset(current_reader(), ds))
     if request.method == "GET":
         return _dist_form(ds, None, {})

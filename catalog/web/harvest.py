@@ -48,7 +48,7 @@ BOOLS = ("auto_publish", "enabled", "authoritative")
 
 
 def _require_view() -> None:
-    policy.require(service.can_view(current_reader()))
+    policy.require(policy.can_view_harvests(current_reader()))
 
 
 def _source(slug: str) -> HarvestSource:
@@ -62,7 +62,8 @@ def _globals() -> dict[str, Any]:
         # a registered dataset too may be listed by a source (then recorded as a second provenance)
         return service.provenance(db_session(), ds.id)
 
-    return {"harvest_provenance": harvest_provenance, "harvest_can_view": lambda: service.can_view(current_reader())}
+    return {"harvest_provenance": harvest_provenance,
+            "harvest_can_view": lambda: policy.can_view_harvests(current_reader())}
 
 
 @bp.get("")
@@ -77,7 +78,7 @@ def index() -> str:
     orgs = s.scalars(select(Organization).where(Organization.id.in_(
         select(HarvestSource.organization_id))).order_by(Organization.name_vi)).all()
     return render_template("harvest/list.html", page=result, counts=counts, args=args, orgs=orgs,
-                           protocols=PROTOCOL_LABELS, can_register=service.can_register(current_reader()))
+                           protocols=PROTOCOL_LABELS, can_register=policy.can_register_harvest_source(current_reader()))
 
 
 @bp.get("/<slug>")
@@ -91,7 +92,8 @@ def show(slug: str) -> str:
     errors = service.list_errors(s, last, per_page=20) if last else None
     return render_template("harvest/show.html", src=src, jobs=jobs, last=last, errors=errors,
                            counts=service.record_counts(s, src), url=service.display_url(src),
-                           can_manage=service.can_manage(current_reader(), src), protocols=PROTOCOL_LABELS,
+                           can_manage=policy.can_manage_harvest_source(current_reader(), src),
+                           protocols=PROTOCOL_LABELS,
                            schedules=SCHEDULE_LABELS, statuses=JOB_STATUS_LABELS, kinds=ERROR_KINDS)
 
 
@@ -151,7 +153,7 @@ def _values(src: HarvestSource) -> dict[str, Any]:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def create() -> tuple[str, int] | Response:
-    policy.require(service.can_register(current_reader()))
+    policy.require(policy.can_register_harvest_source(current_reader()))
     if request.method == "GET":
         return _render_form(None, {"protocol": request.args.get("protocol", "ckan"),
                                    "organization": request.args.get("organization", ""),
@@ -172,7 +174,7 @@ def create() -> tuple[str, int] | Response:
 @login_required
 def edit(slug: str) -> tuple[str, int] | Response:
     src = _source(slug)
-    policy.require(service.can_manage(current_reader(), src))
+    policy.require(policy.can_manage_harvest_source(current_reader(), src))
     if request.method == "GET":
         return _render_form(src, _values(src))
     s = db_session()

@@ -27,19 +27,12 @@ from ..models import Dataset, Distribution, Organization, QualityReport
 from ..quality import messages, scoring, service
 from ..quality import tasks as quality_tasks
 from ..services import distributions
-from ..services.common import NotFound, dataset_by_key
+from ..services.common import NotFound, visible_dataset
 
 bp = Blueprint("quality", __name__)
 
 STATUS_LABELS = {"pass": _l("passed"), "partial": _l("partly"), "fail": _l("failed"), "na": _l("not applicable")}
 GRADE_COLORS = {"A": "#009E73", "B": "#56B4E9", "C": "#E69F00", "D": "#D55E00", "E": "#CC3311"}
-
-
-def _visible(key: str) -> Dataset:
-    ds = dataset_by_key(db_session(), key)
-    if not policy.can_view_dataset(current_reader(), ds):
-        raise NotFound(key)
-    return ds
 
 
 def dimension_label(dim: str) -> str:
@@ -120,7 +113,7 @@ def report_view(reader: policy.Reader, ds: Dataset, report: QualityReport) -> di
 @bp.get("/datasets/<key>/quality")
 def report(key: str) -> str:
     s = db_session()
-    ds = _visible(key)
+    ds = visible_dataset(db_session(), current_reader(), key)
     reader = current_reader()
     latest = service.latest_report(s, ds.id)
     active = service.active_report(s, ds.id)
@@ -150,7 +143,7 @@ def report(key: str) -> str:
 @bp.post("/datasets/<key>/quality/run")
 @login_required
 def run(key: str) -> Response:
-    ds = _visible(key)
+    ds = visible_dataset(db_session(), current_reader(), key)
     policy.require(policy.can_edit_dataset(current_reader(), ds))
     found = quality_tasks.queue(current_app._get_current_object(), ds.id, "manual")
     if found is not None and found.status == "queued" and found.trigger == "manual":
@@ -165,7 +158,7 @@ def run(key: str) -> Response:
 def adopt_schema(key: str, dist_id: str) -> Response:
     """Give a distribution the Table Schema the checks inferred from its data."""
     s = db_session()
-    ds = _visible(key)
+    ds = visible_dataset(db_session(), current_reader(), key)
     reader = current_reader()
     policy.require(policy.can_edit_dataset(reader, ds))
     dist = s.get(Distribution, dist_id)
