@@ -49,6 +49,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .api import register_api
     from .auth import init_auth
     from .cli import register_cli
+    from .limits import init_limits
     from .quality import tasks as _quality  # noqa: F401  (checks follow uploads and harvests; schedules)
     from .search import indexer  # noqa: F401  (keeps the search index in step with every commit)
     from .services import sharing
@@ -61,5 +62,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_api(app)
     register_cli(app)
     tasks.init_app(app)
+    init_limits(app)  # after every blueprint: it classes the routes that exist
     sharing.install()  # agreements in force grant access through the policy
     return app

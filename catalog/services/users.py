@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -72,6 +73,21 @@ def set_password(session: Session, actor: Actor, user: User, password: str) -> N
 class LoginResult:
     user: User | None
     locked_minutes: int = 0
+    #: the address must wait this long before its next try (a slowed address, not a lock)
+    retry_seconds: int = 0
+
+
+#: the longest an address is made to wait between two tries
+ADDRESS_DELAY_CAP_SECONDS = 60
+
+
+def address_delay(failures: int, max_failures: int) -> int:
+    """Seconds an address waits after its last failure: nothing up to `max_failures` failures,
+    then 1, 2, 4 … seconds up to a minute. A whole agency behind one NAT address is slowed, never
+    locked out, while a guesser gets about one try a minute."""
+    if failures < max_failures:
+        return 0
+    return min(2 ** (failures - max_failures), ADDRESS_DELAY_CAP_SECONDS)
 
 
 def authenticate(
@@ -79,17 +95,28 @@ def authenticate(
 ) -> LoginResult:
     """Check a password, refusing (without checking) after too many recent failures.
 
-    Failures are counted per account and, more generously, per address (agencies share NAT
-    addresses), since the last success; the pause ends by itself after `lockout_minutes`.
+    An account that failed `max_failures` times since its last success is paused for
+    `lockout_minutes`. An address that failed often is slowed (see `address_delay`), not paused,
+    since agencies share NAT addresses: a colleague's right password still gets through after a
+    few seconds.
     """
     email = email.strip().lower()
     now = utcnow()
     since = now - timedelta(minutes=lockout_minutes)
-    if _recent_failures(session, LoginAttempt.email == email, email_key=email, since=since) >= max_failures or (
-        _recent_failures(session, LoginAttempt.ip == ip, since=since) >= max_failures * 4
-    ):
+    if _recent_failures(session, LoginAttempt.email == email, email_key=email, since=since) >= max_failures:
         session.add(LoginAttempt(email=email, ip=ip, at=now, success=False))
         return LoginResult(None, locked_minutes=lockout_minutes)
+    failures, last = session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.at > since)
+    ).one()
+    wait = address_delay(failures or 0, max_failures)
+    if wait and last is not None:
+        if last.tzinfo is None:
+            last = last.replace(tzinfo=now.tzinfo)
+        remaining = wait - (now - last).total_seconds()
+        if remaining > 0:
+            return LoginResult(None, retry_seconds=max(1, math.ceil(remaining)))
     user = session.scalar(select(User).where(User.email == email))
     ok = _password_matches(user, password) and user is not None and user.active
     session.add(LoginAttempt(email=email, ip=ip, at=now, success=ok))

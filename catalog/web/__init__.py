@@ -11,7 +11,7 @@ from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
 from ..auth import current_reader, login_manager
 from ..i18n import current_locale
@@ -99,6 +99,15 @@ def init_app(app: Flask) -> None:
             return json_error(413, "too_large", str(_l("The request is larger than the limit of %(mb)s MB.", mb=limit)))
         message = _l("The file is larger than the limit of %(mb)s MB.", mb=limit)
         return _page(413, str(_l("File too large")), str(message))
+
+    @app.errorhandler(TooManyRequests)
+    def _too_many(_e: TooManyRequests) -> ResponseReturnValue:
+        message = str(_l("Too many requests from your address. Wait a moment and try again."))
+        if _wants_json():
+            from ..api.errors import json_error
+
+            return json_error(429, "too_many_requests", message)
+        return _page(429, str(_l("Too many requests")), message)
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException) -> ResponseReturnValue:

@@ -33,13 +33,18 @@ def login() -> str | Response | tuple[str, int]:
     )
     s.commit()
     if result.user is None:
+        headers = {}
         if result.locked_minutes:
             message = gettext("Too many failed attempts. Try again in %(n)s minutes.", n=result.locked_minutes)
             status = 429
+        elif result.retry_seconds:
+            message = gettext("Too many failed sign-ins from your network. Wait %(n)s seconds and try again.",
+                              n=result.retry_seconds)
+            status, headers = 429, {"Retry-After": str(result.retry_seconds)}
         else:
             message = gettext("The e-mail address or the password is wrong.")
             status = 401
-        return render_template("auth/login.html", next_url=next_url, email=email, error=message), status
+        return render_template("auth/login.html", next_url=next_url, email=email, error=message), status, headers
     login_user(result.user, remember=bool(request.form.get("remember")))
     flash(gettext("Signed in."), "success")
     return redirect(next_url)
