@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -37,6 +38,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SECURE=cfg["SESSION_COOKIE_SECURE"],
         REMEMBER_COOKIE_SECURE=cfg["SESSION_COOKIE_SECURE"],
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_DURATION=timedelta(days=cfg["REMEMBER_DAYS"]),
         WTF_CSRF_TIME_LIMIT=8 * 3600,
     )
     app.json.sort_keys = False  # keep the order of the schemas

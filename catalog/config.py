@@ -53,6 +53,7 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "RATELIMIT_FEEDBACK": (_str, "10 per hour", "public problem reports and requests to open data per address"),
     "RATELIMIT_SIGNIN": (_str, "30 per minute", "sign-in, password-reset and invitation forms sent per address"),
     "LOGIN_LOCKOUT_MINUTES": (_int, 15, "length of the pause after too many failed logins"),
+    "REMEMBER_DAYS": (_int, 14, "how long \"remember me\" keeps a person signed in on a device"),
     "SESSION_COOKIE_SECURE": (_bool, False, "send the session cookie over HTTPS only (set in production)"),
     "TRUSTED_PROXIES": (_int, 0, "reverse proxies in front of the app whose X-Forwarded-* headers are believed"),
     "BASE_URL": (_str, "http://127.0.0.1:5000", "public address of the portal, used in feeds and e-mails"),

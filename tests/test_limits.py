@@ -127,3 +127,26 @@ def test_the_failing_account_itself_is_paused(client, session):
     r = client.post("/login", data={"email": "o@hn.gov.vn", "password": PASSWORD},
                     environ_base={"REMOTE_ADDR": "198.51.100.99"})
     assert r.status_code == 429  # from any address, until the pause ends
+
+
+def test_the_remember_me_cookie_is_bounded_and_guarded(seeded_app, session):
+    from email.utils import parsedate_to_datetime
+
+    from catalog.models import utcnow
+
+    instance = seeded_app.config["CATALOG"]["INSTANCE_PATH"]
+    for secure in (False, True):
+        app = build_app(instance, SESSION_COOKIE_SECURE=secure)
+        try:
+            if secure:
+                app.config["SERVER_NAME"] = None
+            make_user(session, f"r{int(secure)}@hn.gov.vn")
+            r = app.test_client().post("/login", data={"email": f"r{int(secure)}@hn.gov.vn", "password": PASSWORD,
+                                                       "remember": "on"}, base_url="https://catalog.test")
+            [cookie] = [c for c in r.headers.getlist("Set-Cookie") if c.startswith("remember_token=")]
+            assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+            assert ("Secure" in cookie) is secure
+            expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+            assert 13 <= (expires - utcnow()).days <= 14
+        finally:
+            _dispose(app)
