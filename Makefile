@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app catalog
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test migrate seed harvest-demo quality-check search-index serve lint bench translations clean
+.PHONY: browser run test install install-test migrate seed harvest-demo quality-check search-index serve lint bench translations clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -56,6 +56,12 @@ serve: install
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+## browser: Debian's Chromium for the browser tests (Playwright drives it; no browser download)
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	    else echo "The browser tests need Chromium: sudo apt-get install chromium (they are skipped without it)"; fi; }
 
 lint: install-test
 	$(BIN)/ruff check .

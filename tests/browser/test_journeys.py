@@ -1,0 +1,80 @@
+"""Journeys through the portal in a real browser, in Vietnamese and English, on a desktop and on a
+390-pixel-wide phone screen: screenshots of each step, axe-core on each page, no page wider than
+the screen."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from ..helpers import PASSWORD, make_user
+
+OPEN = "don-vi-hanh-chinh-cap-tinh-2025"
+
+
+@pytest.mark.parametrize(("locale", "width"), [("vi", 1280), ("en", 1280), ("vi", 390)])
+def test_the_public_finds_and_downloads_open_data(journey, locale, width):
+    j = journey(f"{locale}-{width}", width=width, locale=locale)
+    j.go(f"/?lang={locale}")
+    j.shot("home")
+    # the home page's search box, typed without diacritics
+    j.page.fill("header input[name=q], main input[name=q]", "don vi hanh chinh")
+    j.navigate(lambda: j.page.keyboard.press("Enter"))
+    j.shot("search results")
+    assert j.page.locator(f"a[href*='/datasets/{OPEN}']").count() > 0
+    j.navigate(lambda: j.page.locator(f"a[href*='/datasets/{OPEN}']").first.click())
+    j.shot("dataset page")
+    assert j.page.locator("html").get_attribute("lang") == locale
+    with j.page.expect_download() as info:
+        j.page.locator("a[href*='/download']").first.click()
+    path = info.value.path()
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert len(rows) > 30 and any("Hà Nội" in cell for row in rows for cell in row)
+    j.close()
+
+
+def test_a_steward_registers_a_database_and_a_dataset_and_uploads_a_csv(journey, session, tmp_path):
+    make_user(session, "steward@mof.gov.vn", roles={"BTC": "steward"})
+    j = journey("steward")
+    j.sign_in("steward@mof.gov.vn", PASSWORD)
+    j.shot("signed in")
+    j.go("/databases/new")
+    j.page.fill("[name=code]", "CSDL-THU-NGHIEM")
+    j.page.fill("[name=name_vi]", "Cơ sở dữ liệu thử nghiệm về thuế")
+    j.page.select_option("[name=kind]", index=1)
+    j.page.select_option("[name=owner]", "BTC")
+    for name in ("purpose_vi", "scope_vi", "collection_method_vi", "update_method_vi", "data_sources_vi"):
+        j.page.fill(f"[name={name}]", "Nội dung thử nghiệm")
+    j.shot("database form")
+    j.submit()
+    assert "/databases/CSDL-THU-NGHIEM" in j.page.url
+    j.shot("database registered")
+
+    j.go("/datasets/new")
+    j.page.fill("[name=title_vi]", "Danh sách điểm thu thuế thử nghiệm")
+    j.page.fill("[name=description_vi]", "Các điểm thu thuế, mã và địa chỉ.")
+    j.page.select_option("[name=publisher]", "BTC")
+    j.page.check("[name=access_level][value=open]")
+    j.page.select_option("[name=licence]", "CC-BY-4.0")
+    j.page.fill("[name=slug]", "diem-thu-thue-thu-nghiem")
+    j.shot("dataset form")
+    j.submit()
+    assert "/datasets/diem-thu-thue-thu-nghiem" in j.page.url
+    j.shot("dataset registered")
+
+    upload = tmp_path / "diem_thu.csv"
+    upload.write_text("ma,ten,dia_chi\n001,Điểm Hoàn Kiếm,Hà Nội\n002,Điểm Hải Châu,Đà Nẵng\n", encoding="utf-8")
+    j.go("/datasets/diem-thu-thue-thu-nghiem/distributions/new")
+    j.page.set_input_files("input[name=file]", str(upload))
+    j.page.fill("[name=title_vi]", "Tệp CSV")
+    j.shot("file form")
+    j.submit()
+    j.shot("file added")
+    j.go("/datasets/diem-thu-thue-thu-nghiem/quality")
+    j.submit("form[action$='/quality/run'] button[type=submit]")
+    j.page.wait_for_selector("main table")
+    j.shot("quality report")
+    assert "Hạng" in j.page.locator("main").inner_text() or "hạng" in j.page.locator("main").inner_text()
+    j.close()
