@@ -36,9 +36,17 @@ class ColumnList(fields.List):
         return list(dict.fromkeys(items)) or None
 
 
+_AT_MOST_500 = validate.Length(max=500, error=_l("At most {max} items."))
+
+
+def _column_count(value: list[str] | None) -> None:
+    """An empty list deserialises to None ("the whole dataset"), which has no length to check."""
+    if value is not None:
+        _AT_MOST_500(value)
+
+
 def _columns() -> ColumnList:
-    return ColumnList(Text(validate=max_len(200)), allow_none=True, load_default=None,
-                      validate=validate.Length(max=500, error=_l("At most {max} items.")))
+    return ColumnList(Text(validate=max_len(200)), allow_none=True, load_default=None, validate=_column_count)
 
 
 class ItemInput(BaseSchema):
