@@ -20,7 +20,7 @@ def _peak_mb() -> float:
 
 def ceiling(url: str) -> dict:
     """Only download and parse the same pages, with the same guarded fetcher."""
-    from harvesters.http import Fetcher, FetchPolicy
+    from catalog.http import Fetcher, FetchPolicy
 
     started = time.perf_counter()
     records, start = 0, 0
@@ -43,9 +43,9 @@ def validate_only(instance: str, url: str) -> dict:
     os.environ["CATALOG_INSTANCE_PATH"] = instance
     os.environ.setdefault("CATALOG_SECRET_KEY", "bench")
     from catalog import create_app
+    from catalog.http import Fetcher, FetchPolicy
     from harvesters.base import HarvestContext, RecordSchema, load_record, tidy
     from harvesters.ckan import CkanHarvester
-    from harvesters.http import Fetcher, FetchPolicy
 
     def warn(*_args: object) -> None:
         pass
@@ -69,10 +69,10 @@ def harvest(instance: str, url: str) -> dict:
 
     from catalog import create_app
     from catalog.db import registry_db
+    from catalog.http import FetchPolicy
     from catalog.models import HarvestSource
     from catalog.services import harvest as service
     from catalog.services.actor import system_actor
-    from harvesters.http import FetchPolicy
     from harvesters.runner import run_source
 
     app = create_app()

@@ -28,11 +28,10 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from catalog import rules
 from catalog.config import PROJECT_ROOT
+from catalog.http import Fetcher, FetchError, Response
 from catalog.models import PLATFORMS
 from catalog.schemas.base import BaseSchema, OptionalDate, OptionalEmail, OptionalUrl, Text, max_len, one_of, words
 from catalog.schemas.registry import TableSchemaInput
-
-from .http import Fetcher, FetchError, Response
 
 KINDS = ("dataset", "dataservice")
 

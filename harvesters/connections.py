@@ -18,8 +18,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from catalog.http import address_allowed
+
 from .base import HarvestFailed
-from .http import address_allowed
 
 MASK = "***"
 #: Drivers an SQL source may use (read-only introspection through SQLAlchemy).

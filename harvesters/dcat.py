@@ -25,6 +25,7 @@ import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 from rdflib import BNode, Graph, Literal, URIRef
 
+from catalog.http import Response
 from catalog.vocab import (
     ADMS,
     DCAT,
@@ -46,7 +47,6 @@ from catalog.vocab import (
 from catalog.vocab import DCT as DCTERMS
 
 from .base import Harvester, HarvestFailed, Problem, Record, as_text, is_web, join_url, pick_language, read
-from .http import Response
 
 ACCEPT = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.9, application/json;q=0.5, */*;q=0.1"
 MAX_PAGES = 5_000

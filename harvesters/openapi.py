@@ -21,8 +21,9 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import yaml
 
+from catalog.http import Response
+
 from .base import Harvester, HarvestFailed, Problem, Record, as_text, is_web, join_url, read
-from .http import Response
 
 OFFERED = {"PUBLISHED", "PROTOTYPED"}
 PROTOCOLS = {"HTTP": "REST", "REST": "REST", "SOAP": "SOAP", "SOAPTOREST": "REST", "GRAPHQL": "GraphQL",

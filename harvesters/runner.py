@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, selectinload
 from catalog import rules
 from catalog.config import PROJECT_ROOT
 from catalog.db import registry_db
+from catalog.http import Fetcher, FetchError, FetchPolicy, policy_from_config
 from catalog.models import (
     DataService,
     Dataset,
@@ -69,7 +70,6 @@ from .base import (
     load_record,
     tidy,
 )
-from .http import Fetcher, FetchError, FetchPolicy, policy_from_config
 from .resolve import CodeLists
 
 log = logging.getLogger(__name__)

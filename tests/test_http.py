@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from harvesters.http import Fetcher, FetchError, FetchPolicy, address_allowed, iter_pages
+from catalog.http import Fetcher, FetchError, FetchPolicy, address_allowed, iter_pages
 
 from .httpserver import Reply
 

@@ -84,7 +84,7 @@ class LinkCheck(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     final_url: Mapped[str | None] = mapped_column(Text)
     content_type: Mapped[str | None] = mapped_column(String(128))
-    #: harvesters.http.FetchError kinds: timeout, http_status, connection, blocked_address, bad_url...
+    #: catalog.http.FetchError kinds: timeout, http_status, connection, blocked_address, bad_url...
     error_kind: Mapped[str | None] = mapped_column(String(32))
     error: Mapped[str | None] = mapped_column(String(500))
     elapsed_ms: Mapped[int | None] = mapped_column(Integer)

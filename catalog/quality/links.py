@@ -1,6 +1,6 @@
 """Link checks with remembered answers, and fetching remote files for the data checks.
 
-Everything goes through the guarded fetcher of harvesters/http.py (no private or loopback address
+Everything goes through the guarded fetcher of catalog/http.py (no private or loopback address
 unless allowed, timeouts, size limits). A link is asked with HEAD; servers that refuse HEAD are
 asked with a GET for the first kilobyte. The answer is kept in `LinkCheck` (status, final address,
 error, consecutive failures) and reused for `CATALOG_QUALITY_LINK_RECHECK_HOURS`, so that a page
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from harvesters.http import Fetcher, FetchError, policy_from_config
+from catalog.http import Fetcher, FetchError, policy_from_config
 
 from ..models import LinkCheck, utcnow
 

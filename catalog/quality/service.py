@@ -31,7 +31,7 @@ from flask import Flask
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from harvesters.http import FetchError
+from catalog.http import FetchError
 
 from .. import policy
 from ..db import registry_db

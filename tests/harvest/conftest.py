@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from catalog.db import registry_db
+from catalog.http import FetchPolicy
 from catalog.models import Dataset, HarvestJob, HarvestRecord, HarvestSource
 from catalog.services import harvest as harvest_service
 from catalog.services.actor import system_actor
-from harvesters.http import FetchPolicy
 from harvesters.runner import run_source
 
 from ..httpserver import LocalServer, Reply, Seen

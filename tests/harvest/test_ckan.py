@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from harvesters.http import FetchPolicy
+from catalog.http import FetchPolicy
 
 from .conftest import FIXTURES, datasets_of, errors_of, make_source, run
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from harvesters.http import FetchPolicy
+from catalog.http import FetchPolicy
 
 from ..httpserver import Reply
 from .conftest import FIXTURES, datasets_of, errors_of, make_source, records_of, run, session_of

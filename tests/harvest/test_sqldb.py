@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from catalog.http import FetchPolicy
 from catalog.models import HarvestSource
-from harvesters.http import FetchPolicy
 
 from .conftest import datasets_of, make_source, run, session_of
 

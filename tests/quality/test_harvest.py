@@ -7,11 +7,11 @@ import json
 
 from sqlalchemy import select
 
+from catalog.http import FetchPolicy
 from catalog.models import Dataset
 from catalog.services import harvest as harvest_service
 from catalog.services.actor import system_actor
 from catalog.tasks import drain
-from harvesters.http import FetchPolicy
 from harvesters.runner import run_source
 
 from .conftest import check, codes, dataset_row, reports_of, session_of
