@@ -51,6 +51,7 @@ from catalog.models import (
 )
 from catalog.models.base import new_id
 from catalog.schemas.base import field_errors
+from catalog.search.indexer import refresh
 from catalog.services import audit
 from catalog.services.actor import system_actor
 from catalog.services.common import unique_slug
@@ -295,6 +296,7 @@ class _Run:
         s.commit()
 
         self.log = JobLog(job)
+        self._heal_index(source.id, job.id)
         self.codes = CodeLists(s)
         self.salt = "|".join(str(x) for x in (
             RUNNER_VERSION, source.organization_id, source.database_id, source.default_access_level,
@@ -341,6 +343,22 @@ class _Run:
         finally:
             fetcher.close()
         return self._finish(status, message, harvester)
+
+    def _heal_index(self, source_id: str, job_id: int) -> None:
+        """A job killed mid-run (its process gone: `duration_s` is set only by a job that ended)
+        committed batches whose search documents may never have been written: re-index what the
+        source holds before this job goes on, so that its unchanged records are findable too."""
+        s = self.session
+        last = s.scalar(select(HarvestJob).where(HarvestJob.source_id == source_id, HarvestJob.id < job_id)
+                        .order_by(HarvestJob.id.desc()).limit(1))
+        if last is None or last.started_at is None or last.duration_s is not None:
+            return
+        changes = {kind: list(s.scalars(select(model.id).where(model.harvest_source_id == source_id)))
+                   for kind, model in (("dataset", Dataset), ("dataservice", DataService))}
+        refresh(self.app, changes)
+        count = sum(len(ids) for ids in changes.values())
+        self.log.warn(None, "index", f"job {last.id} stopped before it finished; the search index was brought "
+                                     f"up to date for the source's {count} records")
 
     def _context(self, fetcher: Fetcher) -> HarvestContext:
         source = self.source
