@@ -125,12 +125,14 @@ def _check_url(protocol: str, url: str) -> None:
     from harvesters.runner import source_path_allowed
 
     if protocol == "sqldb":
-        from harvesters.connections import parse
+        from harvesters.connections import parse, refused_option
 
         try:
-            parse(url)
+            refused = refused_option(parse(url))
         except ValueError as exc:
             raise field_error("url", gettext("Not a database address: %(reason)s", reason=str(exc))) from exc
+        if refused:
+            raise field_error("url", gettext("This database address is refused: %(reason)s", reason=refused))
         return
     if url.startswith(("http://", "https://")):
         try:
