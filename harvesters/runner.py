@@ -71,6 +71,7 @@ from .base import (
     tidy,
 )
 from .http import Fetcher, FetchError, FetchPolicy, policy_from_config
+from .jsonld_contexts import contexts_for
 from .resolve import CodeLists
 
 log = logging.getLogger(__name__)
@@ -359,6 +360,7 @@ class _Run:
             state=dict(source.state or {}) if not self.full else {}, file_root=PROJECT_ROOT / "seed",
             connection_url=connection, database_code=database_code,
             allow_private=fetcher.policy.allow_private, allow_loopback=fetcher.policy.allow_loopback,
+            jsonld_contexts=contexts_for(self.cfg) if source.protocol == "dcat" else None,
             warn=self.log.warn, known=self._known, set_total=self._set_total,
         )
 
