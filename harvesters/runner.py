@@ -748,6 +748,11 @@ class _Run:
             if ds is None:
                 recreate.append((data, digest, row))
                 continue
+            if ds.publisher_id is not None and not self.writers.may_write(ds.publisher_id):
+                # kept under a delegation since withdrawn (or moved to another agency here): not written
+                self._agency_clash(data["remote_id"], ds, "identifier")
+                self._mark_record(row.id, data, digest)
+                continue
             self._apply_dataset(ds, data, row)
             self._mark_record(row.id, data, digest)
             self.job.updated += 1

@@ -178,3 +178,20 @@ def test_a_delegation_names_existing_agencies(happ, http_server):
             "filters": {"delegated_by": ["KHONG-CO"]}}, happ.config["SECRET_KEY"])
     assert "KHONG-CO" in str(err.value.messages)
     s.close()
+
+
+def test_a_withdrawn_delegation_stops_the_source_writing_the_agencys_datasets(happ, http_server, agency_a):
+    delegated = make_source(happ, name="Cổng được ủy quyền", organization="BCA", authoritative=True,
+                            filters={"delegated_by": ["BTC"]},
+                            url=_serve(http_server, "/d.json", _pkg(4, "Bản do Bộ Công an thu thay")))
+    run(happ, delegated)
+    assert _the_dataset(happ).harvest_source_id == delegated.id
+    s = session_of(happ)
+    harvest_service.update_source(s, _admin(), harvest_service.source_by_slug(s, delegated.slug),
+                                  {"filters": {}}, happ.config["SECRET_KEY"])
+    s.commit()
+    s.close()
+    _serve(http_server, "/d.json", _pkg(4, "Sửa sau khi hết ủy quyền"))
+    result = run(happ, delegated)
+    assert _the_dataset(happ).title_vi == "Bản do Bộ Công an thu thay"
+    assert any("BTC" in e and "BCA" in e for e in errors_of(happ, result.job_id, "warning"))
