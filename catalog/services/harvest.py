@@ -252,8 +252,9 @@ def _check_delegation(session: Session, actor: Actor, filters: Mapping[str, Any]
     from harvesters.agencies import DELEGATION_OPTION, delegated_codes, org_ids_of
 
     codes = delegated_codes(filters)
-    if codes != delegated_codes(before):
-        policy.require(actor.reader.is_admin)
+    if codes != delegated_codes(before) and not actor.reader.is_admin:
+        raise field_error("filters", gettext("Only a site administrator may record which agencies delegated their "
+                                             "harvesting to a source (%(option)s).", option=DELEGATION_OPTION))
     unknown = sorted(set(codes) - set(org_ids_of(session, codes)))
     if unknown:
         raise field_error("filters", gettext("%(option)s names unknown agency codes: %(codes)s.",
