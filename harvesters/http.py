@@ -128,7 +128,9 @@ def address_allowed(ip: str, *, allow_private: bool, allow_loopback: bool) -> bo
         if addr in _SITE_LOCAL or addr in _NAT64_LOCAL:
             return allow_private
         embedded = _embedded_v4(addr)
-        if embedded is not None:
+        # an embedded non-public IPv4 decides (it is where the packets end up); a public one never
+        # makes the IPv6 address more acceptable than it is on its own
+        if embedded is not None and (addr.ipv4_mapped is not None or not embedded.is_global):
             addr = embedded
     if addr.is_loopback:
         return allow_loopback

@@ -129,7 +129,7 @@ def test_a_harvest_of_a_dripping_source_ends_within_its_deadline(happ, http_serv
     ("64:ff9b::a00:1", False),  # NAT64 of 10.0.0.1
     ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
     ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
-    ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8
+    ("64:ff9b::808:808", False),  # NAT64 of 8.8.8.8: reserved, refused as before
     ("64:ff9b:1::a00:1", False),  # local-use NAT64
 ])
 def test_older_spellings_of_private_addresses_are_refused(ip, public):
