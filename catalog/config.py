@@ -71,6 +71,8 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "HARVEST_BATCH_SIZE": (_int, 500, "records a harvest writes per transaction"),
     "HARVEST_STALE_MINUTES": (_int, 10, "a running harvest silent this long is taken as dead and can be re-run"),
     "HARVEST_TIMEOUT_MINUTES": (_int, 360, "longest a harvest job may run before it stops as failed"),
+    "HARVEST_JSONLD_CONTEXTS": (_str, "", "folder of extra JSON-LD context files for DCAT harvests "
+                                          "(index.json maps each context URL to a file); none is ever fetched"),
     "QUALITY_AUTO": (_bool, True, "check a dataset's quality after uploads, edits of its files and harvests"),
     "QUALITY_INLINE_MB": (_int, 2, "files up to this size are checked at once after an upload; larger ones, "
                                    "and every harvested dataset, in a background job with progress"),

@@ -4,9 +4,11 @@ Every request goes through one `Fetcher`, which:
 - refuses private, loopback, link-local and other non-public addresses unless allowed, checking
   the resolved addresses before connecting *and* the address actually connected to (so a DNS
   answer that changes between the two, or a redirect to an internal host, is caught);
-- times out: per socket operation, and over the whole response (a server dripping one byte at a
-  time is cut as surely as one that never answers);
-- retries with exponential back-off (and `Retry-After`) on 429, 5xx and dropped connections;
+- times out: per socket operation, and over the whole fetch, retries and pauses included: one
+  deadline per fetch, enforced by a timer that cuts the connection (a server dripping its headers or
+  body one byte at a time is cut as surely as one that never answers, and is not retried);
+- retries with exponential back-off (and `Retry-After`) on 429, 5xx and dropped connections, while
+  the deadline leaves time for another try;
 - refuses responses over a size limit, counting while streaming;
 - sends a polite User-Agent, and conditional headers (ETag / Last-Modified) when asked.
 
@@ -15,9 +17,11 @@ Only http and https are fetched; local demo sources are read from disk by the ha
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import random
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -49,7 +53,7 @@ class FetchError(Exception):
 @dataclass(frozen=True)
 class FetchPolicy:
     timeout: float = 20.0  # seconds per connect or read
-    deadline: float = 120.0  # seconds for a whole response, body included
+    deadline: float = 120.0  # seconds for a whole fetch: every try, pause and body included
     max_bytes: int = 50 * 1024 * 1024
     retries: int = 3
     backoff: float = 0.5  # first pause; doubles each retry
@@ -100,10 +104,34 @@ class Response:
 # --- the address guard, inside urllib3's connections -------------------------------------------
 
 
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")  # deprecated (RFC 3879), still routed on some networks
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # well-known NAT64 prefix: the last 32 bits are an IPv4 address
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # local-use NAT64 (RFC 8215)
+
+
+def _embedded_v4(addr: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries (mapped, 6to4, NAT64, Teredo client), if any."""
+    if addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    if addr.sixtofour is not None:
+        return addr.sixtofour
+    if addr in _NAT64:
+        return ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
+    if addr.teredo is not None:
+        return addr.teredo[1]
+    return None
+
+
 def address_allowed(ip: str, *, allow_private: bool, allow_loopback: bool) -> bool:
     addr = ipaddress.ip_address(ip.split("%", 1)[0])
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
+    if isinstance(addr, ipaddress.IPv6Address):
+        if addr in _SITE_LOCAL or addr in _NAT64_LOCAL:
+            return allow_private
+        embedded = _embedded_v4(addr)
+        # an embedded non-public IPv4 decides (it is where the packets end up); a public one never
+        # makes the IPv6 address more acceptable than it is on its own
+        if embedded is not None and (addr.ipv4_mapped is not None or not embedded.is_global):
+            addr = embedded
     if addr.is_loopback:
         return allow_loopback
     if addr.is_multicast or addr.is_unspecified or addr.is_reserved:
@@ -113,8 +141,52 @@ def address_allowed(ip: str, *, allow_private: bool, allow_loopback: bool) -> bo
     return allow_private
 
 
+_local = threading.local()
+
+
+class _Watch:
+    """The overall deadline of one fetch: when it passes, the connections the fetch uses are shut down
+    (a server sending a header byte every few seconds never trips the per-read timeout)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._conns: list[Any] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(0.0, seconds), self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def add(self, conn: Any) -> None:
+        with self._lock:
+            self._conns.append(conn)
+            if self.expired:
+                _cut(conn)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for conn in self._conns:
+                _cut(conn)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _cut(conn: Any) -> None:
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
 class _GuardMixin:
     guard: tuple[bool, bool] = (False, False)  # (allow_private, allow_loopback), set per pool class
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        watch = getattr(_local, "watch", None)
+        if watch is not None:
+            watch.add(self)  # a pooled connection, or a new one: cut when the fetch's deadline passes
+        return super().request(*args, **kwargs)  # type: ignore[misc]
 
     def _new_conn(self) -> socket.socket:
         allow_private, allow_loopback = self.guard
@@ -208,20 +280,29 @@ class Fetcher:
     def iter_bytes(self, url: str) -> Iterator[bytes]:
         """Stream a body in chunks, with the same guard, deadline and size limit (for large files)."""
         self._check_url(url)
-        started = time.monotonic()
+        ends = time.monotonic() + self.policy.deadline
+        watch = _Watch(self.policy.deadline)
         try:
-            raw = self.session.get(url, stream=True, timeout=(self.policy.timeout, self.policy.timeout))
-        except requests.RequestException as exc:
-            raise self._translate(url, exc) from exc
-        with raw:
-            if raw.status_code >= 400:
-                raise FetchError(url, "http_status", f"the server answered {raw.status_code}", raw.status_code)
-            total = 0
-            for chunk in self._chunks(url, raw, started):
-                total += len(chunk)
-                if total > self.policy.max_bytes:
-                    raise FetchError(url, "too_large", f"larger than {self.policy.max_bytes} bytes")
-                yield chunk
+            _local.watch = watch
+            try:
+                raw = self.session.get(url, stream=True, timeout=self._timeouts(ends))
+            except requests.RequestException as exc:
+                raise self._translate(url, exc) from exc
+            finally:
+                _local.watch = None
+            with raw:
+                if raw.status_code >= 400:
+                    raise FetchError(url, "http_status", f"the server answered {raw.status_code}", raw.status_code)
+                total = 0
+                for chunk in self._chunks(url, raw, ends):
+                    total += len(chunk)
+                    if total > self.policy.max_bytes:
+                        raise FetchError(url, "too_large", f"larger than {self.policy.max_bytes} bytes")
+                    yield chunk
+        except FetchError as exc:
+            raise self._past_deadline(exc, watch, ends) from exc
+        finally:
+            watch.cancel()
 
     # internals ----------------------------------------------------------------------------------
 
@@ -232,18 +313,19 @@ class Fetcher:
 
     def _request(self, method: str, url: str, **kwargs: Any) -> Response:
         self._check_url(url)
+        ends = time.monotonic() + self.policy.deadline  # one deadline for every try of this fetch
         attempt = 0
         while True:
             try:
-                response = self._once(method, url, **kwargs)
+                response = self._once(method, url, ends, **kwargs)
             except FetchError as exc:
-                if exc.kind not in ("connection", "timeout") or attempt >= self.policy.retries:
+                if (exc.kind not in ("connection", "timeout") or attempt >= self.policy.retries
+                        or not self._pause(attempt, None, ends)):
                     raise
-                self._pause(attempt, None)
                 attempt += 1
                 continue
-            if response.status in RETRY_STATUSES and attempt < self.policy.retries:
-                self._pause(attempt, response.headers.get("retry-after"))
+            if (response.status in RETRY_STATUSES and attempt < self.policy.retries
+                    and self._pause(attempt, response.headers.get("retry-after"), ends)):
                 attempt += 1
                 continue
             if response.status == 304:
@@ -253,19 +335,48 @@ class Fetcher:
                 raise FetchError(url, "http_status", f"the server answered {response.status}", response.status)
             return response
 
-    def _pause(self, attempt: int, retry_after: str | None) -> None:
+    def _pause(self, attempt: int, retry_after: str | None, ends: float) -> bool:
+        """Sleep before the next try; False (no sleep) when the pause would not leave time for one."""
         delay = self.policy.backoff * (2**attempt) * (1 + random.random() / 4)
         if retry_after:
             delay = max(delay, min(_retry_after_seconds(retry_after), self.policy.max_retry_after))
+        if time.monotonic() + delay >= ends:
+            return False
         self._sleep(delay)
+        return True
 
-    def _once(self, method: str, url: str, **kwargs: Any) -> Response:
-        started = time.monotonic()
+    def _timeouts(self, ends: float) -> tuple[float, float]:
+        per_read = max(0.01, min(self.policy.timeout, ends - time.monotonic()))
+        return per_read, per_read
+
+    def _past_deadline(self, exc: FetchError, watch: _Watch, ends: float) -> FetchError:
+        """A failure caused by the overall deadline (the watch cut the connection, or the last read
+        timed out at it) is reported as such."""
+        if exc.kind in ("timeout", "connection") and (watch.expired or time.monotonic() >= ends - 0.05):
+            return FetchError(exc.url, "timeout", f"took longer than {self.policy.deadline:g} s in all "
+                                                  "(retries included)")
+        return exc
+
+    def _once(self, method: str, url: str, ends: float, **kwargs: Any) -> Response:
+        remaining = ends - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(url, "timeout", f"took longer than {self.policy.deadline:g} s in all (retries included)")
+        watch = _Watch(remaining)
         try:
-            raw = self.session.request(method, url, stream=True,
-                                       timeout=(self.policy.timeout, self.policy.timeout), **kwargs)
+            return self._read(method, url, ends, watch, **kwargs)
+        except FetchError as exc:
+            raise self._past_deadline(exc, watch, ends) from exc
+        finally:
+            watch.cancel()
+
+    def _read(self, method: str, url: str, ends: float, watch: _Watch, **kwargs: Any) -> Response:
+        _local.watch = watch
+        try:
+            raw = self.session.request(method, url, stream=True, timeout=self._timeouts(ends), **kwargs)
         except requests.RequestException as exc:
             raise self._translate(url, exc) from exc
+        finally:
+            _local.watch = None
         with raw:
             headers = {k.lower(): v for k, v in raw.headers.items()}
             declared = headers.get("content-length")
@@ -274,20 +385,21 @@ class Fetcher:
                                                    f"{self.policy.max_bytes}")
             body = bytearray()
             if method != "HEAD":
-                for chunk in self._chunks(url, raw, started):
+                for chunk in self._chunks(url, raw, ends):
                     body.extend(chunk)
                     if len(body) > self.policy.max_bytes:
                         raise FetchError(url, "too_large", f"larger than the limit of {self.policy.max_bytes} bytes")
             return Response(url=raw.url, status=raw.status_code, headers=headers, content=bytes(body))
 
-    def _chunks(self, url: str, raw: requests.Response, started: float) -> Iterator[bytes]:
+    def _chunks(self, url: str, raw: requests.Response, ends: float) -> Iterator[bytes]:
         """The body as it arrives (read1 returns what is there instead of waiting for a full chunk),
         checking the overall deadline after every read: a byte-at-a-time server cannot outlast it."""
         try:
             while True:
                 chunk = raw.raw.read1(CHUNK, decode_content=True)
-                if time.monotonic() - started > self.policy.deadline:
-                    raise FetchError(url, "timeout", f"took longer than {self.policy.deadline:.0f} s")
+                if time.monotonic() > ends:
+                    raise FetchError(url, "timeout", f"took longer than {self.policy.deadline:g} s in all "
+                                                     "(retries included)")
                 if not chunk:
                     return
                 yield chunk

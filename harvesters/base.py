@@ -86,6 +86,8 @@ class HarvestContext:
     database_code: str | None = None
     allow_private: bool = False
     allow_loopback: bool = False
+    #: Local copies of JSON-LD contexts (shipped, and CATALOG_HARVEST_JSONLD_CONTEXTS); none is fetched.
+    jsonld_contexts: Any = None
     warn: Warn = lambda _rid, _kind, _msg: None
     #: remote ids -> those the catalogue already holds from this source (active, harvested before).
     known: Callable[[list[str]], set[str]] = lambda _ids: set()

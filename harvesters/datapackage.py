@@ -5,19 +5,32 @@ distribution with its Table Schema.
 - Resource paths are resolved against the package's address; a schema given by address is fetched
   through the same guarded fetcher. A resource whose schema cannot be read keeps its link and the
   problem is logged as a warning.
+- A zipped data package (the address answers a zip file) is read with the zip-bomb guard of the
+  quality checks (`catalog/zipguard.py`): over MAX_INFLATED_BYTES once uncompressed it is refused;
+  its `datapackage.json` (at the top or in one folder) and the schemas it names by relative path
+  are read from the zip, and its resources link to the zip itself.
 - Only the metadata is read: whether the files exist and match their schemas is the quality
   checks' business.
 """
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from collections.abc import Iterator
+from posixpath import dirname, join, normpath
 from typing import Any
 
+from catalog import zipguard
 from catalog.rules import FIELD_CLASSES
 from catalog.schemas.registry import TABLE_SCHEMA_TYPES
 
 from .base import Harvester, HarvestFailed, Problem, Record, as_text, is_web, join_url, load_json, read
+
+#: Largest uncompressed content of a zipped data package, and of one JSON file read from it.
+MAX_INFLATED_BYTES = 100 * 1024 * 1024
+MAX_JSON_BYTES = 10 * 1024 * 1024
 
 
 def _licence(pkg: dict[str, Any]) -> str | None:
@@ -46,8 +59,16 @@ def _contact(pkg: dict[str, Any]) -> tuple[str | None, str | None]:
 class DataPackageHarvester(Harvester):
     protocol = "datapackage"
 
+    zipped: zipfile.ZipFile | None = None
+    zip_root = ""
+
     def gather(self) -> Iterator[Record | Problem]:
-        body = load_json(read(self.ctx, self.ctx.url, accept="application/json"))
+        response = read(self.ctx, self.ctx.url, accept="application/json")
+        if response.content[:4] == b"PK\x03\x04":
+            self.ctx.set_total(1)
+            yield self.package(self._open_zip(response.content, response.url), self.ctx.url)
+            return
+        body = load_json(response)
         if isinstance(body, list):
             addresses = [str(a) for a in body if isinstance(a, str)]
             self.ctx.set_total(len(addresses))
@@ -63,7 +84,48 @@ class DataPackageHarvester(Harvester):
         self.ctx.set_total(1)
         yield self.package(body, self.ctx.url)
 
+    def _open_zip(self, data: bytes, url: str) -> Any:
+        """The package descriptor of a zipped data package (the zip is kept open for its schemas)."""
+        try:
+            infos = zipguard.check(io.BytesIO(data), MAX_INFLATED_BYTES)
+        except zipguard.NotAZip as exc:
+            raise HarvestFailed(f"{url}: not a readable zip file: {exc}", "parse") from exc
+        except zipguard.TooLarge as exc:
+            raise HarvestFailed(f"{url}: refused: the zipped data package would take {exc.total / 1048576:.0f} MB "
+                                f"uncompressed, over the limit of {exc.limit / 1048576:.0f} MB (a zip bomb?)",
+                                "parse") from exc
+        names = sorted((i.filename for i in infos if i.filename.rsplit("/", 1)[-1] == "datapackage.json"
+                        and i.filename.count("/") <= 1), key=lambda n: n.count("/"))
+        if not names:
+            raise HarvestFailed(f"{url}: the zip file holds no datapackage.json (at its top or in one folder)",
+                                "parse")
+        self.zipped = zipfile.ZipFile(io.BytesIO(data))
+        self.zip_root = dirname(names[0])
+        return self._zip_json(names[0], url)
+
+    def _zip_json(self, name: str, url: str) -> Any:
+        assert self.zipped is not None
+        try:
+            info = self.zipped.getinfo(name)
+        except KeyError as exc:
+            raise HarvestFailed(f"{url}: the zip file has no {name}", "parse") from exc
+        if info.file_size > MAX_JSON_BYTES:
+            raise HarvestFailed(f"{url}: refused: {name} in the zip file is larger than "
+                                f"{MAX_JSON_BYTES // 1048576} MB", "parse")
+        with self.zipped.open(info) as member:
+            raw = member.read(MAX_JSON_BYTES + 1)
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise HarvestFailed(f"{url}: {name} in the zip file is not valid JSON: {exc}", "parse") from exc
+
     def _schema(self, schema: Any, base: str, rid: str) -> dict[str, Any] | None:
+        if isinstance(schema, str) and self.zipped is not None and not is_web(schema):
+            try:
+                schema = self._zip_json(normpath(join(self.zip_root, schema)), base)
+            except HarvestFailed as exc:
+                self.ctx.warn(rid, "fetch", f"the Table Schema of a resource cannot be read: {exc.message}")
+                return None
         if isinstance(schema, str):
             try:
                 schema = load_json(read(self.ctx, join_url(base, schema), accept="application/json"))
@@ -102,6 +164,8 @@ class DataPackageHarvester(Harvester):
             path = res.get("path")
             paths = path if isinstance(path, list) else [path]
             location = next((join_url(base, p) for p in paths if isinstance(p, str) and p), None)
+            if self.zipped is not None and not any(isinstance(p, str) and is_web(p) for p in paths):
+                location = base  # the file is inside the zip: the zip is what can be downloaded
             url = location if location and is_web(location) else None
             dists.append({
                 "remote_id": as_text(res.get("name")) or f"#{n}",

@@ -4,8 +4,9 @@
   page (a portal's error page) is refused with a clear message.
 - RDF/XML is first checked with defusedxml: a document that declares entities (an "entity bomb")
   or points to external ones is refused before rdflib sees it.
-- JSON-LD `@context`s are never fetched: known ones are replaced by the copies shipped in
-  `harvesters/jsonld/`, unknown ones are left out with a warning.
+- JSON-LD `@context`s are never fetched, wherever they are (see `jsonld_contexts`): each is replaced
+  by a copy shipped in `harvesters/jsonld/` or found in the folder CATALOG_HARVEST_JSONLD_CONTEXTS;
+  an unknown one fails the document (or the one record of `@graph` that carries it).
 - Multilingual literals map to the Vietnamese and English fields (a literal without a language is
   the main text). Real feeds are inconsistent, so both `dct:identifier` and `dcat:identifier`,
   URIs written as literals, `adms:contactPoint`, and a misspelt `dct:#license` are all accepted.
@@ -47,19 +48,10 @@ from catalog.vocab import (
 from catalog.vocab import DCT as DCTERMS
 
 from .base import Harvester, HarvestFailed, Problem, Record, as_text, is_web, join_url, pick_language, read
+from .jsonld_contexts import Contexts
 
 ACCEPT = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.9, application/json;q=0.5, */*;q=0.1"
 MAX_PAGES = 5_000
-CONTEXTS_DIR = Path(__file__).resolve().parent / "jsonld"
-KNOWN_CONTEXTS = {
-    "schema.org": "schema_org.json",
-    "schema.org/docs/jsonldcontext.json": "schema_org.json",
-    "schema.org/docs/jsonldcontext.jsonld": "schema_org.json",
-    "project-open-data.cio.gov/v1.1/schema/catalog.jsonld": "pod_v1_1.json",
-    "semiceu.github.io/dcat-ap/releases/3.0.0/context/dcat-ap.jsonld": "dcat_ap.json",
-    "semiceu.github.io/dcat-ap/releases/2.1.1/context/dcat-ap.jsonld": "dcat_ap.json",
-    "data.europa.eu/r5r/context.jsonld": "dcat_ap.json",
-}
 FORMATS = {
     "text/turtle": "turtle", "application/x-turtle": "turtle", "text/n3": "n3", "application/n-triples": "nt",
     "application/rdf+xml": "xml", "application/xml": "xml", "text/xml": "xml",
@@ -104,53 +96,12 @@ def check_xml(data: bytes, url: str) -> None:
         raise HarvestFailed(f"{url}: the XML is not well-formed: {exc}", "parse") from exc
 
 
-def _context_file(url: str) -> Path | None:
-    key = url.split("://", 1)[-1].rstrip("/").lower()
-    name = KNOWN_CONTEXTS.get(key)
-    return CONTEXTS_DIR / name if name else None
-
-
-def offline_contexts(doc: Any, warn: Any, url: str) -> Any:
-    """Replace every remote @context by a shipped copy (or drop it): no context is ever fetched."""
-    if isinstance(doc, list):
-        return [offline_contexts(item, warn, url) for item in doc]
-    if not isinstance(doc, dict):
-        return doc
-    out = {}
-    for key, value in doc.items():
-        if key == "@context":
-            value = _offline(value, warn, url)
-            if value is None:
-                continue
-        else:
-            value = offline_contexts(value, warn, url)
-        out[key] = value
-    return out
-
-
-def _offline(ctx: Any, warn: Any, url: str) -> Any:
-    if isinstance(ctx, str):
-        path = _context_file(ctx)
-        if path is None:
-            warn(None, "context", f"{url}: the remote JSON-LD context {ctx[:200]} was not fetched; "
-                                  "the terms it defines are ignored")
-            return None
-        return json.loads(path.read_text(encoding="utf-8"))["@context"]
-    if isinstance(ctx, list):
-        items = [_offline(c, warn, url) for c in ctx]
-        return [c for c in items if c is not None]
-    if isinstance(ctx, dict):
-        cleaned = {k: v for k, v in ctx.items() if k != "@import"}
-        if "@import" in ctx:
-            warn(None, "context", f"{url}: an @import in a JSON-LD context was not fetched")
-        return cleaned
-    return None
-
-
-def parse_graph(response: Response, warn: Any) -> Graph:
+def parse_graph(response: Response, contexts: Contexts | None = None) -> tuple[Graph, list[Problem]]:
+    """The document's graph, and the records left out of it (a JSON-LD node whose context is unknown)."""
     fmt = detect_format(response)
     graph = Graph()
     data = response.content
+    problems: list[Problem] = []
     try:
         if fmt == "xml":
             check_xml(data, response.url)
@@ -159,7 +110,7 @@ def parse_graph(response: Response, warn: Any) -> Graph:
                 doc = json.loads(data)
             except ValueError as exc:
                 raise HarvestFailed(f"{response.url}: the JSON-LD is not valid JSON: {exc}", "parse") from exc
-            doc = offline_contexts(doc, warn, response.url)
+            doc, problems = (contexts or Contexts()).offline(doc, response.url if is_web(response.url) else None)
             with warnings.catch_warnings():  # rdflib's own JSON-LD parser uses its deprecated ConjunctiveGraph
                 warnings.simplefilter("ignore", DeprecationWarning)
                 graph.parse(data=json.dumps(doc), format="json-ld",
@@ -172,7 +123,7 @@ def parse_graph(response: Response, warn: Any) -> Graph:
         message = str(exc).strip().splitlines()
         detail = " ".join(line.strip() for line in message[:3])[:400]
         raise HarvestFailed(f"{response.url}: the {fmt} document cannot be read: {detail}", "parse") from exc
-    return graph
+    return graph, problems
 
 
 # --- reading a graph ----------------------------------------------------------------------------
@@ -396,7 +347,8 @@ class DcatHarvester(Harvester):
                 break
             seen_bodies.add(fingerprint)
             pages += 1
-            graph = parse_graph(response, self.ctx.warn)
+            graph, problems = parse_graph(response, self.ctx.jsonld_contexts)
+            yield from problems
             for total in graph.objects(None, HYDRA.totalItems):
                 if str(total).isdigit():
                     self.ctx.set_total(int(str(total)))

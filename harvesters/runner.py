@@ -59,6 +59,7 @@ from catalog.signals import note_changes
 from catalog.text import slugify
 
 from . import connections
+from .agencies import Writers
 from .base import (
     HarvestContext,
     HarvestFailed,
@@ -71,6 +72,7 @@ from .base import (
     load_record,
     tidy,
 )
+from .jsonld_contexts import contexts_for
 from .resolve import CodeLists
 
 log = logging.getLogger(__name__)
@@ -298,6 +300,8 @@ class _Run:
         self.log = JobLog(job)
         self._heal_index(source.id, job.id)
         self.codes = CodeLists(s)
+        self.writers = Writers(s, self.codes, source.organization_id, source.filters)
+        self.clashes = 0
         self.salt = "|".join(str(x) for x in (
             RUNNER_VERSION, source.organization_id, source.database_id, source.default_access_level,
             source.default_licence_code, source.auto_publish, source.authoritative)) + "|"
@@ -374,6 +378,7 @@ class _Run:
             state=dict(source.state or {}) if not self.full else {}, file_root=PROJECT_ROOT / "seed",
             connection_url=connection, database_code=database_code,
             allow_private=fetcher.policy.allow_private, allow_loopback=fetcher.policy.allow_loopback,
+            jsonld_contexts=contexts_for(self.cfg) if source.protocol == "dcat" else None,
             warn=self.log.warn, known=self._known, set_total=self._set_total,
         )
 
@@ -449,7 +454,7 @@ class _Run:
                      organization_id=source.organization_id,
                      after={"source": source.slug, "status": status, **job.counts(),
                             "gather_complete": job.gather_complete, "duration_s": job.duration_s,
-                            "message": message})
+                            "message": message, "agency_clashes": self.clashes})
         s.info["change_reason"] = "harvest"
         s.commit()
         return _summary(job, source)
@@ -479,7 +484,7 @@ class _Run:
         existing = {row.remote_id: row for row in s.execute(select(
             HarvestRecord.id, HarvestRecord.remote_id, HarvestRecord.content_hash, HarvestRecord.state,
             HarvestRecord.dataset_id, HarvestRecord.dataservice_id, HarvestRecord.role, HarvestRecord.kind,
-            HarvestRecord.status_before_withdrawal,
+            HarvestRecord.status_before_withdrawal, HarvestRecord.matched_on,
         ).where(HarvestRecord.source_id == self.source.id, HarvestRecord.remote_id.in_(ids)))} if ids else {}
 
         touched: list[int] = []
@@ -595,12 +600,14 @@ class _Run:
         identifiers = [self._identifier(d) for d, _h in new]
         by_identifier = {r.identifier: r for r in s.execute(select(
             Dataset.id, Dataset.identifier, Dataset.harvest_source_id, Dataset.origin, Dataset.remote_id,
+            Dataset.publisher_id, Dataset.landing_page,
         ).where(Dataset.identifier.in_(identifiers)))}
         pages = [d["landing_page"] for d, _h in new if _specific_page(d.get("landing_page"))]
         by_page: dict[str, Any] = {}
         if pages:
             rows = s.execute(select(Dataset.id, Dataset.landing_page, Dataset.harvest_source_id, Dataset.origin,
-                                    Dataset.remote_id).where(Dataset.landing_page.in_(pages))).all()
+                                    Dataset.remote_id, Dataset.publisher_id, Dataset.identifier)
+                             .where(Dataset.landing_page.in_(pages))).all()
             counts: dict[str, int] = {}
             for r in rows:
                 counts[r.landing_page] = counts.get(r.landing_page, 0) + 1
@@ -693,7 +700,8 @@ class _Run:
         """The dataset is already catalogued (from another source or registered here): one dataset,
         two provenances. An authoritative source takes over a dataset another source brought."""
         s, rid = self.session, data["remote_id"]
-        takeover = (match.origin == "harvested" and self.source.authoritative
+        foreign = not self.writers.may_write(match.publisher_id)
+        takeover = (match.origin == "harvested" and self.source.authoritative and not foreign
                     and not self._owner_is_authoritative(match.harvest_source_id))
         if takeover:
             self._take_over(match.id)
@@ -708,9 +716,19 @@ class _Run:
         row = self._record_row(data, digest, dataset_id=match.id, role="duplicate", matched_on=matched_on)
         s.execute(HarvestRecord.__table__.insert(), [row])
         self.job.new += 1
+        if foreign:
+            self._agency_clash(rid, match, matched_on)
+            return
         where = "registered in this catalogue" if match.origin != "harvested" else "brought by another source"
         self.log.warn(rid, "duplicate", f"the same dataset is already {where} (matched on {matched_on}); "
                                         "recorded as a second source of it")
+
+    def _agency_clash(self, rid: str, ds: Any, matched_on: str | None) -> None:
+        """Another agency's dataset: logged and counted, never written (issue 17)."""
+        value = ds.landing_page if matched_on == "landing_page" else ds.identifier
+        self.clashes += 1
+        self.log.warn(rid, "agency_clash", self.writers.clash_message(str(value), matched_on or "identifier",
+                                                                      ds.publisher_id))
 
     def _take_over(self, dataset_id: str) -> None:
         s = self.session
@@ -729,7 +747,10 @@ class _Run:
             ds = found.get(row.dataset_id) if row.dataset_id else None
             if row.role == "duplicate":
                 owner = ds.harvest_source_id if ds is not None else None
-                if (ds is not None and ds.origin == "harvested" and self.source.authoritative
+                foreign = ds is not None and not self.writers.may_write(ds.publisher_id)
+                if foreign:
+                    self._agency_clash(data["remote_id"], ds, row.matched_on)
+                if (ds is not None and ds.origin == "harvested" and self.source.authoritative and not foreign
                         and owner != self.source.id and not self._owner_is_authoritative(owner)):
                     self._take_over(ds.id)
                     s.execute(update(HarvestRecord).where(HarvestRecord.id == row.id)
@@ -744,6 +765,11 @@ class _Run:
                 continue
             if ds is None:
                 recreate.append((data, digest, row))
+                continue
+            if ds.publisher_id is not None and not self.writers.may_write(ds.publisher_id):
+                # kept under a delegation since withdrawn (or moved to another agency here): not written
+                self._agency_clash(data["remote_id"], ds, "identifier")
+                self._mark_record(row.id, data, digest)
                 continue
             self._apply_dataset(ds, data, row)
             self._mark_record(row.id, data, digest)
@@ -763,6 +789,8 @@ class _Run:
     def _apply_dataset(self, ds: Dataset, data: Record, row: Any) -> None:
         """Write the source's values, except the fields a steward changed here."""
         values = self._values(data)
+        if ds.publisher_id and not self.codes.is_within(ds.publisher_id, self.source.organization_id):
+            values["publisher_id"] = ds.publisher_id  # a delegating agency's dataset stays its own
         kept = set(ds.local_edits or [])
         for name in DATASET_FIELDS:
             if name in kept:
@@ -904,15 +932,21 @@ class _Run:
         if not dataset_ids:
             return {}
         rows = self.session.execute(select(HarvestRecord.id, HarvestRecord.dataset_id, HarvestRecord.source_id,
-                                           HarvestRecord.remote_id, HarvestSource.authoritative)
+                                           HarvestRecord.remote_id, HarvestSource.authoritative,
+                                           HarvestSource.organization_id, HarvestSource.filters)
                                     .join(HarvestSource, HarvestSource.id == HarvestRecord.source_id)
                                     .where(HarvestRecord.dataset_id.in_(dataset_ids),
                                            HarvestRecord.source_id != self.source.id,
                                            HarvestRecord.state == "active")
                                     .order_by(HarvestSource.authoritative.desc(), HarvestRecord.id)).all()
+        publisher_of = dict(self.session.execute(select(Dataset.id, Dataset.publisher_id)
+                                                 .where(Dataset.id.in_(dataset_ids))).all())
         heirs: dict[str, Any] = {}
         for r in rows:
-            heirs.setdefault(r.dataset_id, r)
+            # only a source that may write the dataset's agency keeps it (issue 17)
+            if self.writers.allowed(publisher_of.get(r.dataset_id), r.organization_id,
+                                    self.writers.delegated_to(r.source_id, r.filters)):
+                heirs.setdefault(r.dataset_id, r)
         return heirs
 
     def _hand_over(self, dataset_id: str, heir: Any) -> None:

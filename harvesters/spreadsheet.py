@@ -11,6 +11,11 @@ The documented template is `seed/harvest/mau_danh_muc_du_lieu.xlsx` (and `.csv`;
   "dùng chung" for shared data.
 Each row is one dataset; its id is the "Mã tập dữ liệu" cell, or the name made into a slug.
 Filters: `sheet` (the sheet's name; default the first sheet with a heading row).
+
+Hostile files are refused with a clear job error before they can exhaust the server: an XLSX
+whose content would take more than MAX_INFLATED_BYTES once uncompressed (the zip-bomb guard the
+quality checks use, `catalog/zipguard.py`), and a sheet or CSV of more than MAX_ROWS rows or
+MAX_CELLS cells (counted while reading, so a sheet that claims 16,384 columns is cut early).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
+from catalog import zipguard
 from catalog.text import fold, slugify
 
 from .base import Harvester, HarvestFailed, Problem, Record, as_text, read
@@ -72,6 +78,10 @@ _PARENS = re.compile(r"\([^)]*\)")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _SPLIT = re.compile(r"[;\n]|,(?!\d)")
 HEADER_SCAN = 15
+#: Limits of one inventory (an agency's list of datasets is far smaller).
+MAX_INFLATED_BYTES = 100 * 1024 * 1024
+MAX_ROWS = 50_000
+MAX_CELLS = 2_000_000
 
 
 def heading_key(text: str) -> str:
@@ -156,7 +166,22 @@ def _csv_rows(data: bytes) -> list[list[str]]:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    return _bounded(csv.reader(io.StringIO(text), dialect), "the CSV file")
+
+
+def _bounded(rows: Iterator[Any], where: str) -> list[list[Any]]:
+    """The rows, refused past MAX_ROWS rows or MAX_CELLS cells (counted as they are read)."""
+    out: list[list[Any]] = []
+    cells = 0
+    for row in rows:
+        if len(out) >= MAX_ROWS:
+            raise HarvestFailed(f"refused: {where} has more than {MAX_ROWS:,} rows; split the inventory", "parse")
+        cells += len(row)
+        if cells > MAX_CELLS:
+            raise HarvestFailed(f"refused: {where} has more than {MAX_CELLS:,} cells; remove the empty or "
+                                "unused columns", "parse")
+        out.append(list(row))
+    return out
 
 
 def _xlsx_sheets(data: bytes, wanted: str | None) -> Iterator[tuple[str, list[list[Any]]]]:
@@ -164,6 +189,13 @@ def _xlsx_sheets(data: bytes, wanted: str | None) -> Iterator[tuple[str, list[li
 
     import openpyxl
 
+    try:
+        zipguard.check(io.BytesIO(data), MAX_INFLATED_BYTES)
+    except zipguard.NotAZip as exc:
+        raise HarvestFailed(f"the file is not a readable XLSX workbook: {exc}", "parse") from exc
+    except zipguard.TooLarge as exc:
+        raise HarvestFailed(f"refused: the workbook would take {exc.total / 1048576:.0f} MB uncompressed, over the "
+                            f"limit of {exc.limit / 1048576:.0f} MB (a zip bomb?)", "parse") from exc
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -174,7 +206,7 @@ def _xlsx_sheets(data: bytes, wanted: str | None) -> Iterator[tuple[str, list[li
             if name not in book.sheetnames:
                 raise HarvestFailed(f"the workbook has no sheet named {name!r} (it has: {', '.join(book.sheetnames)})",
                                     "parse")
-            yield name, [list(row) for row in book[name].iter_rows(values_only=True)]
+            yield name, _bounded(book[name].iter_rows(values_only=True), f"the sheet {name!r}")
     finally:
         book.close()
 

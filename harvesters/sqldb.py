@@ -7,8 +7,13 @@
   SQLite opened with `mode=ro`), with connect and statement time limits.
 - Each table's fully qualified name "database.schema.table" (the registered database's code) is its
   identifier and a keyword, so searches find it by that name.
-- The host goes through the same guard as web addresses: no private or loopback server unless
-  `CATALOG_ALLOW_PRIVATE_URLS` is set; SQLite files are read only under seed/ unless it is.
+- Every place the driver would connect to goes through the same guard as web addresses: the URL's
+  host and the hosts, `hostaddr`es and sockets of its options (`?host=a,b`, `?hostaddr=`, `?host=/run/..`);
+  no private or loopback server or local socket unless `CATALOG_ALLOW_PRIVATE_URLS` is set, and
+  PostgreSQL is pinned to the checked addresses. Options that could redirect the driver or make it
+  read local files (`service`, `passfile`, `unix_socket`, `read_default_file`, `odbc_connect`, ...)
+  are refused: only `connections.ACCEPTED_OPTIONS` are taken. SQLite files are read only under seed/
+  unless private addresses are allowed.
 - Filters: `schemas` (list; default every non-system schema), `exclude` (name patterns like "tmp_*").
 """
 
@@ -130,7 +135,9 @@ class SqlDbHarvester(Harvester):
                 raise HarvestFailed(f"no SQLite database at {path.name}", "fetch")
             return create_engine("sqlite://", poolclass=NullPool,
                                  creator=lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True))
-        connections.check_host(url, allow_private=self.ctx.allow_private, allow_loopback=self.ctx.allow_loopback)
+        refused = connections.refused_option(url)
+        if refused:
+            raise HarvestFailed(f"refused: {refused}", "source")
         args: dict[str, Any] = {}
         if backend == "postgresql":
             args = {"connect_timeout": 10,
@@ -138,7 +145,7 @@ class SqlDbHarvester(Harvester):
         elif backend in ("mysql", "mariadb"):
             args = {"connect_timeout": 10}
         try:
-            engine = create_engine(url, poolclass=NullPool, connect_args=args)
+            engine = self._guarded_engine(url, args)
             with engine.connect() as conn:
                 if backend in ("mysql", "mariadb"):
                     conn.execute(text("SET SESSION TRANSACTION READ ONLY"))
@@ -146,6 +153,18 @@ class SqlDbHarvester(Harvester):
             raise HarvestFailed(f"cannot connect to the database: {_error(exc)}", "fetch") from exc
         except ModuleNotFoundError as exc:
             raise HarvestFailed(f"the driver for {backend} is not installed here ({exc.name})", "source") from exc
+        return engine
+
+    def _guarded_engine(self, url: URL, args: dict[str, Any]) -> Engine:
+        """An engine whose every target (the URL's host, and the hosts, addresses and sockets its options
+        name) passed the address guard; PostgreSQL is then told the checked addresses (`hostaddr`)."""
+        engine = create_engine(url, poolclass=NullPool, connect_args=args)
+        driver_args = {**engine.dialect.create_connect_args(url)[1], **args}
+        pinned = connections.check_targets(url, driver_args, allow_private=self.ctx.allow_private,
+                                           allow_loopback=self.ctx.allow_loopback)
+        if url.get_backend_name() == "postgresql" and all(pinned) and not driver_args.get("hostaddr"):
+            engine.dispose()
+            engine = create_engine(url, poolclass=NullPool, connect_args={**args, "hostaddr": ",".join(pinned)})
         return engine
 
     def _schemas(self, insp: Any) -> list[str]:

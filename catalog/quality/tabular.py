@@ -18,7 +18,6 @@ import contextlib
 import re
 import sqlite3
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 from frictionless import Detector, Dialect, FrictionlessException, Schema
 from frictionless.resources import TableResource
 
+from .. import zipguard
 from . import encoding as enc
 from .keys import DEFAULT_CHUNK, KeyTracker
 from .sensitive import SAMPLE_ROWS, PersonalData
@@ -171,15 +171,11 @@ ReferenceResolver = Callable[[str], Reference | None]
 def _xlsx_guard(path: Path, max_bytes: int) -> int:
     """Refuse zip bombs before openpyxl inflates anything; returns the number of sheets."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            infos = archive.infolist()
-            names = {i.filename for i in infos}
-    except (zipfile.BadZipFile, OSError) as exc:
+        names = {i.filename for i in zipguard.check(path, max_bytes)}
+    except zipguard.NotAZip as exc:
         raise Unreadable("format-error", detail="not an XLSX (zip) file") from exc
-    total = sum(i.file_size for i in infos)
-    packed = sum(i.compress_size for i in infos) or 1
-    if total > max_bytes or (total > 50 * 1024 * 1024 and total / packed > 200):
-        raise Unreadable("xlsx-too-large", bytes=total, limit=max_bytes)
+    except zipguard.TooLarge as exc:
+        raise Unreadable("xlsx-too-large", bytes=exc.total, limit=max_bytes) from exc
     if "xl/workbook.xml" not in names:
         raise Unreadable("format-error", detail="no workbook inside the zip file")
     return max(1, sum(1 for n in names if n.startswith("xl/worksheets/sheet") and n.endswith(".xml")))

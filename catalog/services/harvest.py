@@ -113,12 +113,14 @@ def _check_url(protocol: str, url: str) -> None:
     from harvesters.runner import source_path_allowed
 
     if protocol == "sqldb":
-        from harvesters.connections import parse
+        from harvesters.connections import parse, refused_option
 
         try:
-            parse(url)
+            refused = refused_option(parse(url))
         except ValueError as exc:
             raise field_error("url", gettext("Not a database address: %(reason)s", reason=str(exc))) from exc
+        if refused:
+            raise field_error("url", gettext("This database address is refused: %(reason)s", reason=refused))
         return
     if url.startswith(("http://", "https://")):
         try:
@@ -185,6 +187,7 @@ def create_source(session: Session, actor: Actor, raw: Mapping[str, Any], secret
     schema = HarvestSourceInput()
     data = _resolve(session, load(schema, raw), None, secret_key)
     policy.require(actor.reader.is_steward_of(data["organization_id"]))
+    _check_delegation(session, actor, data.get("filters"), {})
     src = HarvestSource()
     defaults = {k: v for k, v in blank_values(schema).items() if k not in ("organization", "database",
                                                                              "default_licence")}
@@ -209,6 +212,8 @@ def update_source(session: Session, actor: Actor, src: HarvestSource, raw: Mappi
     data = _resolve(session, data, src, secret_key)
     if data.get("organization_id", src.organization_id) != src.organization_id:
         policy.require(actor.reader.is_steward_of(data["organization_id"]))
+    if "filters" in data:
+        _check_delegation(session, actor, data["filters"], src.filters)
     before = _state(src)
     old_secret = src.secret
     changed = apply(src, data, [*COLUMNS, "organization_id", "database_id", "default_licence_code"])
@@ -225,6 +230,23 @@ def update_source(session: Session, actor: Actor, src: HarvestSource, raw: Mappi
                  after={k: after[k] for k in changed if k in after} | ({"password": "changed"}
                                                                         if "password" in changed else {}))
     return changed
+
+
+def _check_delegation(session: Session, actor: Actor, filters: Mapping[str, Any] | None,
+                      before: Mapping[str, Any] | None) -> None:
+    """Only a site administrator records that agencies delegated their harvesting to a source (a
+    steward naming another agency would let the source rewrite that agency's datasets); every code
+    must name an agency."""
+    from harvesters.agencies import DELEGATION_OPTION, delegated_codes, org_ids_of
+
+    codes = delegated_codes(filters)
+    if codes != delegated_codes(before) and not actor.reader.is_admin:
+        raise field_error("filters", gettext("Only a site administrator may record which agencies delegated their "
+                                             "harvesting to a source (%(option)s).", option=DELEGATION_OPTION))
+    unknown = sorted(set(codes) - set(org_ids_of(session, codes)))
+    if unknown:
+        raise field_error("filters", gettext("%(option)s names unknown agency codes: %(codes)s.",
+                                             option=DELEGATION_OPTION, codes=", ".join(unknown)))
 
 
 def delete_source(session: Session, actor: Actor, src: HarvestSource) -> None:

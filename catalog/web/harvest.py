@@ -40,7 +40,7 @@ ERROR_KINDS = {
     "fetch": _l("cannot reach"), "parse": _l("unreadable"), "invalid": _l("invalid record"),
     "duplicate": _l("duplicate"), "unknown_code": _l("unknown code"), "invalid_value": _l("value left out"),
     "draft": _l("kept as draft"), "publisher": _l("publisher"), "source": _l("source"),
-    "context": _l("JSON-LD context"),
+    "context": _l("JSON-LD context"), "agency_clash": _l("another agency's dataset"),
 }
 TEXT = ["name", "slug", "protocol", "url", "organization", "database", "default_access_level", "default_licence",
         "schedule", "description"]

@@ -127,3 +127,51 @@ def test_a_yaml_bomb_and_a_document_of_another_kind_are_refused(happ, http_serve
     http_server.route("/other.json", body=b'{"hello": "world"}', headers={"Content-Type": "application/json"})
     result = run(happ, make_source(happ, name="Khác", protocol="openapi", url=http_server.url("/other.json")))
     assert result.status == "failed" and "neither an OpenAPI document" in result.message
+
+
+# --- zipped data packages (issue 17, item 5) ----------------------------------------------------------
+
+
+def _zipped(members: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def _zipped_co2() -> dict[str, bytes]:
+    pkg = json.loads((PACKAGE / "datapackage.json").read_text(encoding="utf-8"))
+    pkg["resources"][0]["schema"] = "schemas/first.json"
+    schema = {"fields": [{"name": "Nam", "type": "integer"}]}
+    return {"co2/datapackage.json": json.dumps(pkg).encode(), "co2/schemas/first.json": json.dumps(schema).encode(),
+            "co2/data/co2-mm-mlo.csv": b"Nam\n2020\n"}
+
+
+def test_a_zipped_data_package_is_read_from_the_zip(happ, http_server):
+    http_server.route("/co2.zip", body=_zipped(_zipped_co2()), headers={"Content-Type": "application/zip"})
+    src = make_source(happ, protocol="datapackage", url=http_server.url("/co2.zip"))
+    result = run(happ, src)
+    assert result.status == "succeeded" and result.counts["new"] == 1, result.message
+    ds = datasets_of(happ, src)[0]
+    assert ds.title_vi.startswith("CO2 ppm - ESRL") and len(ds.distributions) == 6
+    first = ds.distributions[0]
+    assert first.download_url == http_server.url("/co2.zip")  # the file lives inside the zip
+    assert first.table_schema["fields"] == [{"name": "Nam", "type": "integer"}]  # read from the zip, not fetched
+    assert "/schemas/first.json" not in " ".join(s.path for s in http_server.requests)
+
+
+def test_a_small_zipped_package_that_inflates_past_the_cap_is_refused(happ, http_server):
+    from harvesters import datapackage
+
+    members = {**_zipped_co2(), "co2/data/padding.csv": b"\0" * (datapackage.MAX_INFLATED_BYTES + 1024)}
+    body = _zipped(members)
+    assert len(body) < 1024 * 1024
+    http_server.route("/bomb.zip", body=body, headers={"Content-Type": "application/zip"})
+    src = make_source(happ, protocol="datapackage", url=http_server.url("/bomb.zip"))
+    result = run(happ, src)
+    assert result.status == "failed" and "refused" in result.message and "uncompressed" in result.message
+    assert datasets_of(happ, src) == []

@@ -116,9 +116,9 @@ def test_json_ld_remote_contexts_are_never_fetched(happ, http_server):
     http_server.route("/doc.jsonld", body=json.dumps(doc), headers={"Content-Type": "application/ld+json"})
     src = _source(happ, http_server.url("/doc.jsonld"))
     result = run(happ, src)
-    assert result.status == "succeeded" and result.counts["new"] == 1
+    # schema.org is shipped; the other is unknown: the document fails, naming it (tests/harvest/test_jsonld_contexts.py)
+    assert result.status == "failed" and http_server.url("/ctx.jsonld") in result.message
     assert "/ctx.jsonld" not in [s.path for s in http_server.requests]
-    assert any("was not fetched" in w for w in errors_of(happ, result.job_id, "warning"))
 
 
 def test_an_xml_entity_bomb_is_refused(happ, served):

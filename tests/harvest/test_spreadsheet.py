@@ -119,3 +119,88 @@ def test_local_files_only_under_the_seed_folder(happ):
         assert "url" in err.messages
     else:
         raise AssertionError("a file outside seed/ was accepted")
+
+
+# --- hostile files (issue 17, item 5) ---------------------------------------------------------------
+
+
+def _workbook_bytes(rows: list[list[str]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+TEMPLATE_ROWS = [["Mã tập dữ liệu", "Tên tập dữ liệu", "Mức độ chia sẻ"], ["VD-01", "Dữ liệu thử", "dùng chung"]]
+
+
+def test_a_small_xlsx_that_inflates_past_the_cap_is_refused(happ, http_server):
+    import zipfile
+
+    from harvesters import spreadsheet
+
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(_workbook_bytes(TEMPLATE_ROWS))) as good, \
+            zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        for item in good.infolist():
+            out.writestr(item, good.read(item.filename))
+        out.writestr("xl/media/padding.bin", b"\0" * (spreadsheet.MAX_INFLATED_BYTES + 1024))
+    body = bomb.getvalue()
+    assert len(body) < 1024 * 1024  # small on the wire
+    src = _source(happ, _serve(http_server, "bomb.xlsx", body, XLSX_TYPE))
+    result = run(happ, src)
+    assert result.status == "failed", result
+    assert "uncompressed" in result.message and "refused" in result.message
+    assert datasets_of(happ, src) == []
+    assert any("uncompressed" in e for e in errors_of(happ, result.job_id, "error"))
+
+
+def test_a_sheet_with_too_many_rows_is_refused(happ, http_server, monkeypatch):
+    from harvesters import spreadsheet
+
+    monkeypatch.setattr(spreadsheet, "MAX_ROWS", 50)
+    rows = TEMPLATE_ROWS + [[f"VD-{n}", f"Dữ liệu {n}", "mở"] for n in range(2, 60)]
+    for name, body, ctype in (("many.xlsx", _workbook_bytes(rows), XLSX_TYPE),
+                              ("many.csv", "\n".join(",".join(r) for r in rows).encode(), "text/csv")):
+        src = _source(happ, _serve(http_server, name, body, ctype), name=name)
+        result = run(happ, src)
+        assert result.status == "failed" and "more than 50 rows" in result.message, (name, result.message)
+        assert datasets_of(happ, src) == []
+
+
+def test_a_sheet_with_too_many_cells_is_refused(happ, http_server):
+    from harvesters import spreadsheet
+
+    wide = ",".join(["x"] * (spreadsheet.MAX_CELLS + 10))
+    body = ("\n".join(",".join(r) for r in TEMPLATE_ROWS) + "\n" + wide + "\n").encode()
+    src = _source(happ, _serve(http_server, "wide.csv", body))
+    result = run(happ, src)
+    assert result.status == "failed" and f"more than {spreadsheet.MAX_CELLS:,} cells" in result.message
+    assert datasets_of(happ, src) == []
+
+
+def test_an_xlsx_claiming_a_huge_sheet_is_cut_at_the_cell_limit(happ, http_server, monkeypatch):
+    """A few bytes can declare a sheet of 16,384 columns: openpyxl pads every row to it."""
+    import zipfile
+
+    from harvesters import spreadsheet
+
+    monkeypatch.setattr(spreadsheet, "MAX_CELLS", 100_000)
+    source = io.BytesIO(_workbook_bytes(TEMPLATE_ROWS))
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as good, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bad:
+        for item in good.infolist():
+            data = good.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<dimension ref="A1:C2" />', b'<dimension ref="A1:XFD1048576" />')
+                assert b"XFD1048576" in data
+            bad.writestr(item, data)
+    src = _source(happ, _serve(http_server, "claims.xlsx", out.getvalue(), XLSX_TYPE))
+    result = run(happ, src)
+    # either the rows are read as they are, or the sheet is refused at the cell limit: never a blow-up
+    assert result.status in ("succeeded", "failed")
+    if result.status == "failed":
+        assert "cells" in result.message

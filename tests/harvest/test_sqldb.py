@@ -170,3 +170,65 @@ def test_a_private_database_host_is_refused_by_default(happ, pg_schema):
     result = run(happ, src, policy=FetchPolicy(timeout=2))
     assert result.status == "failed" and "non-public address" in result.message
     assert datasets_of(happ, src) == []
+
+
+# --- every address the driver will use is checked (issue 17, item 2) ------------------------------
+
+PUBLIC = "93.184.216.34"  # a public address literal: nothing resolves it and nothing connects to it
+
+
+def _pointed(url: str, query: dict[str, str], netloc_host: str = PUBLIC) -> str:
+    """The test database's URL with a public host in its address and `query` as its options."""
+    return make_url(url).set(host=netloc_host, query=query).render_as_string(hide_password=False)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("query", [
+    {"host": "127.0.0.1"},
+    {"hostaddr": "127.0.0.1"},
+    {"host": f"{PUBLIC},127.0.0.1"},
+    {"host": "/var/run/postgresql"},
+], ids=["host", "hostaddr", "several-hosts", "unix-socket"])
+def test_the_query_string_cannot_lead_the_driver_to_a_private_server(happ, pg_schema, query):
+    url, schema = pg_schema
+    src = _sql_source(happ, _pointed(url, query), filters={"schemas": [schema]})
+    result = run(happ, src, policy=FetchPolicy(timeout=2))
+    assert result.status == "failed"
+    assert "non-public address" in result.message or "local socket" in result.message, result.message
+    assert "CATALOG_ALLOW_PRIVATE_URLS" in result.message
+    assert datasets_of(happ, src) == []
+
+
+@pytest.mark.postgres
+def test_a_query_host_is_used_when_private_addresses_are_allowed(happ, pg_schema):
+    url, schema = pg_schema
+    src = _sql_source(happ, _pointed(url, {"hostaddr": "127.0.0.1"}, netloc_host="placeholder.invalid"),
+                      filters={"schemas": [schema]})
+    result = run(happ, src, policy=FetchPolicy(timeout=2, allow_loopback=True))
+    assert result.status == "succeeded" and result.counts["new"] == 3, result.message
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+psycopg://u@db.example.gov.vn/x?service=noi-bo",
+    "postgresql+psycopg://u@db.example.gov.vn/x?passfile=/etc/passwd",
+    "mysql+pymysql://u@db.example.gov.vn/x?unix_socket=/run/mysqld/mysqld.sock",
+    "mysql+pymysql://u@db.example.gov.vn/x?read_default_file=/etc/my.cnf",
+    "mssql+pyodbc://u@db.example.gov.vn/x?odbc_connect=SERVER%3D127.0.0.1",
+])
+def test_options_that_could_redirect_the_driver_are_refused_when_saved(happ, url):
+    from marshmallow import ValidationError
+
+    with pytest.raises(ValidationError) as info:
+        _sql_source(happ, url)
+    option = url.split("?")[1].split("=")[0]
+    assert option in " ".join(info.value.messages["url"])
+
+
+def test_options_that_could_redirect_the_driver_are_refused_when_run(happ):
+    s = session_of(happ)
+    src = _sql_source(happ, f"postgresql+psycopg://u@{PUBLIC}/x")
+    s.query(HarvestSource).filter_by(id=src.id).update({"url": f"postgresql+psycopg://u@{PUBLIC}/x?service=a"})
+    s.commit()
+    s.close()
+    result = run(happ, src, policy=FetchPolicy(timeout=2))
+    assert result.status == "failed" and "service" in result.message and "not accepted" in result.message
