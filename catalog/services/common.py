@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from flask_babel import gettext
 from marshmallow import Schema, ValidationError, missing
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from ..models import AdminUnit, Database, Dataset, Licence, Organization, Theme

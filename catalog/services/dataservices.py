@@ -22,10 +22,10 @@ from .actor import Actor
 from .common import (
     apply,
     blank_values,
+    claim_slug,
     columns_of,
     database_by_code,
     field_error,
-    claim_slug,
     load,
     org_by_code,
     state,
@@ -52,7 +52,9 @@ def _resolve(session: Session, data: dict[str, Any], svc: DataService | None, re
     return data
 
 
-def _linked_datasets(session: Session, keys: list[str], svc: DataService | None, reader: policy.Reader) -> list[Dataset]:
+def _linked_datasets(
+    session: Session, keys: list[str], svc: DataService | None, reader: policy.Reader
+) -> list[Dataset]:
     """The datasets named by slug or id. A dataset the writer may not see is "unknown", word for word
     like a missing one; links the writer cannot see (a dataset withdrawn since) are kept as they are."""
     found = list(session.scalars(select(Dataset).where(
