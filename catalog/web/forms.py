@@ -63,10 +63,3 @@ def _int_arg(name: str, default: int) -> int:
         return int(request.args.get(name, default))
     except (TypeError, ValueError):
         return default
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site paths are followed after sign-in or a language switch."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return fallback

@@ -23,7 +23,8 @@ from ..services.sharing import access, agreements, reports, workflow
 from ..services.sharing import requests as requests_service
 from ..workdays import local_date, working_days_between
 from . import labels
-from .forms import page_args, safe_next
+from .forms import page_args
+from .redirects import safe_next
 
 bp = Blueprint("sharing", __name__)
 
