@@ -56,11 +56,23 @@ def _resolve(session: Session, data: dict[str, Any], ds: Dataset | None, reader:
     if data.get("slug"):
         data["slug"] = claim_slug(session, Dataset, data["slug"], own_id, policy.dataset_visibility(reader),
                                   gettext("This address is already used by another dataset."))
-    if data.get("identifier"):
-        clash = session.scalar(select(Dataset.id).where(Dataset.identifier == data["identifier"]))
-        if clash and clash != own_id:
-            raise field_error("identifier", gettext("Another dataset already has this identifier."))
+    if "identifier" in data and not data["identifier"]:
+        del data["identifier"]  # an identifier, once given, is never cleared
     return data
+
+
+def _check_identifier(session: Session, ds: Dataset | None, data: dict[str, Any]) -> None:
+    """Identifiers are unique within a publisher (see the model). Called only once the writer is
+    known to register for that publisher, whose datasets it all sees: the refusal reveals nothing."""
+    publisher_id = data.get("publisher_id", ds.publisher_id if ds else None)
+    identifier = data.get("identifier") or (ds.identifier if ds else None)
+    if not identifier or (ds is not None and identifier == ds.identifier and publisher_id == ds.publisher_id):
+        return
+    q = select(Dataset.id).where(Dataset.publisher_id == publisher_id, Dataset.identifier == identifier)
+    if ds is not None:
+        q = q.where(Dataset.id != ds.id)
+    if session.scalar(q) is not None:
+        raise field_error("identifier", gettext("Another dataset already has this identifier."))
 
 
 def _present(ds: Dataset, name: str) -> bool:
@@ -93,6 +105,7 @@ def create_dataset(session: Session, actor: Actor, raw: Mapping[str, Any]) -> Da
     schema = DatasetInput()
     data = _resolve(session, load(schema, raw), None, actor.reader)
     policy.require(policy.can_register_in(actor.reader, data["publisher_id"]))
+    _check_identifier(session, None, data)
     ds = Dataset(id=new_id())
     apply(ds, {**blank_values(schema), **data}, EDITABLE)
     ds.slug = data.get("slug") or unique_slug(session, Dataset, slugify(ds.title_vi))
@@ -127,6 +140,7 @@ def update_dataset(
     data = _resolve(session, data, ds, actor.reader)
     if data.get("publisher_id", ds.publisher_id) != ds.publisher_id:
         policy.require(policy.can_register_in(actor.reader, data["publisher_id"]))
+    _check_identifier(session, ds, data)
     if data.get("access_level", ds.access_level) != rules.ACCESS_RESTRICTED and "unlisted" not in data:
         data["unlisted"] = False
     before = state(ds)
