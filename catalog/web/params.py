@@ -77,7 +77,8 @@ def refuse_nul_bytes() -> None:
         for key, values in multi.lists():
             if "\x00" in key or any("\x00" in v for v in values):
                 raise BadParameter(key.replace("\x00", ""), gettext("Contains a NUL character."))
-    if request.is_json:
+    limit = current_app.config["CATALOG"]["MAX_JSON_KB"] * 1024
+    if request.is_json and (request.content_length or 0) <= limit:  # a larger body is refused later (413)
         body = request.get_json(silent=True)
         if body is not None and any("\x00" in s for s in _strings(body)):
             raise BadParameter("body", gettext("Contains a NUL character."))
