@@ -160,7 +160,12 @@ def _after_commit(session: Session) -> None:
     pending = session.info.pop(PENDING, None)
     app = session.info.get("app")
     if pending is not None and app is not None:
-        advance(app, *pending)
+        try:
+            advance(app, *pending)
+        except OSError:
+            # the change is committed and must not be reported as failed; the operator must know
+            # that the log's head is no longer anchored (`audit verify` will not see a later cut)
+            app.logger.exception("could not write the audit checkpoint %s", path_for(app))
 
 
 @event.listens_for(Session, "after_soft_rollback")
