@@ -170,3 +170,12 @@ def test_changes_through_the_services_keep_the_checkpoint_at_the_head(session, s
     dataset(session, "BTC")
     data = json.loads(audit_checkpoint.path_for(seeded_app).read_text())
     assert data["head_id"] == _head_id(seeded_app)
+
+
+def test_a_checkpoint_that_cannot_be_written_is_logged_and_the_change_kept(app, caplog):
+    path = audit_checkpoint.path_for(app)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.mkdir()  # a folder where the file should be: the rename fails
+    _append(app, 1)
+    assert _head_id(app) == 1
+    assert any("audit checkpoint" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)

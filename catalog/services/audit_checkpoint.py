@@ -74,6 +74,8 @@ def read(app: Flask) -> Checkpoint | None:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadCheckpoint(f"{path} cannot be read ({exc})") from exc
     try:
         data = json.loads(raw)
         cp = Checkpoint(int(data["head_id"]), str(data["head_hash"]), str(data["at"]), str(data["signature"]))
@@ -153,6 +155,8 @@ def _before_commit(session: Session) -> None:
     app = session.info.get("app")
     if PENDING in session.info and app is not None and not still_anchored(session, app):
         session.info.pop(PENDING)
+        app.logger.error("the audit checkpoint %s is unreadable or names an event the log no longer holds; "
+                         "it is left as it is: run `flask --app catalog audit verify`", path_for(app))
 
 
 @event.listens_for(Session, "after_commit")
