@@ -155,3 +155,28 @@ def test_an_identifier_held_by_a_hidden_dataset_answers_like_a_free_one(client, 
     # within the writer's own agency (all of which it sees) a repeated identifier is refused plainly
     again = client.post("/api/v1/datasets", json={**body, "identifier": "urn:btc:free"}, headers=auth(btc))
     assert again.status_code == 422 and "identifier" in again.json["errors"]
+
+
+def test_moving_a_dataset_to_an_agency_holding_its_identifier_is_refused_plainly(session):
+    """The writer registers for both agencies and sees both datasets: a plain field error, no 500."""
+    from marshmallow import ValidationError
+
+    from catalog.services import datasets
+    from catalog.services.actor import system_actor
+
+    dataset(session, "BCA", "shared", identifier="urn:chung:1", slug="cua-bca")
+    mine = dataset(session, "BTC", "shared", identifier="urn:chung:1", slug="cua-btc")
+    with pytest.raises(ValidationError) as err:
+        datasets.update_dataset(session, system_actor("test"), mine, {"publisher": "BCA"})
+    assert "identifier" in err.value.messages
+    session.rollback()
+    assert datasets.update_dataset(session, system_actor("test"), mine,
+                                   {"publisher": "BCA", "identifier": "urn:chung:2"}) == ["identifier", "publisher_id"]
+
+
+def test_a_blank_identifier_leaves_the_identifier_as_it_was(client, session, btc):
+    mine = dataset(session, "BTC", "shared", identifier="urn:btc:giu-nguyen", slug="btc-giu")
+    for blank in (None, ""):
+        r = client.patch(f"/api/v1/datasets/{mine.slug}", json={"identifier": blank, "title_en": "Kept"},
+                         headers=auth(btc))
+        assert r.status_code == 200 and r.json["identifier"] == "urn:btc:giu-nguyen", r.json
