@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from .config import PROJECT_ROOT, SETTINGS
 from .db import session_scope
 from .models import Organization, User
 from .schemas.base import field_errors
-from .services import audit, users
+from .services import audit, audit_checkpoint, users
 from .services.actor import system_actor
 
 db_cli = AppGroup("db", help="Schema migrations of the registry.")
@@ -155,17 +156,55 @@ def users_token(email: str, name: str, days: int | None) -> None:
 # --- audit --------------------------------------------------------------------------------------
 
 
-@audit_cli.command("verify")
-def audit_verify() -> None:
-    """Recompute the hash chain; exit 1 at the first changed or missing event."""
+def _verified_log() -> tuple[audit.ChainReport, audit_checkpoint.Checkpoint | None]:
+    """The chain checked in full and against its checkpoint; exits 1 naming the first problem."""
+    app = current_app._get_current_object()
     with session_scope() as session:
         report = audit.verify_chain(session)
-    if report.ok:
-        click.echo(f"Audit chain intact: {report.checked} events.")
-        return
-    click.echo(f"Audit chain BROKEN at event {report.broken_at}: {report.reason} "
-               f"({report.checked} events before it are intact).", err=True)
-    sys.exit(1)
+        if not report.ok:
+            click.echo(f"Audit chain BROKEN at event {report.broken_at}: {report.reason} "
+                       f"({report.checked} events before it are intact).", err=True)
+            sys.exit(1)
+        try:
+            checkpoint = audit_checkpoint.read(app)
+        except audit_checkpoint.BadCheckpoint as exc:
+            click.echo(f"Audit checkpoint REFUSED: {exc}.", err=True)
+            sys.exit(1)
+        problem = audit.anchor_problem(session, report, checkpoint)
+    if problem is not None and not (checkpoint is None and _anchoring()):
+        click.echo(f"Audit log INCOMPLETE: {problem} ({report.checked} events in the log).", err=True)
+        sys.exit(1)
+    return report, checkpoint
+
+
+def _anchoring() -> bool:
+    return click.get_current_context().command.name == "checkpoint"
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain and compare its head with the signed checkpoint; exit 1 at the
+    first changed or missing event, or when the newest events were removed."""
+    report, checkpoint = _verified_log()
+    anchored = f", anchored at event {checkpoint.head_id}" if checkpoint else ""
+    click.echo(f"Audit chain intact: {report.checked} events{anchored}.")
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint_cmd() -> None:
+    """Print the signed head of the log (one JSON line) for publishing elsewhere. A log without a
+    checkpoint (from before checkpoints existed) is anchored at its verified head; a log that
+    falls short of its checkpoint is refused."""
+    app = current_app._get_current_object()
+    report, checkpoint = _verified_log()
+    if report.last_id is not None and report.last_hash is not None and (
+            checkpoint is None or checkpoint.head_id < report.last_id):
+        if checkpoint is None:
+            click.echo(f"No checkpoint yet: anchoring the log at event {report.last_id}.", err=True)
+        checkpoint = audit_checkpoint.make(app, report.last_id, report.last_hash)
+        audit_checkpoint.replace(app, checkpoint)
+    head = checkpoint.as_dict() if checkpoint else {"head_id": None, "head_hash": None}
+    click.echo(json.dumps({**head, "events": report.checked}))
 
 
 @audit_cli.command("export")

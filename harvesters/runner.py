@@ -598,10 +598,17 @@ class _Run:
         """Datasets already in the catalogue with the same identifier, or (from elsewhere) landing page."""
         s = self.session
         identifiers = [self._identifier(d) for d, _h in new]
-        by_identifier = {r.identifier: r for r in s.execute(select(
+        by_identifier: dict[str, Any] = {}
+        for r in s.execute(select(
             Dataset.id, Dataset.identifier, Dataset.harvest_source_id, Dataset.origin, Dataset.remote_id,
             Dataset.publisher_id, Dataset.landing_page,
-        ).where(Dataset.identifier.in_(identifiers)))}
+        ).where(Dataset.identifier.in_(identifiers)).order_by(Dataset.created_at, Dataset.id)):
+            # identifiers are unique per publisher: of several agencies' datasets, one this source may
+            # write wins, else the first registered (a clash the link step then logs, never applies)
+            known = by_identifier.get(r.identifier)
+            if known is None or (not self.writers.may_write(known.publisher_id)
+                                 and self.writers.may_write(r.publisher_id)):
+                by_identifier[r.identifier] = r
         pages = [d["landing_page"] for d, _h in new if _specific_page(d.get("landing_page"))]
         by_page: dict[str, Any] = {}
         if pages:

@@ -179,7 +179,7 @@ def test_lists_page_filter_and_sort(client, session):
     last = client.get(r["links"]["next"].replace("page=2", "page=3")).json
     assert len(last["items"]) == 1 and "next" not in last["links"]
     assert client.get("/api/v1/datasets?theme=ECON&organization=BTC").json["total"] == 7
-    assert client.get("/api/v1/datasets?per_page=abc").status_code == 422
+    assert client.get("/api/v1/datasets?per_page=abc").status_code == 400
     assert client.get("/api/v1/organizations?kind=city").json["total"] == 6
 
 

@@ -32,7 +32,7 @@ _ERRORS = {
 }
 
 PAGING = [
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1}},
     {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}},
 ]
 
@@ -83,7 +83,9 @@ def _crud(tag: str, name: str, out_schema: str, in_schema: str, key: str, filter
     return {
         collection: {
             "get": {"tags": [tag], "summary": f"List {name}s", "parameters": [*PAGING, *filters],
-                    "responses": {"200": {"description": f"A page of {name}s", **_page_of(out_schema)}}},
+                    "responses": {"200": {"description": f"A page of {name}s", **_page_of(out_schema)},
+                                  "400": {"description": "page or per_page is not a whole number in range "
+                                                         "(the body names the parameter)", "content": _ERROR_BODY}}},
             "post": {"tags": [tag], "summary": f"Register a {name}", "security": write,
                      "requestBody": {"required": True, **_json(in_schema)},
                      "responses": {"201": {"description": "Created", **_json(out_schema)},

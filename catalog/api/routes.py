@@ -18,6 +18,7 @@ from ..db import db_session
 from ..models import AdminUnit, Database, DataService, Distribution, Licence, Organization, Theme
 from ..services import databases, dataservices, datasets, distributions, listing, organizations
 from ..services.common import NotFound, visible_dataset
+from ..web import params
 from ..web.datasets import download_response
 from . import serializers as out
 from .errors import json_error, validation_error
@@ -108,13 +109,8 @@ def _body() -> dict[str, Any]:
 
 
 def _page_args() -> tuple[int, int]:
-    cfg = current_app.config["CATALOG"]
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-        per_page = min(max(1, int(request.args.get("per_page", cfg["PAGE_SIZE"]))), cfg["MAX_PAGE_SIZE"])
-    except ValueError as exc:
-        raise ValidationError({"page": [gettext("Must be a whole number.")]}) from exc
-    return page, per_page
+    """Page and page size; anything but a whole number in range answers 400 naming the parameter."""
+    return params.page_args(request.args, strict=True)
 
 
 def _page_response(page: listing.Page[Any], schema: Schema, endpoint: str, **view_args: Any) -> Response:

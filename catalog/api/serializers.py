@@ -12,6 +12,12 @@ from ..auth import current_reader
 from ..services.databases import missing_legal_items
 
 
+def visible_dataset_slugs(svc: Any) -> list[str]:
+    """The datasets a service serves, named only if the reader may see them (policy.py)."""
+    reader = current_reader()
+    return sorted(d.slug for d in svc.datasets if policy.can_view_dataset(reader, d))
+
+
 class Links(Schema):
     self = fields.String()
     html = fields.String()
@@ -199,7 +205,7 @@ class DataServiceOut(Schema):
     publication = fields.Function(_publication, metadata={
         "description": "published within 1 working day of going live (Decree 47/2020 Arts. 25-26): "
                        "on_time, late, overdue, pending or unknown"})
-    datasets = fields.Function(lambda s: [d.slug for d in s.datasets])
+    datasets = fields.Function(lambda s: visible_dataset_slugs(s))
     origin = fields.String()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamps, UUIDPrimaryKey
@@ -49,10 +49,15 @@ class Dataset(UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
     __table_args__ = (
         Index("ix_dataset_visibility", "status", "access_level", "publisher_id"),
         Index("ix_dataset_remote", "harvest_source_id", "remote_id"),
+        # Unique per publisher, not across the catalogue: whoever registers for an agency sees all of
+        # its datasets, so "already used" never tells them about another agency's hidden record.
+        UniqueConstraint("publisher_id", "identifier", name="uq_dataset_publisher_identifier"),
+        Index("ix_dataset_identifier", "identifier"),
     )
 
-    #: DCAT identifier (a URI or another globally unique id); stable across re-harvests.
-    identifier: Mapped[str] = mapped_column(String(500), unique=True)
+    #: DCAT identifier (a URI or another globally unique id); stable across re-harvests; unique
+    #: within its publisher (the harvester links the same identifier from elsewhere to one dataset).
+    identifier: Mapped[str] = mapped_column(String(500))
     #: The URL key of the dataset page.
     slug: Mapped[str] = mapped_column(String(200), unique=True)
     title_vi: Mapped[str] = mapped_column(String(500))

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, utcnow
+from . import audit_checkpoint
 from .actor import Actor
 
 GENESIS_HASH = "0" * 64
@@ -58,9 +59,17 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction (it commits or rolls back with the change)."""
-    if session.get_bind().dialect.name == "postgresql":
+    """Append one event in the caller's transaction (it commits or rolls back with the change).
+
+    Appends are serialised so that two writers never read the same head: PostgreSQL takes an
+    advisory lock; SQLite takes its write lock (a write that changes nothing) before reading the
+    head, as BEGIN IMMEDIATE would, so a writer whose first write is this event waits its turn.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE audit_event SET id = id WHERE 0"))
     prev = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS_HASH
     ev = AuditEvent(
         at=utcnow(),
@@ -79,6 +88,7 @@ def record(
     ev.hash = event_hash(prev, ev)
     session.add(ev)
     session.flush()
+    audit_checkpoint.note_append(session, ev.id, ev.hash)
     return ev
 
 
@@ -87,6 +97,9 @@ class ChainReport:
     checked: int
     broken_at: int | None = None
     reason: str = ""
+    #: the newest event checked (id and hash), None for an empty log
+    last_id: int | None = None
+    last_hash: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -97,6 +110,7 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
     """Recompute every hash in order; report the first event that does not match."""
     prev = GENESIS_HASH
     checked = 0
+    last_id = None
     for ev in _iter_events(session, batch):
         if ev.prev_hash != prev:
             reason = "previous hash does not match: an event before it was changed or removed"
@@ -105,7 +119,31 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
             return ChainReport(checked, ev.id, "content does not match its hash: the event was changed")
         prev = ev.hash
         checked += 1
-    return ChainReport(checked)
+        last_id = ev.id
+    return ChainReport(checked, last_id=last_id, last_hash=prev if checked else None)
+
+
+def anchor_problem(
+    session: Session, report: ChainReport, checkpoint: audit_checkpoint.Checkpoint | None
+) -> str | None:
+    """What the intact chain lacks compared with its checkpoint (None: nothing). The chain alone
+    cannot show that its newest events were removed; the checkpoint, kept outside the table, can."""
+    if checkpoint is None:
+        if report.checked:
+            return ("no checkpoint records the head of the log, so a cut at its end would go unseen; "
+                    "run `flask --app catalog audit checkpoint` once to anchor it")
+        return None
+    last = report.last_id or 0
+    if last < checkpoint.head_id:
+        return (f"the log ends at event {last} but the checkpoint says {checkpoint.head_id}: "
+                f"the newest events were removed")
+    held = session.scalar(select(AuditEvent.hash).where(AuditEvent.id == checkpoint.head_id))
+    if held is None:
+        return f"event {checkpoint.head_id}, the head named by the checkpoint, is missing"
+    if held != checkpoint.head_hash:
+        return (f"event {checkpoint.head_id} is not the one the checkpoint recorded: "
+                f"the events from it on were replaced")
+    return None
 
 
 def _iter_events(session: Session, batch: int) -> Iterator[Any]:

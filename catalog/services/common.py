@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask_babel import gettext
 from marshmallow import Schema, ValidationError, missing
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from .. import policy
@@ -100,11 +100,21 @@ def unique_slug(session: Session, model: type, base: str, exclude_id: str | None
     return f"{base}-{n}"
 
 
-def slug_taken(session: Session, model: type, slug: str, exclude_id: str | None = None) -> bool:
-    q = select(func.count()).select_from(model).where(model.slug == slug)
-    if exclude_id:
-        q = q.where(model.id != exclude_id)
-    return bool(session.scalar(q))
+def claim_slug(
+    session: Session, model: Any, slug: str, own_id: str | None, visible: ColumnElement[bool], message: str
+) -> str:
+    """The address asked for if it is free; an error if a record the writer can see holds it; and,
+    if a record the writer may not see holds it, a free variant chosen quietly: refusing would tell
+    the writer that a hidden record exists."""
+    q = select(model.id).where(model.slug == slug)
+    if own_id is not None:
+        q = q.where(model.id != own_id)
+    holder = session.scalar(q)
+    if holder is None:
+        return slug
+    if session.scalar(select(model.id).where(model.id == holder, visible)) is not None:
+        raise field_error("slug", message)
+    return unique_slug(session, model, slug, own_id)
 
 
 def apply(obj: Any, data: Mapping[str, Any], columns: Iterable[str]) -> list[str]:

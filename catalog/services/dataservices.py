@@ -22,12 +22,12 @@ from .actor import Actor
 from .common import (
     apply,
     blank_values,
+    claim_slug,
     columns_of,
     database_by_code,
     field_error,
     load,
     org_by_code,
-    slug_taken,
     state,
     unique_slug,
 )
@@ -37,23 +37,34 @@ COLUMNS = [c for c in columns_of(DataService) if c not in {
     "published_at"}]
 
 
-def _resolve(session: Session, data: dict[str, Any], svc: DataService | None) -> dict[str, Any]:
+def _resolve(session: Session, data: dict[str, Any], svc: DataService | None, reader: policy.Reader) -> dict[str, Any]:
     if "publisher" in data:
         data["publisher_id"] = org_by_code(session, data.pop("publisher"), "publisher").id
     if "database" in data:
         code = data.pop("database")
         data["database_id"] = database_by_code(session, code).id if code else None
-    if data.get("slug") and slug_taken(session, DataService, data["slug"], svc.id if svc else None):
-        raise field_error("slug", gettext("This address is already used by another service."))
+    if data.get("slug"):
+        data["slug"] = claim_slug(session, DataService, data["slug"], svc.id if svc else None,
+                                  policy.dataservice_visibility(reader),
+                                  gettext("This address is already used by another service."))
     if "datasets" in data:
-        keys = data.pop("datasets")
-        found = list(session.scalars(select(Dataset).where(Dataset.slug.in_(keys) | Dataset.id.in_(keys))))
-        known = {d.slug for d in found} | {d.id for d in found}
-        unknown = [k for k in keys if k not in known]
-        if unknown:
-            raise field_error("datasets", gettext("Unknown datasets: %(keys)s.", keys=", ".join(unknown)))
-        data["datasets"] = found
+        data["datasets"] = _linked_datasets(session, data.pop("datasets"), svc, reader)
     return data
+
+
+def _linked_datasets(
+    session: Session, keys: list[str], svc: DataService | None, reader: policy.Reader
+) -> list[Dataset]:
+    """The datasets named by slug or id. A dataset the writer may not see is "unknown", word for word
+    like a missing one; links the writer cannot see (a dataset withdrawn since) are kept as they are."""
+    found = list(session.scalars(select(Dataset).where(
+        Dataset.slug.in_(keys) | Dataset.id.in_(keys), policy.dataset_visibility(reader))))
+    known = {d.slug for d in found} | {d.id for d in found}
+    unknown = [k for k in keys if k not in known]
+    if unknown:
+        raise field_error("datasets", gettext("Unknown datasets: %(keys)s.", keys=", ".join(unknown)))
+    unseen = [d for d in svc.datasets if not policy.can_view_dataset(reader, d)] if svc else []
+    return found + [d for d in unseen if d not in found]
 
 
 def _apply_all(svc: DataService, data: dict[str, Any]) -> list[str]:
@@ -72,7 +83,7 @@ def _state(svc: DataService) -> dict[str, Any]:
 
 def create_dataservice(session: Session, actor: Actor, raw: Mapping[str, Any]) -> DataService:
     schema = DataServiceInput()
-    data = _resolve(session, load(schema, raw), None)
+    data = _resolve(session, load(schema, raw), None, actor.reader)
     policy.require(policy.can_register_in(actor.reader, data["publisher_id"]))
     svc = DataService(id=new_id())
     with session.no_autoflush:  # the service is not complete until it has its slug
@@ -94,7 +105,7 @@ def update_dataservice(
     data = load(schema, raw, partial=not replace)
     if replace:
         data = {**{k: v for k, v in blank_values(schema).items() if k != "slug"}, **data}
-    data = _resolve(session, data, svc)
+    data = _resolve(session, data, svc, actor.reader)
     if data.get("publisher_id", svc.publisher_id) != svc.publisher_id:
         policy.require(policy.can_register_in(actor.reader, data["publisher_id"]))
     before = _state(svc)

@@ -21,12 +21,12 @@ from .common import (
     apply,
     blank_values,
     check_reference_lists,
+    claim_slug,
     columns_of,
     database_by_code,
     field_error,
     load,
     org_by_code,
-    slug_taken,
     state,
     unique_slug,
 )
@@ -43,7 +43,7 @@ RENAMED = {"publisher": "publisher_id", "database": "database_id", "licence": "l
 EDITABLE = [*COLUMNS, *RENAMED.values()]
 
 
-def _resolve(session: Session, data: dict[str, Any], ds: Dataset | None) -> dict[str, Any]:
+def _resolve(session: Session, data: dict[str, Any], ds: Dataset | None, reader: policy.Reader) -> dict[str, Any]:
     check_reference_lists(session, data)
     if "publisher" in data:
         data["publisher_id"] = org_by_code(session, data.pop("publisher"), "publisher").id
@@ -53,13 +53,26 @@ def _resolve(session: Session, data: dict[str, Any], ds: Dataset | None) -> dict
     if "licence" in data:
         data["licence_code"] = data.pop("licence")
     own_id = ds.id if ds else None
-    if data.get("slug") and slug_taken(session, Dataset, data["slug"], own_id):
-        raise field_error("slug", gettext("This address is already used by another dataset."))
-    if data.get("identifier"):
-        clash = session.scalar(select(Dataset.id).where(Dataset.identifier == data["identifier"]))
-        if clash and clash != own_id:
-            raise field_error("identifier", gettext("Another dataset already has this identifier."))
+    if data.get("slug"):
+        data["slug"] = claim_slug(session, Dataset, data["slug"], own_id, policy.dataset_visibility(reader),
+                                  gettext("This address is already used by another dataset."))
+    if "identifier" in data and not data["identifier"]:
+        del data["identifier"]  # an identifier, once given, is never cleared
     return data
+
+
+def _check_identifier(session: Session, ds: Dataset | None, data: dict[str, Any]) -> None:
+    """Identifiers are unique within a publisher (see the model). Called only once the writer is
+    known to register for that publisher, whose datasets it all sees: the refusal reveals nothing."""
+    publisher_id = data.get("publisher_id", ds.publisher_id if ds else None)
+    identifier = data.get("identifier") or (ds.identifier if ds else None)
+    if not identifier or (ds is not None and identifier == ds.identifier and publisher_id == ds.publisher_id):
+        return
+    q = select(Dataset.id).where(Dataset.publisher_id == publisher_id, Dataset.identifier == identifier)
+    if ds is not None:
+        q = q.where(Dataset.id != ds.id)
+    if session.scalar(q) is not None:
+        raise field_error("identifier", gettext("Another dataset already has this identifier."))
 
 
 def _present(ds: Dataset, name: str) -> bool:
@@ -90,8 +103,9 @@ def _check_publishable(session: Session, ds: Dataset) -> None:
 
 def create_dataset(session: Session, actor: Actor, raw: Mapping[str, Any]) -> Dataset:
     schema = DatasetInput()
-    data = _resolve(session, load(schema, raw), None)
+    data = _resolve(session, load(schema, raw), None, actor.reader)
     policy.require(policy.can_register_in(actor.reader, data["publisher_id"]))
+    _check_identifier(session, None, data)
     ds = Dataset(id=new_id())
     apply(ds, {**blank_values(schema), **data}, EDITABLE)
     ds.slug = data.get("slug") or unique_slug(session, Dataset, slugify(ds.title_vi))
@@ -123,9 +137,10 @@ def update_dataset(
         # A full replacement resets optional fields, but never the dataset's address or identifier.
         blanks = {k: v for k, v in blank_values(schema).items() if k not in ("slug", "identifier")}
         data = {**blanks, **data}
-    data = _resolve(session, data, ds)
+    data = _resolve(session, data, ds, actor.reader)
     if data.get("publisher_id", ds.publisher_id) != ds.publisher_id:
         policy.require(policy.can_register_in(actor.reader, data["publisher_id"]))
+    _check_identifier(session, ds, data)
     if data.get("access_level", ds.access_level) != rules.ACCESS_RESTRICTED and "unlisted" not in data:
         data["unlisted"] = False
     before = state(ds)

@@ -17,7 +17,7 @@ from ..auth import current_reader, login_manager
 from ..i18n import current_locale
 from ..policy import Forbidden
 from ..services.common import NotFound
-from . import labels
+from . import headers, labels, params
 
 
 def options(items: list, key: str = "code") -> list[tuple[str, str]]:
@@ -43,6 +43,8 @@ def register_blueprints(app: Flask, package: str) -> None:
 
 def init_app(app: Flask) -> None:
     register_blueprints(app, __name__)
+    params.install(app)
+    headers.install(app)
 
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"

@@ -14,7 +14,8 @@ from ..db import db_session
 from ..models import ApiToken
 from ..services import users
 from ..services.common import NotFound
-from .forms import read_form, safe_next
+from .forms import read_form
+from .redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 

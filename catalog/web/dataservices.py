@@ -69,9 +69,10 @@ def _submitted() -> dict:
 
 
 def _values(svc: DataService) -> dict:
+    reader = current_reader()
     values = {f: getattr(svc, f, None) for f in TEXT if f not in ("publisher", "database")}
     values.update(publisher=svc.publisher.code, database=svc.database.code if svc.database else "",
-                  datasets=", ".join(d.slug for d in svc.datasets),
+                  datasets=", ".join(d.slug for d in svc.datasets if policy.can_view_dataset(reader, d)),
                   openapi_spec=json.dumps(svc.openapi_spec, ensure_ascii=False, indent=2) if svc.openapi_spec else "",
                   in_operation_since=svc.in_operation_since.isoformat() if svc.in_operation_since else "")
     return values

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -14,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext
@@ -31,6 +29,7 @@ from ..models.reference import AdminUnit
 from ..quality import service as quality_service
 from ..services import datasets, distributions, files, listing
 from ..services.common import NotFound, visible_dataset
+from . import downloads
 from .forms import page_args, read_form
 
 bp = Blueprint("datasets", __name__)
@@ -296,9 +295,8 @@ def download_response(dist_id: str) -> WResponse:
         raise NotFound(dist_id)
     name = dist.file_name or plan.path.name
     if plan.columns is None:
-        return send_file(plan.path, mimetype=dist.media_type or "application/octet-stream", as_attachment=True,
-                         download_name=name, conditional=True, etag=dist.checksum_sha256 or True)
+        return downloads.file_response(plan.path, name, dist.media_type, etag=dist.checksum_sha256 or True)
     response = Response(files.iter_csv_columns(plan.path, plan.columns), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    response.headers["Content-Disposition"] = downloads.content_disposition(name)
     response.headers["X-Columns-Trimmed"] = "true"
     return response

@@ -7,10 +7,12 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_babel import gettext
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
+
+from . import params
 
 _SEPARATORS = re.compile(r"[,;\n]")
 
@@ -53,20 +55,5 @@ def read_form(
 
 
 def page_args(default_per_page: int | None = None) -> tuple[int, int]:
-    cfg = current_app.config["CATALOG"]
-    per_page = _int_arg("per_page", default_per_page or cfg["PAGE_SIZE"])
-    return max(1, _int_arg("page", 1)), min(max(1, per_page), cfg["MAX_PAGE_SIZE"])
-
-
-def _int_arg(name: str, default: int) -> int:
-    try:
-        return int(request.args.get(name, default))
-    except (TypeError, ValueError):
-        return default
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site paths are followed after sign-in or a language switch."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return fallback
+    """Page and page size of a list page: bad values fall back, numbers are clamped (never a 500)."""
+    return params.page_args(request.args, default_per_page, strict=False)

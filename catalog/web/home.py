@@ -12,7 +12,7 @@ from ..db import db_session
 from ..i18n import LOCALES
 from ..models import Database, Organization
 from ..services import listing
-from .forms import safe_next
+from .redirects import safe_next
 
 bp = Blueprint("home", __name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
@@ -22,8 +22,9 @@ from ..services.common import NotFound, dataset_by_key
 from ..services.sharing import access, agreements, reports, workflow
 from ..services.sharing import requests as requests_service
 from ..workdays import local_date, working_days_between
-from . import labels
-from .forms import page_args, safe_next
+from . import downloads, labels
+from .forms import page_args
+from .redirects import safe_next
 
 bp = Blueprint("sharing", __name__)
 
@@ -331,8 +332,7 @@ def letter(request_id: str) -> WResponse:
     path = files.resolve(_cfg()["UPLOAD_FOLDER"], req.attachment_path)
     if not path.exists():
         raise NotFound(request_id)
-    return send_file(path, mimetype="application/pdf", as_attachment=True,
-                     download_name=req.attachment_name or "cong-van.pdf")
+    return downloads.file_response(path, req.attachment_name or "cong-van.pdf", "application/pdf")
 
 
 # --- agreements -----------------------------------------------------------------------------------
