@@ -14,7 +14,7 @@ from sqlalchemy import select
 from . import migrate
 from .config import PROJECT_ROOT, SETTINGS
 from .db import session_scope
-from .models import Organization, User
+from .models import SCOPES, Organization, User
 from .schemas.base import field_errors
 from .services import audit, users
 from .services.actor import system_actor
@@ -138,16 +138,20 @@ def users_grant(email: str, organization: str, role: str) -> None:
 @click.argument("email")
 @click.option("--name", default="cli", show_default=True)
 @click.option("--days", type=int, default=None, help="expire after this many days")
-def users_token(email: str, name: str, days: int | None) -> None:
-    """Create an API token for EMAIL; it is shown once."""
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(list(SCOPES)),
+              help="what the token may do (repeat; default: read)")
+def users_token(email: str, name: str, days: int | None, scopes: tuple[str, ...]) -> None:
+    """Create an API token for EMAIL; it is shown once, on the first line."""
     try:
         with session_scope() as session:
             user = session.scalar(select(User).where(User.email == email.lower()))
             if user is None:
                 raise ValidationError({"email": ["no such account"]})
-            _token, clear = users.create_token(session, system_actor("cli"), user,
-                                               {"name": name, "expires_in_days": days})
+            token, clear = users.create_token(session, system_actor("cli"), user,
+                                              {"name": name, "expires_in_days": days, "scopes": list(scopes or ["read"])})
             click.echo(clear)
+            expires = token.expires_at.strftime("%Y-%m-%d %H:%M UTC") if token.expires_at else "never"
+            click.echo(f"  scopes: {token.scopes}; expires: {expires}")
     except ValidationError as err:
         _fail(err)
 

@@ -45,6 +45,8 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "MAX_PAGE_SIZE": (_int, 100, "largest page size a client may ask for"),
     "LOGIN_MAX_FAILURES": (_int, 5, "failed logins per account or address before a pause"),
     "LOGIN_LOCKOUT_MINUTES": (_int, 15, "length of the pause after too many failed logins"),
+    "INVITATION_DAYS": (_int, 7, "an invitation link works this many days"),
+    "PASSWORD_RESET_MINUTES": (_int, 60, "a password-reset link works this many minutes"),
     "SESSION_COOKIE_SECURE": (_bool, False, "send the session cookie over HTTPS only (set in production)"),
     "TRUSTED_PROXIES": (_int, 0, "reverse proxies in front of the app whose X-Forwarded-* headers are believed"),
     "BASE_URL": (_str, "http://127.0.0.1:5000", "public address of the portal, used in feeds and e-mails"),

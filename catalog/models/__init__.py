@@ -28,9 +28,12 @@ from .sharing import (
     SharingRequest,
     SharingRequestItem,
 )
-from .user import ROLES, ApiToken, LoginAttempt, Membership, User
+from .user import LINK_KINDS, ROLES, SCOPES, AccountLink, ApiToken, LoginAttempt, Membership, User
 
 __all__ = [
+    "LINK_KINDS",
+    "SCOPES",
+    "AccountLink",
     "AGREEMENT_STATUSES",
     "DATABASE_STATUSES",
     "DATASET_STATUSES",
