@@ -147,8 +147,8 @@ def users_token(email: str, name: str, days: int | None, scopes: tuple[str, ...]
             user = session.scalar(select(User).where(User.email == email.lower()))
             if user is None:
                 raise ValidationError({"email": ["no such account"]})
-            token, clear = users.create_token(session, system_actor("cli"), user,
-                                              {"name": name, "expires_in_days": days, "scopes": list(scopes or ["read"])})
+            token, clear = users.create_token(session, system_actor("cli"), user, {
+                "name": name, "expires_in_days": days, "scopes": list(scopes or ["read"])})
             click.echo(clear)
             expires = token.expires_at.strftime("%Y-%m-%d %H:%M UTC") if token.expires_at else "never"
             click.echo(f"  scopes: {token.scopes}; expires: {expires}")

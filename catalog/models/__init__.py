@@ -31,14 +31,12 @@ from .sharing import (
 from .user import LINK_KINDS, ROLES, SCOPES, AccountLink, ApiToken, LoginAttempt, Membership, User
 
 __all__ = [
-    "LINK_KINDS",
-    "SCOPES",
-    "AccountLink",
     "AGREEMENT_STATUSES",
     "DATABASE_STATUSES",
     "DATASET_STATUSES",
     "DECIDED_STATUSES",
     "JOB_STATUSES",
+    "LINK_KINDS",
     "ORIGINS",
     "PENDING_STATUSES",
     "PLATFORMS",
@@ -48,7 +46,9 @@ __all__ = [
     "REQUEST_STATUSES",
     "ROLES",
     "SCHEDULES",
+    "SCOPES",
     "UPDATE_FREQUENCIES",
+    "AccountLink",
     "AdminUnit",
     "ApiToken",
     "AuditEvent",

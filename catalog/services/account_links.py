@@ -28,7 +28,7 @@ from .actor import Actor
 from .common import field_error, load, org_by_code
 
 INVITATION = "invitation"
-PASSWORD_RESET = "password_reset"
+PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind of link, not a secret
 _PATHS = {INVITATION: "/invitation/", PASSWORD_RESET: "/password/reset/"}
 
 
@@ -151,7 +151,7 @@ def reset_link_for_cli(session: Session, actor: Actor, email: str) -> str:
     user = session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         raise field_error("email", gettext("No account has this e-mail address."))
-    link, clear = _issue(session, user, PASSWORD_RESET, timedelta(minutes=_cfg()["PASSWORD_RESET_MINUTES"]),
+    _link, clear = _issue(session, user, PASSWORD_RESET, timedelta(minutes=_cfg()["PASSWORD_RESET_MINUTES"]),
                          by=actor.label)
     audit.record(session, actor, "issue_password_reset", "user", user.id, label=user.email)
     return url_for_link(PASSWORD_RESET, clear)

@@ -240,8 +240,9 @@ def create_token(
     )
     session.add(token)
     session.flush()
+    expires = token.expires_at.isoformat() if token.expires_at else None
     audit.record(session, actor, "create", "api_token", token.id, label=f"{user.email}: {token.name}",
-                 after={"scopes": token.scopes, "expires_at": token.expires_at.isoformat() if token.expires_at else None})
+                 after={"scopes": token.scopes, "expires_at": expires})
     return token, clear
 
 
