@@ -32,6 +32,11 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def password_matches(user: User | None, password: str) -> bool:
+    """Checks a password in the same time whether or not the account exists."""
+    return _password_matches(user, password)
+
+
 def _password_matches(user: User | None, password: str) -> bool:
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     try:
