@@ -10,10 +10,10 @@ any other. Never meant for a production portal.
 from __future__ import annotations
 
 import os
-from datetime import date
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ ADMIN_EMAIL = "demo.admin@example.vn"
 DEMO_MARK = "[demo] "
 #: The shared dataset of the ministry the province asks for.
 DATASET = "thong-tin-dang-ky-doanh-nghiep"
-PASSWORD_FILE = "demo-accounts.txt"
+PASSWORD_FILE = "demo-accounts.txt"  # noqa: S105 - a file name
 
 
 @dataclass(frozen=True)
