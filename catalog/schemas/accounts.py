@@ -50,7 +50,7 @@ class TokenInput(BaseSchema):
 
 class InvitationInput(BaseSchema):
     email = fields.Email(required=True, validate=max_len(254))
-    name = Text(validate=max_len(200))
+    name = Text(allow_none=True, validate=max_len(200))
     organization = Text(allow_none=True, validate=code_format)
     role = Text(allow_none=True, validate=one_of(ROLES))
     is_admin = fields.Boolean(load_default=False)

@@ -16,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -114,8 +114,13 @@ def invite(session: Session, actor: Actor, raw: Mapping[str, Any]) -> Invitation
     url = url_for_link(INVITATION, clear)
     from ..web import labels  # role names are the pages' own labels
 
-    params: dict[str, Any] = {"inviter": actor.label, "expires_at": link.expires_at.isoformat(),
-                              "role": labels.label(labels.ROLES, role) if role else ""}
+    inviter = session.get(User, actor.user_id) if actor.user_id else None
+    role_names = {}
+    for loc in ("vi", "en"):
+        with force_locale(loc):
+            role_names[loc] = labels.label(labels.ROLES, role) if role else ""
+    params: dict[str, Any] = {"inviter": f"{inviter.name} ({inviter.email})" if inviter else actor.label,
+                              "expires_at": link.expires_at.isoformat(), "role": role_names}
     if org is not None:
         params["organization"] = {"vi": org.name_vi, "en": org.name_en or org.name_vi}
     notifications.email_person(session, user, "invitation" if org is not None else "invitation_admin", params, url)
