@@ -106,9 +106,15 @@ def _guard_admin_loss(session: Session, actor: Actor, user: User, what: str) -> 
         raise field_error("_schema", gettext(
             "You cannot lock, demote or remove your own account; ask another administrator."))
     if user.is_admin and user.active and _active_admins(session) <= 1:
-        raise field_error("_schema", gettext(
-            "%(email)s is the last administrator and cannot be %(what)s; make another account administrator "
-            "first.", email=user.email, what=what))
+        messages = {
+            "lock": gettext("%(email)s is the last administrator and cannot be locked; make another account "
+                            "administrator first.", email=user.email),
+            "demote": gettext("%(email)s is the last administrator and cannot be demoted; make another account "
+                              "administrator first.", email=user.email),
+            "remove": gettext("%(email)s is the last administrator and cannot be removed; make another account "
+                              "administrator first.", email=user.email),
+        }
+        raise field_error("_schema", messages[what])
 
 
 def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
@@ -116,7 +122,7 @@ def set_active(session: Session, actor: Actor, user: User, active: bool) -> None
     if user.active == active:
         return
     if not active:
-        _guard_admin_loss(session, actor, user, gettext("locked"))
+        _guard_admin_loss(session, actor, user, "lock")
     user.active = active
     audit.record(session, actor, "activate" if active else "deactivate", "user", user.id, label=user.email)
 
@@ -126,7 +132,7 @@ def set_admin(session: Session, actor: Actor, user: User, is_admin: bool) -> Non
     if user.is_admin == is_admin:
         return
     if not is_admin:
-        _guard_admin_loss(session, actor, user, gettext("demoted"))
+        _guard_admin_loss(session, actor, user, "demote")
     user.is_admin = is_admin
     audit.record(session, actor, "grant_admin" if is_admin else "revoke_admin", "user", user.id, label=user.email,
                  before={"is_admin": not is_admin}, after={"is_admin": is_admin})
@@ -134,7 +140,7 @@ def set_admin(session: Session, actor: Actor, user: User, is_admin: bool) -> Non
 
 def delete_user(session: Session, actor: Actor, user: User) -> None:
     policy.require(actor.reader.is_admin)
-    _guard_admin_loss(session, actor, user, gettext("removed"))
+    _guard_admin_loss(session, actor, user, "remove")
     audit.record(session, actor, "delete", "user", user.id, label=user.email,
                  before={"email": user.email, "is_admin": user.is_admin})
     session.delete(user)

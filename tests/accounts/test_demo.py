@@ -60,5 +60,5 @@ def test_removal_keeps_the_demo_administrator_when_it_is_the_last_one(seeded_app
     runner.invoke(args=["users", "demo"])
     result = runner.invoke(args=["users", "demo", "--remove"])
     assert result.exit_code == 0
-    assert "last administrator" in result.output
+    assert "kept demo.admin@example.vn" in result.output and "cuối cùng" in result.output
     assert session.scalar(select(User.email).where(User.email.in_(demo.demo_emails()))) == demo.ADMIN_EMAIL

@@ -62,7 +62,7 @@ def test_a_bad_token_is_401_on_every_api_route(client, session, admin, problem):
     session.commit()
     for path in ("/api/v1/datasets", "/api/v1/me", "/api/v1/search?q=dân", "/api/v1/harvest-sources",
                  "/api/v1/quality/summary", "/api/v1/sharing/requests", "/api/v1/tokens"):
-        r = client.get(path, headers=auth(token))
+        r = client.get(path, headers={**auth(token), "Accept-Language": "en"})
         assert r.status_code == 401, (path, r.status_code)
         assert r.json["error"] == "invalid_token" and r.headers["WWW-Authenticate"].startswith("Bearer")
     if problem in ("expired", "revoked"):
