@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, gettext
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .. import policy
@@ -29,6 +29,8 @@ from .common import field_error, load, org_by_code
 
 INVITATION = "invitation"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind of link, not a secret
+#: Reset links e-mailed to one account within one link lifetime, at most.
+MAX_RESETS_PER_PERIOD = 3
 _PATHS = {INVITATION: "/invitation/", PASSWORD_RESET: "/password/reset/"}
 
 
@@ -143,6 +145,11 @@ def request_reset(session: Session, email: str, ip: str | None = None) -> str | 
     if user is None or not user.active:
         return None
     minutes = _cfg()["PASSWORD_RESET_MINUTES"]
+    recent = session.scalar(select(func.count()).select_from(AccountLink).where(
+        AccountLink.user_id == user.id, AccountLink.kind == PASSWORD_RESET,
+        AccountLink.created_at > utcnow() - timedelta(minutes=minutes)))
+    if (recent or 0) >= MAX_RESETS_PER_PERIOD:
+        return None  # nobody fills a mailbox by asking again and again; the last links still work
     link, clear = _issue(session, user, PASSWORD_RESET, timedelta(minutes=minutes), by=ip)
     url = url_for_link(PASSWORD_RESET, clear)
     audit.record(session, users.person_actor(user, ip), "request_password_reset", "user", user.id, label=user.email)

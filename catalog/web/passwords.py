@@ -84,6 +84,14 @@ def _link_page(kind: str, token: str) -> str | Response | tuple[str, int]:
     return redirect(url_for("auth.account"))
 
 
+@bp.after_request
+def _no_referrer(response: Response) -> Response:
+    """The links carry a secret in their path: never pass it on to another site."""
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset(token: str) -> str | Response | tuple[str, int]:
     return _link_page(PASSWORD_RESET, token)

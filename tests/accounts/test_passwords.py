@@ -80,6 +80,16 @@ def test_a_newer_link_replaces_the_older_one(client, session, mailbox):
     assert client.get(first).status_code == 410 and client.get(second).status_code == 200
 
 
+def test_reset_links_are_not_sent_again_and_again(client, session, mailbox):
+    make_user(session, "st@mof.gov.vn")
+    for _ in range(5):
+        assert client.post("/password/forgot", data={"email": "st@mof.gov.vn"}).status_code == 200
+    assert len(mailbox.to("st@mof.gov.vn")) == 3
+    last = mailbox.link("st@mof.gov.vn", "/password/reset/")
+    r = client.get(last)
+    assert r.status_code == 200 and r.headers["Referrer-Policy"] == "no-referrer"
+
+
 def test_a_temporary_password_must_be_changed_at_first_sign_in(client, session):
     users.create_user(session, system_actor("test"), {"email": "tmp@mof.gov.vn", "name": "Tạm",
                                                       "password": "mat-khau-tam-thoi"}, temporary=True)
