@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,7 @@ from .common import field_error, load, org_by_code
 
 INVITATION = "invitation"
 PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind of link, not a secret
+_SYSTEM_INVITER = _l("The administrators of the portal")
 #: Reset links e-mailed to one account within one link lifetime, at most.
 MAX_RESETS_PER_PERIOD = 3
 _PATHS = {INVITATION: "/invitation/", PASSWORD_RESET: "/password/reset/"}
@@ -117,12 +119,14 @@ def invite(session: Session, actor: Actor, raw: Mapping[str, Any]) -> Invitation
     from ..web import labels  # role names are the pages' own labels
 
     inviter = session.get(User, actor.user_id) if actor.user_id else None
-    role_names = {}
+    role_names, inviter_names = {}, {}
     for loc in ("vi", "en"):
         with force_locale(loc):
             role_names[loc] = labels.label(labels.ROLES, role) if role else ""
-    params: dict[str, Any] = {"inviter": f"{inviter.name} ({inviter.email})" if inviter else actor.label,
-                              "expires_at": link.expires_at.isoformat(), "role": role_names}
+            # an invitation from the command line comes from the portal's administrators
+            inviter_names[loc] = f"{inviter.name} ({inviter.email})" if inviter else str(_SYSTEM_INVITER)
+    params: dict[str, Any] = {"inviter": inviter_names, "expires_at": link.expires_at.isoformat(),
+                              "role": role_names}
     if org is not None:
         params["organization"] = {"vi": org.name_vi, "en": org.name_en or org.name_vi}
     notifications.email_person(session, user, "invitation" if org is not None else "invitation_admin", params, url)
