@@ -62,6 +62,7 @@ def authenticate_bearer() -> ResponseReturnValue | None:
         return None
     from .api.errors import json_error
 
+    g.pop("reader", None)  # whatever was worked out before this point did not know the token
     check = check_token(db_session(), token)
     if check.token is None:
         g._login_user = login_manager.anonymous_user()

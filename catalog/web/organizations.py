@@ -157,7 +157,8 @@ def members(code: str) -> tuple[str, int] | Response:
     if request.method == "GET":
         return _members_page(org)
     try:
-        user = users.find_account(s, request.form.get("account", ""))
+        # `email` is what the form sent before it picked accounts by name too
+        user = users.find_account(s, request.form.get("account") or request.form.get("email", ""))
         users.set_membership(s, current_actor(), {"email": user.email, "organization": org.code,
                                                   "role": request.form.get("role", "")})
     except ValidationError as err:
