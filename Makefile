@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app catalog
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: browser run test install install-test migrate seed harvest-demo quality-check search-index serve lint bench translations clean
+.PHONY: browser run test install install-test migrate seed harvest-demo quality-check search-index demo-accounts serve lint bench translations clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -24,8 +24,8 @@ $(VENV)/.installed-test: $(BIN)/python setup.cfg pyproject.toml
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## run: install, migrate, load seed/, harvest the demo sources, check their quality, serve on http://$(HOST):$(PORT)
-run: install migrate seed harvest-demo quality-check search-index
+## run: install, migrate, load seed/, harvest the demo sources, check their quality, make the demo accounts, serve on http://$(HOST):$(PORT)
+run: install migrate seed harvest-demo quality-check search-index demo-accounts
 	@echo "Serving the portal at http://$(HOST):$(PORT)  (Ctrl+C stops it)"
 	$(BIN)/gunicorn --no-control-socket --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'catalog:create_app()'
 
@@ -47,6 +47,10 @@ quality-check: install
 ## search-index: rebuild the search index from the registry (after an upgrade; safe while serving)
 search-index: install
 	$(FLASK) search reindex
+
+## demo-accounts: demo accounts for each role and a few demo sharing requests (printed; safe to run again)
+demo-accounts: install
+	@$(FLASK) users demo
 
 ## serve: the development server with reload
 serve: install

@@ -11,13 +11,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from . import migrate
 from .config import PROJECT_ROOT, SETTINGS
 from .db import session_scope
-from .models import Organization, User
+from .models import ROLES, SCOPES, Organization, User
 from .schemas.base import field_errors
-from .services import audit, audit_checkpoint, users
+from .services import account_links, audit, audit_checkpoint, users
 from .services.actor import system_actor
 
 db_cli = AppGroup("db", help="Schema migrations of the registry.")
@@ -99,12 +100,14 @@ def seed_load(path: Path, update: bool) -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--admin/--no-admin", default=True, show_default=True, help="site administrator")
 @click.option("--locale", type=click.Choice(["vi", "en"]), default=None)
-def users_create(email: str, name: str, password: str, admin: bool, locale: str | None) -> None:
-    """Create an account (the first one is usually the site administrator)."""
+@click.option("--temporary", is_flag=True, help="the person must change this password at the first sign-in")
+def users_create(email: str, name: str, password: str, admin: bool, locale: str | None, temporary: bool) -> None:
+    """Create an account with a password: the first administrator's own. Invite everyone else."""
     try:
         with session_scope() as session:
             user = users.create_user(session, system_actor("cli"), {
-                "email": email, "name": name, "password": password, "is_admin": admin, "locale": locale})
+                "email": email, "name": name, "password": password, "is_admin": admin, "locale": locale},
+                temporary=temporary)
             click.echo(f"Created {user.email}{' (admin)' if user.is_admin else ''}")
     except ValidationError as err:
         _fail(err)
@@ -122,7 +125,7 @@ def users_list() -> None:
 @users_cli.command("grant")
 @click.argument("email")
 @click.argument("organization")
-@click.argument("role", type=click.Choice(["steward", "editor", "member"]))
+@click.argument("role", type=click.Choice(list(ROLES)))
 def users_grant(email: str, organization: str, role: str) -> None:
     """Give EMAIL the ROLE in ORGANIZATION (by code)."""
     try:
@@ -135,20 +138,113 @@ def users_grant(email: str, organization: str, role: str) -> None:
         _fail(err)
 
 
+@users_cli.command("invite")
+@click.argument("email")
+@click.option("--org", "organization", default=None, help="code of the agency the person joins")
+@click.option("--role", type=click.Choice(list(ROLES)), default=None, help="role in that agency")
+@click.option("--name", default=None, help="the person's name (they may keep it)")
+@click.option("--admin", "is_admin", is_flag=True, help="also a site administrator")
+@click.option("--locale", type=click.Choice(["vi", "en"]), default=None, help="language of the e-mail")
+def users_invite(email: str, organization: str | None, role: str | None, name: str | None, is_admin: bool,
+                 locale: str | None) -> None:
+    """Invite EMAIL (e-mailed, and the link printed here); the person chooses their own password."""
+    try:
+        with session_scope() as session:
+            result = account_links.invite(session, system_actor("cli"), {
+                "email": email, "organization": organization, "role": role, "name": name, "is_admin": is_admin,
+                "locale": locale})
+            address = result.user.email
+    except ValidationError as err:
+        _fail(err)
+    _drain()
+    if result.url is None:
+        click.echo(f"{address} already has an account; the role was given.")
+        return
+    click.echo(result.url)
+    click.echo(f"  invitation for {address}, works once, until {result.expires_at:%Y-%m-%d %H:%M} UTC")
+
+
+@users_cli.command("reset-password")
+@click.argument("email")
+def users_reset_password(email: str) -> None:
+    """Print a single-use link with which EMAIL chooses a new password (no password is set here)."""
+    try:
+        with session_scope() as session:
+            url = account_links.reset_link_for_cli(session, system_actor("cli"), email)
+    except ValidationError as err:
+        _fail(err)
+    minutes = current_app.config["CATALOG"]["PASSWORD_RESET_MINUTES"]
+    click.echo(url)
+    click.echo(f"  works once, for {minutes} minutes")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def users_deactivate(email: str) -> None:
+    """Lock an account (never the last administrator)."""
+    try:
+        with session_scope() as session:
+            user = _user(session, email)
+            users.set_active(session, system_actor("cli"), user, False)
+    except ValidationError as err:
+        _fail(err)
+    click.echo(f"{email} is deactivated")
+
+
+@users_cli.command("demo")
+@click.option("--remove", is_flag=True, help="delete the demo accounts and their demo sharing requests")
+def users_demo(remove: bool) -> None:
+    """Demo accounts for each role, and a few demo sharing requests (safe to run again)."""
+    import logging
+
+    from .services import demo
+
+    # the demo requests notify demo addresses: their e-mails are not worth printing here
+    logging.getLogger("catalog.mail").setLevel(logging.WARNING)
+    if remove:
+        with session_scope() as session:
+            report = demo.remove(session, current_app.config["CATALOG"])
+        for line in report:
+            click.echo(line)
+        return
+    with session_scope() as session:
+        accounts = demo.ensure(session, current_app.config["CATALOG"])
+    _drain()
+    click.echo(demo.summary(accounts))
+
+
+def _user(session: Session, email: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise ValidationError({"email": ["no such account"]})
+    return user
+
+
+def _drain() -> None:
+    """Wait for e-mails queued in this process before the command exits."""
+    from . import tasks
+
+    tasks.drain(current_app)
+
+
 @users_cli.command("token")
 @click.argument("email")
 @click.option("--name", default="cli", show_default=True)
 @click.option("--days", type=int, default=None, help="expire after this many days")
-def users_token(email: str, name: str, days: int | None) -> None:
-    """Create an API token for EMAIL; it is shown once."""
+@click.option("--scope", "scopes", multiple=True, type=click.Choice(list(SCOPES)),
+              help="what the token may do (repeat; default: read)")
+def users_token(email: str, name: str, days: int | None, scopes: tuple[str, ...]) -> None:
+    """Create an API token for EMAIL; it is shown once, on the first line."""
     try:
         with session_scope() as session:
             user = session.scalar(select(User).where(User.email == email.lower()))
             if user is None:
                 raise ValidationError({"email": ["no such account"]})
-            _token, clear = users.create_token(session, system_actor("cli"), user,
-                                               {"name": name, "expires_in_days": days})
+            token, clear = users.create_token(session, system_actor("cli"), user, {
+                "name": name, "expires_in_days": days, "scopes": list(scopes or ["read"])})
             click.echo(clear)
+            expires = token.expires_at.strftime("%Y-%m-%d %H:%M UTC") if token.expires_at else "never"
+            click.echo(f"  scopes: {token.scopes}; expires: {expires}")
     except ValidationError as err:
         _fail(err)
 

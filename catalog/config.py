@@ -54,6 +54,8 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "RATELIMIT_SIGNIN": (_str, "30 per minute", "sign-in, password-reset and invitation forms sent per address"),
     "LOGIN_LOCKOUT_MINUTES": (_int, 15, "length of the pause after too many failed logins"),
     "REMEMBER_DAYS": (_int, 14, "how long \"remember me\" keeps a person signed in on a device"),
+    "INVITATION_DAYS": (_int, 7, "an invitation link works this many days"),
+    "PASSWORD_RESET_MINUTES": (_int, 60, "a password-reset link works this many minutes"),
     "SESSION_COOKIE_SECURE": (_bool, False, "send the session cookie over HTTPS only (set in production)"),
     "TRUSTED_PROXIES": (_int, 0, "reverse proxies in front of the app whose X-Forwarded-* headers are believed"),
     "BASE_URL": (_str, "http://127.0.0.1:5000", "public address of the portal, used in feeds and e-mails"),

@@ -25,8 +25,10 @@ def make_user(s: Session, email: str, *, admin: bool = False, roles: dict[str, s
     return user
 
 
-def token_for(s: Session, user: User) -> str:
-    _t, clear = users.create_token(s, system_actor("test"), user, {"name": "test"})
+def token_for(s: Session, user: User, scopes: list[str] | None = None) -> str:
+    """A token with the given scopes (default: every scope the account may hold)."""
+    scopes = scopes if scopes is not None else list(users.allowed_scopes(user))
+    _t, clear = users.create_token(s, system_actor("test"), user, {"name": "test", "scopes": scopes})
     s.commit()
     return clear
 

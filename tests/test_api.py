@@ -221,12 +221,13 @@ def test_revoked_and_expired_tokens_stop_working(client, session):
     assert token not in (row.token_hash, row.prefix)  # only a digest is stored
     users.revoke_token(session, system_actor("test"), row)
     session.commit()
-    assert client.get("/api/v1/me", headers=auth(token)).json["id"] is None
+    # refused outright (issue 17), no longer read silently as anonymous
+    assert client.get("/api/v1/me", headers=auth(token)).status_code == 401
     second = token_for(session, user)
     row = session.scalar(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
     row.expires_at = utcnow() - timedelta(seconds=1)
     session.commit()
-    assert client.get("/api/v1/me", headers=auth(second)).json["id"] is None
+    assert client.get("/api/v1/me", headers=auth(second)).status_code == 401
 
 
 def _routes(app) -> set[tuple[str, str]]:

@@ -21,7 +21,7 @@ def test_first_admin_grant_and_token(seeded_app):
     result = runner.invoke(args=["users", "grant", "admin@example.vn", "BTC", "steward"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(args=["users", "token", "admin@example.vn", "--name", "script"])
-    token = result.output.strip()
+    token = result.output.splitlines()[0].strip()
     assert result.exit_code == 0 and token.startswith("vdc_")
     client = seeded_app.test_client()
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json

@@ -138,7 +138,7 @@ def sources() -> Response:
 
 @bp.post("/harvest-sources")
 def source_create() -> ResponseReturnValue:
-    _require_token()
+    _require_token("harvest")
     s = db_session()
     src = service.create_source(s, current_actor(), _body(), _secret())
     s.commit()
@@ -152,7 +152,7 @@ def source(slug: str) -> Response:
 
 @bp.route("/harvest-sources/<slug>", methods=["PUT", "PATCH"])
 def source_update(slug: str) -> Response:
-    _require_token()
+    _require_token("harvest")
     s = db_session()
     src = _source(slug)
     service.update_source(s, current_actor(), src, _body(), _secret(), replace=request.method == "PUT")
@@ -163,7 +163,7 @@ def source_update(slug: str) -> Response:
 
 @bp.delete("/harvest-sources/<slug>")
 def source_delete(slug: str) -> tuple[str, int]:
-    _require_token()
+    _require_token("harvest")
     s = db_session()
     service.delete_source(s, current_actor(), _source(slug))
     s.commit()
@@ -180,7 +180,7 @@ def source_jobs(slug: str) -> Response:
 
 @bp.post("/harvest-sources/<slug>/run")
 def source_run(slug: str) -> ResponseReturnValue:
-    _require_token()
+    _require_token("harvest")
     s = db_session()
     src = _source(slug)
     job, created = service.request_run(s, current_actor(), src)

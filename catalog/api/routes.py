@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
 from .. import policy
-from ..auth import authenticate_bearer, current_actor, current_reader
+from ..auth import authenticate_bearer, current_actor, current_reader, require_scope, token_scopes
 from ..db import db_session
 from ..models import AdminUnit, Database, DataService, Distribution, Licence, Organization, Theme
 from ..services import databases, dataservices, datasets, distributions, listing, organizations
@@ -81,10 +81,11 @@ def install_error_handlers(blueprint: Blueprint) -> None:
         blueprint.register_error_handler(exc, handler)
 
 
-def _require_token() -> None:
-    """Writes come from machine clients with a token; a browser session alone cannot write."""
+def _require_token(scope: str = "write") -> None:
+    """Writes come from machine clients with a token that holds `scope`; a browser session alone cannot write."""
     if not g.get("token_auth"):
         raise _Unauthorized()
+    require_scope(scope)
 
 
 @bp.errorhandler(_Unauthorized)
@@ -174,10 +175,12 @@ def me() -> Response:
     reader = current_reader()
     if not reader.is_authenticated:
         return jsonify({"id": None, "email": None, "name": None, "is_admin": False, "memberships": []})
+    scopes = token_scopes()
     return jsonify({
         "id": current_user.id, "email": current_user.email, "name": current_user.name,
         "is_admin": current_user.is_admin,
         "memberships": [{"organization": m.organization.code, "role": m.role} for m in current_user.memberships],
+        "token_scopes": sorted(scopes) if scopes is not None else None,
     })
 
 

@@ -260,3 +260,5 @@ class MeOut(Schema):
     name = fields.String(allow_none=True)
     is_admin = fields.Boolean()
     memberships = fields.List(fields.Dict())
+    token_scopes = fields.List(fields.String(), allow_none=True,
+                               metadata={"description": "scopes of the token used (null without one)"})

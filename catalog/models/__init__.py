@@ -28,7 +28,7 @@ from .sharing import (
     SharingRequest,
     SharingRequestItem,
 )
-from .user import ROLES, ApiToken, LoginAttempt, Membership, User
+from .user import LINK_KINDS, ROLES, SCOPES, AccountLink, ApiToken, LoginAttempt, Membership, User
 
 __all__ = [
     "AGREEMENT_STATUSES",
@@ -36,6 +36,7 @@ __all__ = [
     "DATASET_STATUSES",
     "DECIDED_STATUSES",
     "JOB_STATUSES",
+    "LINK_KINDS",
     "ORIGINS",
     "PENDING_STATUSES",
     "PLATFORMS",
@@ -45,7 +46,9 @@ __all__ = [
     "REQUEST_STATUSES",
     "ROLES",
     "SCHEDULES",
+    "SCOPES",
     "UPDATE_FREQUENCIES",
+    "AccountLink",
     "AdminUnit",
     "ApiToken",
     "AuditEvent",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamps, UUIDPrimaryKey, utcnow
@@ -19,6 +19,14 @@ if TYPE_CHECKING:
 #: member: an officer who searches data shared among agencies and asks for restricted data.
 ROLES = ("steward", "editor", "member")
 
+#: What an API token may do. read: read what its owner may see; write: change the registry,
+#: sharing requests and quality runs; harvest: manage and run harvest sources; admin: use its
+#: owner's administrator rights and manage accounts, members and invitations.
+SCOPES = ("read", "write", "harvest", "admin")
+
+#: Kinds of single-use links e-mailed to a person.
+LINK_KINDS = ("invitation", "password_reset")
+
 
 class User(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "user_account"
@@ -30,6 +38,8 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     last_login_at: Mapped[datetime | None]
+    #: Set when someone else chose the password: the next sign-in must change it.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -82,8 +92,34 @@ class ApiToken(UUIDPrimaryKey, Base):
     last_used_at: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    #: Space-separated SCOPES.
+    scopes: Mapped[str] = mapped_column(String(100), default="read", server_default="read")
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())
+
+
+class AccountLink(UUIDPrimaryKey, Base):
+    """A single-use link e-mailed to a person (an invitation, a password reset); only its hash is kept."""
+
+    __tablename__ = "account_link"
+
+    kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: For an invitation: the agency and role it gives (the membership is made when it is sent).
+    organization_id: Mapped[str | None] = mapped_column(ForeignKey("organization.id", ondelete="SET NULL"))
+    role: Mapped[str | None] = mapped_column(String(16))
+    created_by: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+    organization: Mapped[Organization | None] = relationship()
 
 
 class LoginAttempt(Base):

@@ -258,3 +258,59 @@ def mark_read(session: Session, user_id: str, ids: Iterable[int] | None = None) 
         q = q.where(Notification.id.in_(list(ids)))
     result = session.execute(q.values(read_at=utcnow()))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- messages to one person by e-mail only --------------------------------------------------------
+
+#: kind -> (subject, body). These carry a secret single-use link, so they are e-mailed and never
+#: kept in the inbox (where the link would outlive its use).
+MAIL_ONLY: dict[str, tuple[Any, Any]] = {
+    "invitation": (
+        _l("Invitation to %(site)s"),
+        _l("%(inviter)s invites you to %(site)s as %(role)s of %(organization)s. Open the link below to "
+           "choose your password; it works once, until %(expires_at)s."),
+    ),
+    "invitation_admin": (
+        _l("Invitation to %(site)s"),
+        _l("%(inviter)s invites you to %(site)s as a site administrator. Open the link below to choose your "
+           "password; it works once, until %(expires_at)s."),
+    ),
+    "password_reset": (
+        _l("Choose a new password for %(site)s"),
+        _l("Someone, probably you, asked to choose a new password for your account. Open the link below; it "
+           "works once, until %(expires_at)s. If you did not ask, ignore this message: your password stays "
+           "as it is."),
+    ),
+}
+
+
+def email_person(session: Session, user: User, kind: str, params: dict[str, Any], link: str) -> None:
+    """E-mail one person a mail-only message in their language, once the transaction commits.
+
+    `params` values may be {"vi", "en"} pairs, lazy strings or ISO datetimes (keys ending in _at),
+    as for notifications.
+    """
+    subject_t, body_t = MAIL_ONLY[kind]
+    app = session.info.get("app") or current_app._get_current_object()
+    cfg = app.config["CATALOG"]
+    locale = user.locale or cfg["DEFAULT_LOCALE"]
+    with force_locale(locale):
+        values = _Defaults(_localized({k: v if isinstance(v, str | dict) else str(v) for k, v in params.items()},
+                                      locale))
+        values["site"] = cfg["SITE_NAME_EN"] if locale == "en" else cfg["SITE_NAME_VI"]
+        subject, body = str(subject_t) % values, str(body_t) % values
+    to = user.email
+
+    def _committed() -> None:
+        enqueue(app, "notifications.mail", to, subject, f"{body}\n\n{link}\n")
+
+    on_outcome(session, committed=_committed)
+
+
+@task("notifications.mail")
+def mail_task(to: str, subject: str, body: str) -> None:
+    """Send one written message (a failure is logged; the person can ask again)."""
+    try:
+        send_mail(current_app.config["CATALOG"], to, subject, body)
+    except OSError:
+        log.exception("could not e-mail %s", to)

@@ -17,8 +17,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .. import policy
-from ..models import ApiToken, LoginAttempt, Membership, Organization, User, utcnow
-from ..schemas.accounts import MembershipInput, TokenInput, UserInput
+from ..models import SCOPES, AccountLink, ApiToken, LoginAttempt, Membership, Organization, User, utcnow
+from ..schemas.accounts import MembershipInput, PasswordChangeInput, TokenInput, UserInput
 from . import audit
 from .actor import Actor
 from .common import field_error, load, org_by_code
@@ -33,6 +33,11 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def password_matches(user: User | None, password: str) -> bool:
+    """Checks a password in the same time whether or not the account exists."""
+    return _password_matches(user, password)
+
+
 def _password_matches(user: User | None, password: str) -> bool:
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     try:
@@ -42,7 +47,9 @@ def _password_matches(user: User | None, password: str) -> bool:
     return ok and user is not None and user.password_hash is not None
 
 
-def create_user(session: Session, actor: Actor, raw: Mapping[str, Any]) -> User:
+def create_user(session: Session, actor: Actor, raw: Mapping[str, Any], *, temporary: bool = False) -> User:
+    """An account with a password (the first administrator, demo accounts, tests). People are
+    otherwise invited and choose their own; `temporary` makes them change this one at first sign-in."""
     policy.require(actor.reader.is_admin)
     data = load(UserInput(), raw)
     email = data["email"].lower()
@@ -54,6 +61,7 @@ def create_user(session: Session, actor: Actor, raw: Mapping[str, Any]) -> User:
         password_hash=hash_password(data["password"]),
         is_admin=data["is_admin"],
         locale=data.get("locale"),
+        must_change_password=temporary,
     )
     session.add(user)
     session.flush()
@@ -62,11 +70,98 @@ def create_user(session: Session, actor: Actor, raw: Mapping[str, Any]) -> User:
     return user
 
 
-def set_password(session: Session, actor: Actor, user: User, password: str) -> None:
-    policy.require(actor.reader.is_admin or actor.user_id == user.id)
-    load(UserInput(only=("password",)), {"password": password})
-    user.password_hash = hash_password(password)
-    audit.record(session, actor, "password", "user", user.id, label=user.email)
+def person_actor(user: User, ip: str | None = None) -> Actor:
+    """A person acting on their own account (a link they were sent, their own password)."""
+    return Actor(reader=policy.Reader(user_id=user.id), label=user.email, ip=ip)
+
+
+def change_password(session: Session, actor: Actor, user: User, raw: Mapping[str, Any]) -> None:
+    """One's own password, changed with the current one; a password someone else chose must change."""
+    policy.require(actor.user_id == user.id)
+    data = load(PasswordChangeInput(), raw)
+    if not _password_matches(user, data["current"]):
+        raise field_error("current", gettext("The current password is wrong."))
+    if data["password"] != data["confirm"]:
+        raise field_error("confirm", gettext("The two passwords differ."))
+    if data["password"] == data["current"]:
+        raise field_error("password", gettext("Choose a password different from the current one."))
+    user.password_hash = hash_password(data["password"])
+    user.must_change_password = False
+    # reset links asked for before the change stop working
+    session.execute(update(AccountLink).where(AccountLink.user_id == user.id, AccountLink.used_at.is_(None))
+                    .values(used_at=utcnow()))
+    audit.record(session, actor, "change_password", "user", user.id, label=user.email)
+
+
+# --- administrators -----------------------------------------------------------------------------
+
+
+def _active_admins(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User).where(User.is_admin.is_(True),
+                                                                        User.active.is_(True))) or 0
+
+
+def _guard_admin_loss(session: Session, actor: Actor, user: User, what: str) -> None:
+    """Refuse to lock, demote or remove one's own account, or the last active administrator."""
+    if actor.user_id == user.id:
+        raise field_error("_schema", gettext(
+            "You cannot lock, demote or remove your own account; ask another administrator."))
+    if user.is_admin and user.active and _active_admins(session) <= 1:
+        messages = {
+            "lock": gettext("%(email)s is the last administrator and cannot be locked; make another account "
+                            "administrator first.", email=user.email),
+            "demote": gettext("%(email)s is the last administrator and cannot be demoted; make another account "
+                              "administrator first.", email=user.email),
+            "remove": gettext("%(email)s is the last administrator and cannot be removed; make another account "
+                              "administrator first.", email=user.email),
+        }
+        raise field_error("_schema", messages[what])
+
+
+def set_active(session: Session, actor: Actor, user: User, active: bool) -> None:
+    policy.require(actor.reader.is_admin)
+    if user.active == active:
+        return
+    if not active:
+        _guard_admin_loss(session, actor, user, "lock")
+    user.active = active
+    audit.record(session, actor, "activate" if active else "deactivate", "user", user.id, label=user.email)
+
+
+def set_admin(session: Session, actor: Actor, user: User, is_admin: bool) -> None:
+    policy.require(actor.reader.is_admin)
+    if user.is_admin == is_admin:
+        return
+    if not is_admin:
+        _guard_admin_loss(session, actor, user, "demote")
+    user.is_admin = is_admin
+    audit.record(session, actor, "grant_admin" if is_admin else "revoke_admin", "user", user.id, label=user.email,
+                 before={"is_admin": not is_admin}, after={"is_admin": is_admin})
+
+
+def delete_user(session: Session, actor: Actor, user: User) -> None:
+    policy.require(actor.reader.is_admin)
+    _guard_admin_loss(session, actor, user, "remove")
+    audit.record(session, actor, "delete", "user", user.id, label=user.email,
+                 before={"email": user.email, "is_admin": user.is_admin})
+    session.delete(user)
+    session.flush()
+
+
+def find_account(session: Session, text: str) -> User:
+    """An account picked by its e-mail address or its name (which must then be unambiguous)."""
+    text = (text or "").strip()
+    if not text:
+        raise field_error("account", gettext("Type the name or the e-mail address of the account."))
+    user = session.scalar(select(User).where(User.email == text.lower()))
+    if user is not None:
+        return user
+    matches = session.scalars(select(User).where(func.lower(User.name) == text.lower()).limit(2)).all()
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise field_error("account", gettext("Several accounts have this name; use the e-mail address."))
+    raise field_error("account", gettext("No account has this name or e-mail address; invite the person instead."))
 
 
 @dataclass(frozen=True)
@@ -150,10 +245,27 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(session: Session, actor: Actor, user: User, raw: Mapping[str, Any]) -> tuple[ApiToken, str]:
-    """A new token; the clear value is returned once and only its hash is kept."""
+def allowed_scopes(user: User) -> tuple[str, ...]:
+    """The scopes a token of this account may hold: admin only for administrators and stewards."""
+    manages = user.is_admin or any(m.role == "steward" for m in user.memberships)
+    return tuple(s for s in SCOPES if s != "admin" or manages)
+
+
+def create_token(
+    session: Session, actor: Actor, user: User, raw: Mapping[str, Any], *, within: frozenset[str] | None = None
+) -> tuple[ApiToken, str]:
+    """A new token; the clear value is returned once and only its hash is kept.
+
+    `within` bounds the scopes when the request itself came with a token, so that a token can
+    never mint a more powerful one.
+    """
     policy.require(actor.reader.is_admin or actor.user_id == user.id)
     data = load(TokenInput(), raw)
+    scopes = list(dict.fromkeys(data["scopes"]))
+    for scope in scopes:
+        if scope not in allowed_scopes(user) or (within is not None and scope not in within):
+            raise field_error("scopes", gettext("This account may not give a token the “%(scope)s” scope.",
+                                                scope=scope))
     clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
     days = data.get("expires_in_days")
     token = ApiToken(
@@ -161,29 +273,49 @@ def create_token(session: Session, actor: Actor, user: User, raw: Mapping[str, A
         name=data["name"],
         prefix=clear[:12],
         token_hash=_digest(clear),
+        scopes=" ".join(s for s in SCOPES if s in scopes),
         expires_at=utcnow() + timedelta(days=days) if days else None,
     )
     session.add(token)
     session.flush()
-    audit.record(session, actor, "create", "api_token", token.id, label=f"{user.email}: {token.name}")
+    expires = token.expires_at.isoformat() if token.expires_at else None
+    audit.record(session, actor, "create", "api_token", token.id, label=f"{user.email}: {token.name}",
+                 after={"scopes": token.scopes, "expires_at": expires})
     return token, clear
 
 
-def user_for_token(session: Session, clear: str) -> User | None:
+@dataclass(frozen=True)
+class TokenCheck:
+    """A presented token: the token when it may be used, otherwise why not."""
+
+    token: ApiToken | None
+    problem: str | None = None  # unknown, expired, revoked, inactive
+
+
+def check_token(session: Session, clear: str) -> TokenCheck:
     if not clear.startswith(TOKEN_PREFIX):
-        return None
+        return TokenCheck(None, "unknown")
     token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(clear)))
     now = utcnow()
-    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at < now):
-        return None
+    if token is None:
+        return TokenCheck(None, "unknown")
+    if token.revoked_at is not None:
+        return TokenCheck(None, "revoked")
+    if token.expires_at and token.expires_at < now:
+        return TokenCheck(None, "expired")
     if not token.user.active:
-        return None
+        return TokenCheck(None, "inactive")
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         # Written at most every few minutes, on its own connection so that it never commits
         # (or is rolled back with) the request's own work.
         with session.get_bind().begin() as conn:
             conn.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-    return token.user
+    return TokenCheck(token)
+
+
+def user_for_token(session: Session, clear: str) -> User | None:
+    token = check_token(session, clear).token
+    return token.user if token is not None else None
 
 
 def revoke_token(session: Session, actor: Actor, token: ApiToken) -> None:

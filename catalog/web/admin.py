@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import format_datetime, gettext
 from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -12,8 +14,9 @@ from werkzeug import Response
 from .. import policy
 from ..auth import current_actor, current_reader
 from ..db import db_session
-from ..models import AuditEvent, User
-from ..services import audit, users
+from ..models import AuditEvent, Organization, User
+from ..services import account_links, audit, users
+from ..services.common import NotFound
 from .forms import page_args, read_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -25,34 +28,60 @@ def _admins_only() -> None:
     policy.require(current_reader().is_admin)
 
 
+def _users_page(errors: dict | None = None, status: int = 200) -> tuple[str, int]:
+    s = db_session()
+    rows = s.scalars(select(User).order_by(User.email)).all()
+    orgs = s.scalars(select(Organization).order_by(Organization.name_vi)).all()
+    return render_template("admin/users.html", users=rows, errors=errors or {}, form=request.form,
+                           organizations=orgs), status
+
+
 @bp.route("/users", methods=["GET", "POST"])
 def user_list() -> tuple[str, int] | Response:
+    """The accounts; the form invites a person (nobody types another person's password)."""
+    if request.method == "GET":
+        return _users_page()
     s = db_session()
-    errors: dict = {}
-    status = 200
-    if request.method == "POST":
-        try:
-            users.create_user(s, current_actor(), read_form(request.form, bools=("is_admin",)))
-            s.commit()
-            flash(gettext("The account was created."), "success")
-            return redirect(url_for(".user_list"))
-        except ValidationError as err:
-            s.rollback()
-            errors, status = err.messages, 400
-    rows = s.scalars(select(User).order_by(User.email)).all()
-    return render_template("admin/users.html", users=rows, errors=errors, form=request.form), status
+    try:
+        data = read_form(request.form, bools=("is_admin",))
+        data = {k: (v or None) if k in ("organization", "role", "locale", "name") else v for k, v in data.items()}
+        result = account_links.invite(s, current_actor(), data)
+    except ValidationError as err:
+        s.rollback()
+        return _users_page(err.messages, 400)
+    s.commit()
+    if result.url is None:
+        flash(gettext("%(email)s already had an account and now has the role.", email=result.user.email), "success")
+    else:
+        flash(gettext("An invitation was e-mailed to %(email)s; its link works until %(date)s.",
+                      email=result.user.email, date=format_datetime(result.expires_at, "short")), "success")
+    return redirect(url_for(".user_list"))
+
+
+def _change(user_id: str, change: Callable[[User], None]) -> Response:
+    s = db_session()
+    user = s.get(User, user_id)
+    if user is None:
+        raise NotFound(user_id)
+    try:
+        change(user)
+    except ValidationError as err:
+        s.rollback()
+        flash(" ".join(str(m) for msgs in err.messages.values() for m in msgs), "error")
+        return redirect(url_for(".user_list"))
+    s.commit()
+    flash(gettext("The account was changed."), "success")
+    return redirect(url_for(".user_list"))
 
 
 @bp.post("/users/<user_id>/active")
 def toggle_active(user_id: str) -> Response:
-    s = db_session()
-    user = s.get(User, user_id)
-    if user is not None and user.id != current_reader().user_id:
-        user.active = not user.active
-        audit.record(s, current_actor(), "activate" if user.active else "deactivate", "user", user.id,
-                     label=user.email)
-        s.commit()
-    return redirect(url_for(".user_list"))
+    return _change(user_id, lambda u: users.set_active(db_session(), current_actor(), u, not u.active))
+
+
+@bp.post("/users/<user_id>/admin")
+def toggle_admin(user_id: str) -> Response:
+    return _change(user_id, lambda u: users.set_admin(db_session(), current_actor(), u, not u.is_admin))
 
 
 @bp.get("/audit")

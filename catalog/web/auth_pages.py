@@ -14,6 +14,7 @@ from ..db import db_session
 from ..models import ApiToken
 from ..services import users
 from ..services.common import NotFound
+from . import labels
 from .forms import read_form
 from .redirects import safe_next
 
@@ -58,31 +59,36 @@ def logout() -> Response:
     return redirect(url_for("home.index"))
 
 
-@bp.route("/account", methods=["GET"])
-@login_required
-def account() -> str:
+def _account_page(status: int = 200, **extra: object) -> tuple[str, int]:
     tokens = db_session().scalars(
         select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
     ).all()
-    return render_template("auth/account.html", tokens=tokens)
+    scope_options = [(scope, labels.TOKEN_SCOPES[scope]) for scope in users.allowed_scopes(current_user)]
+    return render_template("auth/account.html", tokens=tokens, scope_options=scope_options, **extra), status
+
+
+@bp.route("/account", methods=["GET"])
+@login_required
+def account() -> tuple[str, int]:
+    return _account_page(form={"scopes": ["read"]})
 
 
 @bp.post("/account/tokens")
 @login_required
-def create_token() -> str | Response | tuple[str, int]:
+def create_token() -> tuple[str, int]:
     s = db_session()
     try:
-        data = read_form(request.form)
-        _token, clear = users.create_token(s, current_actor(), current_user, data)
+        data = read_form(request.form, lists=("scopes",))
+        data.setdefault("scopes", [])  # no box ticked: the schema says a scope is needed
+        if data.get("expires_in_days") == "":
+            data["expires_in_days"] = None
+        token, clear = users.create_token(s, current_actor(), current_user, data)
     except ValidationError as err:
         s.rollback()
-        tokens = s.scalars(select(ApiToken).where(ApiToken.user_id == current_user.id)).all()
-        return render_template("auth/account.html", tokens=tokens, errors=err.messages, form=request.form), 400
+        form = {**request.form.to_dict(), "scopes": request.form.getlist("scopes")}
+        return _account_page(400, errors=err.messages, form=form)
     s.commit()
-    tokens = s.scalars(
-        select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.created_at.desc())
-    ).all()
-    return render_template("auth/account.html", tokens=tokens, new_token=clear)
+    return _account_page(new_token=clear, new_token_row=token, form={"scopes": ["read"]})
 
 
 @bp.post("/account/tokens/<token_id>/revoke")

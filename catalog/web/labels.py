@@ -101,6 +101,17 @@ ROLES = {
     "member": _l("Member (officer)"),
 }
 
+#: The short names of API token scopes.
+TOKEN_SCOPE_NAMES = {"read": _l("Read"), "write": _l("Write"), "harvest": _l("Harvest"), "admin": _l("Administer")}
+
+#: What each API token scope allows, as the account page explains it.
+TOKEN_SCOPES = {
+    "read": _l("Read: see what your account may see"),
+    "write": _l("Write: change records, sharing requests, quality runs"),
+    "harvest": _l("Harvest: manage and run harvest sources"),
+    "admin": _l("Administer: your administrator rights, accounts, members and invitations"),
+}
+
 ORIGINS = {"registered": _l("Registered in this catalogue"), "harvested": _l("Harvested")}
 
 SHARING_KINDS = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import format_datetime, gettext
 from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -12,8 +12,8 @@ from werkzeug import Response
 from .. import policy, rules
 from ..auth import current_actor, current_reader
 from ..db import db_session
-from ..models import Dataset, Membership, Organization
-from ..services import audit, listing, organizations, users
+from ..models import Dataset, Membership, Organization, User, utcnow
+from ..services import account_links, audit, listing, organizations, users
 from ..services.common import NotFound
 from .forms import page_args, read_form
 
@@ -131,26 +131,65 @@ def delete(code: str) -> Response:
     return redirect(url_for(".index"))
 
 
+def _members_page(org: Organization, errors: dict | None = None, invite_errors: dict | None = None,
+                  status: int = 200) -> tuple[str, int]:
+    s = db_session()
+    rows = s.scalars(select(Membership).where(Membership.organization_id == org.id)).all()
+    reader = current_reader()
+    # the picker suggests active accounts that have chosen a password
+    accounts = s.scalars(select(User).where(User.active.is_(True), User.password_hash.is_not(None))
+                         .order_by(User.name).limit(500)).all()
+    return render_template(
+        "organizations/members.html", org=org, memberships=rows, errors=errors or {},
+        invite_errors=invite_errors or {}, form=request.form, accounts=accounts,
+        awaiting=account_links.memberships_awaiting(s, org), invitations=account_links.pending_invitations(s, org),
+        can_invite_admin=reader.is_admin, now=utcnow(),
+    ), status
+
+
 @bp.route("/<code>/members", methods=["GET", "POST"])
 @login_required
 def members(code: str) -> tuple[str, int] | Response:
+    """Give a role to an existing account, picked by its name or e-mail address."""
     s = db_session()
     org = _org(code)
     policy.require(policy.can_manage_members(current_reader(), org))
-    errors: dict = {}
-    status = 200
-    if request.method == "POST":
-        try:
-            users.set_membership(s, current_actor(), {**read_form(request.form), "organization": org.code})
-            s.commit()
-            flash(gettext("The role was saved."), "success")
-            return redirect(url_for(".members", code=code))
-        except ValidationError as err:
-            s.rollback()
-            errors, status = err.messages, 400
-    rows = s.scalars(select(Membership).where(Membership.organization_id == org.id)).all()
-    return render_template("organizations/members.html", org=org, memberships=rows, errors=errors,
-                           form=request.form), status
+    if request.method == "GET":
+        return _members_page(org)
+    try:
+        # `email` is what the form sent before it picked accounts by name too
+        user = users.find_account(s, request.form.get("account") or request.form.get("email", ""))
+        users.set_membership(s, current_actor(), {"email": user.email, "organization": org.code,
+                                                  "role": request.form.get("role", "")})
+    except ValidationError as err:
+        s.rollback()
+        return _members_page(org, errors=err.messages, status=400)
+    s.commit()
+    flash(gettext("The role was saved."), "success")
+    return redirect(url_for(".members", code=code))
+
+
+@bp.post("/<code>/members/invite")
+@login_required
+def invite(code: str) -> tuple[str, int] | Response:
+    """Invite a person by e-mail into the agency with a role; they choose their own password."""
+    s = db_session()
+    org = _org(code)
+    policy.require(policy.can_manage_members(current_reader(), org))
+    try:
+        data = read_form(request.form, bools=("is_admin",))
+        result = account_links.invite(s, current_actor(), {**data, "organization": org.code,
+                                                          "locale": data.get("locale") or None})
+    except ValidationError as err:
+        s.rollback()
+        return _members_page(org, invite_errors=err.messages, status=400)
+    s.commit()
+    if result.url is None:
+        flash(gettext("%(email)s already had an account and now has the role.", email=result.user.email), "success")
+    else:
+        flash(gettext("An invitation was e-mailed to %(email)s; its link works until %(date)s.",
+                      email=result.user.email, date=format_datetime(result.expires_at, "short")), "success")
+    return redirect(url_for(".members", code=code))
 
 
 @bp.post("/<code>/members/<membership_id>/remove")

@@ -5,7 +5,7 @@ unlisted one) holds an identifier; within one publisher the writer sees every re
 An index on the identifier keeps the harvester's look-ups fast.
 
 Revision ID: 0007_secweb
-Revises: 0005_sharing
+Revises: 0006_accounts
 Create Date: 2026-12-04 14:20:00
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0007_secweb"
-down_revision = "0005_sharing"
+down_revision = "0006_accounts"
 branch_labels = None
 depends_on = None
 
