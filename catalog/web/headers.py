@@ -19,13 +19,14 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def security_headers(response: Response, *, https: bool) -> Response:
-    """Add the headers (a view that set its own Content-Security-Policy keeps it)."""
+    """Add the headers (a view that set its own Content-Security-Policy or a stricter
+    Referrer-Policy, e.g. `no-referrer` on pages whose address carries a secret link, keeps it)."""
     headers = response.headers
     policy = PAGE_POLICY if response.mimetype == "text/html" else OTHER_POLICY
     headers.setdefault("Content-Security-Policy", policy)
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
-    headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if https:
         headers["Strict-Transport-Security"] = HSTS
     return response

@@ -87,6 +87,10 @@ ROUTES: dict[str, str] = {
     "sharing.print_agreement": "page", "sharing.report_page": "page", "sharing.report_csv": "page",
     "sharing.show_request": "page", "sharing.act": "write", "sharing.delete_request": "write",
     "sharing.edit_request": "page", "sharing.letter": "page", "sharing.new_request": "page",
+    "passwords.change": "page", "passwords.forgot": "page", "passwords.reset": "page",
+    "passwords.invitation": "page", "admin.toggle_admin": "write", "organizations.invite": "write",
+    "accounts_api.invitation_create": "write", "accounts_api.tokens_list": "page",
+    "accounts_api.token_create": "write", "accounts_api.token_revoke": "write",
 }
 
 #: query strings that make list and search routes show as much as they can
