@@ -13,6 +13,7 @@ from .. import policy
 from ..auth import current_actor, current_reader
 from ..db import db_session
 from ..models import AuditEvent, User
+from ..search.folding import folded_match
 from ..services import audit, users
 from .forms import page_args, read_form
 
@@ -39,8 +40,13 @@ def user_list() -> tuple[str, int] | Response:
         except ValidationError as err:
             s.rollback()
             errors, status = err.messages, 400
-    rows = s.scalars(select(User).order_by(User.email)).all()
-    return render_template("admin/users.html", users=rows, errors=errors, form=request.form), status
+    words = request.args.get("q") or None
+    listed = select(User).order_by(User.email)
+    matched = folded_match([User.name, User.email], words)
+    if matched is not None:
+        listed = listed.where(matched)
+    rows = s.scalars(listed).all()
+    return render_template("admin/users.html", users=rows, errors=errors, form=request.form, q=words or ""), status
 
 
 @bp.post("/users/<user_id>/active")
