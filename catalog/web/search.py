@@ -71,6 +71,7 @@ def _toggle(args: MultiDict, facet: str, value: str) -> str:
 
 
 def _more_for_officers(reader: policy.Reader, kind: str) -> bool:
+    """Whether to tell the visitor that officers find more (the same whatever the query)."""
     kinds = ("dataset", "dataservice") if kind == ALL else (kind,)
     return any(policy.officers_see_more(db_session(), reader, k) for k in kinds)
 
@@ -87,6 +88,6 @@ def index() -> str:
     return render_template("search/results.html", result=page, params=params, facet_titles=FACET_TITLES,
                            kind_titles=KIND_TITLES, kind_labels=KIND_LABELS, sort_titles=SORT_TITLES,
                            elsewhere=elsewhere,
-                           more_for_officers=not page.total and _more_for_officers(reader, params.kind),
+                           more_for_officers=_more_for_officers(reader, params.kind),
                            url=lambda **c: _url(request.args, **c),
                            toggle=lambda f, v: _toggle(request.args, f, v))
