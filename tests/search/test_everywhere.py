@@ -223,6 +223,9 @@ def test_exact_title_comes_first_with_or_without_diacritics(corpus):
     s = registry_db(corpus.app).session_factory()
     try:
         dataset(s, A, title_vi="Đất đai")
+        # newer, and the words more often, in the title and the keywords
+        dataset(s, A, title_vi="Đất đai: đất đai và đai đất", keywords=["đất đai", "đất", "đai"],
+                description_vi="Đất đai, đất đai.")
     finally:
         s.close()
     assert _titles(corpus, "dat dai")[0] == "Đất đai"
