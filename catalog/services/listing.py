@@ -7,12 +7,25 @@ record's text. So "dat dai" finds the same records in every list, in the API and
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import ceil
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, String, bindparam, cast, exists, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    cast,
+    exists,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from .. import policy
@@ -69,6 +82,10 @@ def text_match(session: Session, column: Any, kind: str, q: str | None) -> Colum
     if not found:
         return false()
     ids = sorted(found)
+    if len(ids) > INLINE_IDS and session.get_bind().dialect.name == "sqlite":
+        # one JSON parameter that SQLite unpacks itself: no limit on bound values, no SQL to parse
+        unpacked = func.json_each(bindparam("matched_ids", json.dumps(ids)))
+        return column.in_(select(literal_column("value")).select_from(unpacked))
     return column.in_(bindparam("matched_ids", ids, expanding=True, literal_execute=len(ids) > INLINE_IDS))
 
 

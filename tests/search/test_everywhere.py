@@ -107,6 +107,18 @@ def test_the_same_words_find_the_same_records_everywhere(corpus):
     assert first["/services page"] == {slug for slug in first["/services page"] if "dat-dai" in slug}
 
 
+def test_many_matching_ids_give_the_same_lists(corpus, monkeypatch):
+    """Past `INLINE_IDS` matches, the ids travel another way (one JSON value on SQLite)."""
+    from catalog.services import listing
+
+    _with_land_records(corpus)
+    client = corpus.app.test_client()
+    few = _every_route(client, "dat dai")
+    monkeypatch.setattr(listing, "INLINE_IDS", 0)
+    assert _every_route(client, "dat dai") == few
+    assert _every_route(client, "zzzz") == {route: set() for route in few}
+
+
 def test_harvest_and_account_lists_fold_the_words_too(corpus):
     _with_land_records(corpus)
     client = corpus.app.test_client()
