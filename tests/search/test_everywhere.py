@@ -163,6 +163,7 @@ def test_a_query_matching_only_a_database_opens_showing_it(corpus):
     links = _H3.findall(html)
     assert links and links[0].startswith("/databases/")
     assert '<span class="badge kind">Cơ sở dữ liệu</span>' in html
+    assert 'class="box facet"' not in html  # facets concern datasets: their tab shows them
     # the dataset tab, chosen and empty, points to where the results are
     html = client.get("/search?q=" + quote("ho tich dien tu") + "&type=dataset").get_data(as_text=True)
     assert "Không có kết quả loại này" in html and 'type=database' in html
