@@ -66,8 +66,9 @@ TEXT_CACHE_SIZE = 5000
 
 def make_schema() -> fields.Schema:
     return fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        kind=fields.ID(stored=True),
+        # columns too (sortable): the lists read the ids of thousands of matches at once
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        kind=fields.ID(stored=True, sortable=True),
         label=fields.STORED(),
         title=fields.TEXT(analyzer=FOLDED, phrase=True),
         title_exact=fields.TEXT(analyzer=EXACT, phrase=False),
@@ -129,6 +130,7 @@ class _Generation:
         self._access: dict[Any, set[int]] = {}
         self._text: dict[tuple[str, str], set[int]] = {}
         self._stored: dict[int, tuple[str, str]] = {}
+        self._id_column: Any = None
         self.lock = threading.Lock()
 
     def id_kind(self, docnum: int) -> tuple[str, str]:
@@ -139,6 +141,31 @@ class _Generation:
             found = (stored["id"], stored["kind"])
             self._stored[docnum] = found
         return found
+
+    def ids_of(self, docnums: Iterable[int], by_segment: dict[str, list[str]]) -> list[str]:
+        """Record ids of many documents, from the `id` column of each segment.
+
+        Segments never change once written, so `by_segment` (kept by the backend across
+        generations) is read once per segment: after an edit only the new, small segment is.
+        Indexes built before the column existed fall back to the stored fields.
+        """
+        if self._id_column is None:
+            column: list[str] = []
+            for leaf, _base in self.searcher.reader().leaf_readers():
+                if not leaf.has_column("id"):
+                    self._id_column = False
+                    break
+                seg_id = leaf.segment().segment_id()
+                ids = by_segment.get(seg_id)
+                if ids is None:
+                    ids = list(leaf.column_reader("id"))
+                    by_segment[seg_id] = ids
+                column.extend(ids)
+            else:
+                self._id_column = column
+        if self._id_column is False:
+            return [self.id_kind(d)[0] for d in docnums]
+        return [self._id_column[d] for d in docnums]
 
     def docs(self, fieldname: str, value: str) -> set[int]:
         key = (fieldname, value)
@@ -208,6 +235,8 @@ class WhooshBackend:
         self._index: Any = None
         self._index_dir: Path | None = None
         self._generation: _Generation | None = None
+        #: segment id -> the record ids of its documents (see `_Generation.ids_of`)
+        self._segment_ids: dict[str, list[str]] = {}
 
     # --- index folders ---------------------------------------------------------------------------
 
@@ -437,7 +466,10 @@ class WhooshBackend:
         for words, exact in zip(query.units, query.exact_units, strict=True):
             unit_docs, _scored = self._unit(gen, words, exact, False)
             matched &= unit_docs
-        return [gen.id_kind(d)[0] for d in matched]
+        with self._lock:
+            if len(self._segment_ids) > 64:
+                self._segment_ids.clear()  # segments merged away leave their lists behind
+            return gen.ids_of(matched, self._segment_ids)
 
     def suggest(self, prefix: ParsedQuery, access: AccessFilter, limit: int = 8) -> list[Suggestion]:
         if prefix.empty:

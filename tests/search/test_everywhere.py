@@ -294,3 +294,34 @@ def test_zero_data_services_says_when_officers_have_some(corpus):
     services = client.get("/services").get_data(as_text=True)
     assert "Dịch vụ chia sẻ hộ nghèo" not in services and HINT in services
     assert HINT in client.get("/").get_data(as_text=True)
+
+
+def test_an_index_built_before_the_id_column_still_serves_the_lists(seeded_app, monkeypatch):
+    """Lists read matching ids from the Whoosh `id` column; an older index without it still works."""
+    from whoosh import fields
+
+    from catalog.search import whoosh_backend
+    from catalog.search.indexer import reindex
+
+    from .conftest import build_corpus
+
+    corpus = build_corpus(seeded_app)
+    client = seeded_app.test_client()
+    with_column = _every_route(client, "dat dai")
+    original = whoosh_backend.make_schema
+
+    def schema_without_columns() -> fields.Schema:
+        schema = original()
+        for name in ("id", "kind"):
+            schema.remove(name)
+        schema.add("id", fields.ID(stored=True, unique=True))
+        schema.add("kind", fields.ID(stored=True))
+        return schema
+
+    monkeypatch.setattr(whoosh_backend, "make_schema", schema_without_columns)
+    with seeded_app.app_context():
+        reindex(seeded_app)
+    assert _every_route(client, "dat dai") == with_column
+    assert with_column["/datasets page"] and corpus.ids
+    from catalog.search import backend_for
+    assert backend_for(seeded_app)._current()._id_column is False  # the stored fields served
