@@ -15,6 +15,8 @@ from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+from .search.folding import SQLITE_FUNCTION, sqlite_fold
+
 EXTENSION_KEY = "catalog_db"
 
 
@@ -48,6 +50,8 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            # list filters compare folded text (catalog/search/folding.py)
+            dbapi_conn.create_function(SQLITE_FUNCTION, 1, sqlite_fold, deterministic=True)
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)

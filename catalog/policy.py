@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 
 from . import rules
 from .models import DataService, Dataset, Distribution, Organization, SharingAgreement, SharingRequest
@@ -216,6 +216,33 @@ def can_view_dataservice(reader: Reader, svc: DataService) -> bool:
 
 def can_edit_dataservice(reader: Reader, svc: DataService) -> bool:
     return reader.may_edit_in(svc.publisher_id)
+
+
+# --- what signing in would show ----------------------------------------------------------------
+
+#: an officer of some state agency, of none in particular: what signing in as one shows at least
+_ANY_OFFICER = Reader(user_id="", roles={"": "member"})
+
+
+def officers_see_more(session: Session, reader: Reader, kind: str) -> bool:
+    """Would an officer of a state agency see published records of `kind` that this reader cannot?
+
+    Tells a visitor facing an empty list or a zero that signing in shows more. It is one yes or
+    no about the whole catalogue, never about a query, a filter or a number, so it reveals
+    nothing of what is hidden beyond the fact, public by law, that agencies share data.
+    """
+    if reader.is_admin or reader.is_agency_member:
+        return False
+    if kind == "dataset":
+        hidden = select(Dataset.id).where(Dataset.status == "published", dataset_visibility(_ANY_OFFICER),
+                                          not_(dataset_visibility(reader)))
+    elif kind == "dataservice":
+        hidden = select(DataService.id).where(DataService.status == "published",
+                                              dataservice_visibility(_ANY_OFFICER),
+                                              not_(dataservice_visibility(reader)))
+    else:
+        return False  # agencies and databases are public
+    return session.scalar(hidden.limit(1)) is not None
 
 
 # --- organisations and databases (their catalogue entries are public) ---------------------------

@@ -132,7 +132,8 @@ def sources() -> Response:
     _require_view()
     page, per_page = _page_args()
     result = service.list_sources(db_session(), organization=request.args.get("organization") or None,
-                                  protocol=request.args.get("protocol") or None, page=page, per_page=per_page)
+                                  protocol=request.args.get("protocol") or None,
+                                  words=request.args.get("q") or None, page=page, per_page=per_page)
     return _page_response(result, HarvestSourceOut(), ".sources")
 
 
@@ -224,7 +225,10 @@ def _openapi_paths() -> dict[str, dict[str, Any]]:
         "/harvest-sources": {
             "get": {"tags": tags, "summary": "List harvest sources (agency officers and administrators)",
                     "parameters": [*paging, {"name": "organization", "in": "query", "schema": {"type": "string"}},
-                                   {"name": "protocol", "in": "query", "schema": {"type": "string"}}],
+                                   {"name": "protocol", "in": "query", "schema": {"type": "string"}},
+                                   {"name": "q", "in": "query", "schema": {"type": "string"},
+                                    "description": "words of the name, address or description, with or without "
+                                                   "diacritics"}],
                     "responses": {"200": {"description": "A page of sources", **paged(source_out)}, **errors}},
             "post": {"tags": tags, "summary": "Register a harvest source (administrator or steward of the agency)",
                      "security": write, "requestBody": {"required": True, **content(source_in)},

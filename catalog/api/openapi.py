@@ -109,9 +109,13 @@ def _crud(tag: str, name: str, out_schema: str, in_schema: str, key: str, filter
     }
 
 
+#: the `q` of every list: the search backend matches it (services/listing.py)
+WORDS = "words, with or without diacritics, matched as /search matches them"
+
+
 def _paths() -> dict[str, dict[str, Any]]:
     dataset_filters = [
-        _q("q", "words in the title, description or keywords"),
+        _q("q", WORDS),
         _q("organization", "publisher's code"), _q("database", "database code"),
         _q("access_level", "open, shared or restricted", ["open", "shared", "restricted"]),
         _q("theme", "theme code"), _q("licence", "licence code"), _q("format", "distribution format, e.g. CSV"),
@@ -156,17 +160,17 @@ def _paths() -> dict[str, dict[str, Any]]:
         },
     }
     paths.update(_crud("organizations", "organization", "Organization", "OrganizationInput", "code", [
-        _q("q", "words in the name or code"), _q("kind", "ministry, province..."), _q("parent", "parent's code"),
+        _q("q", WORDS), _q("kind", "ministry, province..."), _q("parent", "parent's code"),
         _q("sort", "name, code or kind")], "/organizations", "/organizations/{code}"))
     paths.update(_crud("databases", "database", "Database", "DatabaseInput", "code", [
-        _q("q", "words in the name or code"), _q("kind", "national, sectoral, local or information_system"),
+        _q("q", WORDS), _q("kind", "national, sectoral, local or information_system"),
         _q("owner", "owner's code"), _q("status", "planned, building, operating or retired"),
         _q("platform", "NDXP, NDOP, LGSP, NPSP or VBQG"), _q("sort", "name, code or newest")],
         "/databases", "/databases/{code}"))
     paths.update(_crud("datasets", "dataset", "Dataset", "DatasetInput", "key", dataset_filters,
                        "/datasets", "/datasets/{key}"))
     paths.update(_crud("dataservices", "data service", "DataService", "DataServiceInput", "slug", [
-        _q("organization", "publisher's code")], "/dataservices", "/dataservices/{slug}"))
+        _q("q", WORDS), _q("organization", "publisher's code")], "/dataservices", "/dataservices/{slug}"))
     dist_item = _crud("distributions", "distribution", "Distribution", "DistributionInput", "dist_id", [],
                       "/unused", "/distributions/{dist_id}")["/distributions/{dist_id}"]
     paths["/distributions/{dist_id}"] = dist_item

@@ -406,7 +406,7 @@ def _service(slug: str) -> DataService:
 def dataservices_list() -> Response:
     page, per_page = _page_args()
     result = listing.list_dataservices(db_session(), current_reader(), organization=request.args.get("organization"),
-                                       page=page, per_page=per_page)
+                                       q=request.args.get("q"), page=page, per_page=per_page)
     return _page_response(result, out.DataServiceOut(), ".dataservices_list")
 
 

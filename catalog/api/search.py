@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from ..auth import authenticate_bearer, current_reader
 from ..db import db_session
 from ..i18n import current_locale
-from ..search.base import FACETS, KINDS, SORTS
+from ..search.base import ALL, FACETS, KINDS, SORTS
 from ..search.service import Result, SearchParams, load_records, search, suggest
 from ..web import labels
 
@@ -128,9 +128,11 @@ def _openapi_paths() -> dict[str, dict[str, Any]]:
             "tags": ["search"],
             "summary": "Search datasets, databases, agencies and data services (with or without diacritics)",
             "description": "Words are matched with or without Vietnamese diacritics; text in double quotes is a "
-                           "phrase. Results, counts and facets only include what the caller may see.",
+                           "phrase. A title equal to the words comes first, then titles holding them in a row. "
+                           "Results, counts and facets only include what the caller may see.",
             "parameters": [q("q", "words; \"quoted words\" form a phrase"),
-                           q("type", "what to search", enum=list(KINDS)),
+                           q("type", "what to search (default dataset); all: every kind, ranked together",
+                             enum=[*KINDS, ALL]),
                            *facet_params,
                            q("sort", "order of results", enum=list(SORTS)),
                            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},

@@ -16,6 +16,8 @@ from .. import policy
 from .text import ParsedQuery
 
 KINDS = ("dataset", "database", "organization", "dataservice")
+#: the mixed kind: every kind at once, ranked together (the search page's first tab)
+ALL = "all"
 
 #: Facets of the dataset results (request parameter -> document field).
 FACETS = ("organization", "database", "theme", "format", "access", "licence", "frequency", "grade")
@@ -68,6 +70,8 @@ class SearchRequest:
 class SearchHits:
     ids: list[str]
     total: int
+    #: the kind of each id, in the same order (ids of a mixed search are of several kinds)
+    id_kinds: list[str] = field(default_factory=list)
     #: facet -> {value: count}, for the requested kind
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     #: kind -> number of matches of that kind (same query and access, no facet filters)
@@ -87,6 +91,13 @@ class SearchBackend(Protocol):
     def search(self, request: SearchRequest) -> SearchHits: ...
 
     def suggest(self, prefix: ParsedQuery, access: AccessFilter, limit: int = 8) -> list[Suggestion]: ...
+
+    def match(self, query: ParsedQuery, kind: str) -> Any:
+        """Ids of every record of `kind` the query matches, whatever its visibility or status.
+
+        For the lists (`services/listing.py`), which apply the access policy in their own SQL:
+        either a collection of ids or a SQL select of one `id` column (for `column.in_()`).
+        """
 
     def correct(self, word: str) -> str | None:
         """The nearest indexed word to a word that is not indexed (for "did you mean")."""

@@ -15,11 +15,12 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, text
+from sqlalchemy import Engine, bindparam, column, text
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.types import String
 
-from .base import FACETS, KINDS, AccessFilter, SearchHits, SearchRequest, Suggestion
+from .base import ALL, FACETS, KINDS, AccessFilter, SearchHits, SearchRequest, Suggestion
 from .text import ParsedQuery, words
 
 CONFIG = "catalog_vi"
@@ -140,15 +141,28 @@ class PostgresBackend:
     # --- reading ---------------------------------------------------------------------------------
 
     @staticmethod
-    def _tsquery(parsed: ParsedQuery, params: dict[str, Any]) -> str:
+    def _tsquery(parsed: ParsedQuery, params: dict[str, Any], prefix: str = "u") -> str:
         parts = []
         for n, unit in enumerate(parsed.units):
-            params[f"u{n}"] = " ".join(unit)
+            name = f"{prefix}{n}"
+            params[name] = " ".join(unit)
             if len(unit) == 1:
-                parts.append(f"(plainto_tsquery('{CONFIG}', :u{n}) || plainto_tsquery('english', :u{n}))")
+                parts.append(f"(plainto_tsquery('{CONFIG}', :{name}) || plainto_tsquery('english', :{name}))")
             else:
-                parts.append(f"phraseto_tsquery('{CONFIG}', :u{n})")
+                parts.append(f"phraseto_tsquery('{CONFIG}', :{name})")
         return " && ".join(parts)
+
+    @staticmethod
+    def _title_tiers(parsed: ParsedQuery, params: dict[str, Any]) -> str:
+        """ORDER BY terms that put exact titles, then titles holding the words as a phrase, first."""
+        params["title_forms"] = parsed.title_forms()
+        tiers = "(name = ANY(CAST(:title_forms AS text[]))) DESC"
+        lexemes = [w for w in parsed.phrase_words() if _LEXEME.match(w)]
+        if len(lexemes) > 1:
+            # title words carry weight A; `<->` asks for them next to each other, in order
+            params["title_phrase"] = " <-> ".join(f"'{w}':A" for w in lexemes)
+            tiers += ", (tsv @@ to_tsquery('simple', :title_phrase)) DESC"
+        return tiers
 
     @staticmethod
     def _access(access: AccessFilter, params: dict[str, Any]) -> str:
@@ -173,7 +187,7 @@ class PostgresBackend:
                 params["exact"] = " ".join(w for unit in request.query.exact_units for w in unit)
                 rank += " + 0.5 * ts_rank(tsv_exact, plainto_tsquery('simple', :exact))"
         match = " AND ".join(where)
-        facet_where = ["kind = :kind"]
+        facet_where = ["TRUE" if request.kind == ALL else "kind = :kind"]
         for facet, values in request.filters.items():
             values = [v for v in values if v]
             if facet in FACETS and values:
@@ -191,8 +205,9 @@ class PostgresBackend:
         sort = request.sort
         if sort == "relevance" and request.query.empty:
             sort = "newest"
+        tiers = self._title_tiers(request.query, params) + ", " if sort == "relevance" else ""
         order = {
-            "relevance": f"{rank} DESC, newest DESC",
+            "relevance": f"{tiers}{rank} DESC, newest DESC",
             "newest": "newest DESC, id",
             "updated": "updated DESC, id",
             "name": "name, id",
@@ -200,7 +215,7 @@ class PostgresBackend:
         }[sort]
         page, per_page = max(1, request.page), max(1, request.per_page)
         params.update(limit=per_page, offset=(page - 1) * per_page)
-        page_sql = (f"SELECT id FROM search_document WHERE {match} AND {narrowed} "
+        page_sql = (f"SELECT id, kind FROM search_document WHERE {match} AND {narrowed} "
                     f"ORDER BY {order} LIMIT :limit OFFSET :offset")
         kinds: dict[str, int] = dict.fromkeys(KINDS, 0)
         facets: dict[str, dict[str, int]] = {f: {} for f in FACETS} if request.want_facets else {}
@@ -213,8 +228,17 @@ class PostgresBackend:
                     total = n
                 else:
                     facets[section][value] = n
-            ids = list(conn.scalars(text(page_sql), params)) if total else []
-        return SearchHits(ids=ids, total=total, facets=facets, kinds=kinds)
+            rows = list(conn.execute(text(page_sql), params)) if total else []
+        return SearchHits(ids=[r.id for r in rows], total=total, facets=facets, kinds=kinds,
+                          id_kinds=[r.kind for r in rows])
+
+    def match(self, query: ParsedQuery, kind: str) -> TextualSelect:
+        """A select of the matching ids, run inside the list's own query (same database)."""
+        # the names of these parameters must not meet those of the list's query
+        params: dict[str, Any] = {}
+        tsquery = self._tsquery(query, params, prefix="match_u")
+        sql = text(f"SELECT id FROM search_document WHERE kind = :match_kind AND tsv @@ ({tsquery})")
+        return sql.bindparams(match_kind=kind, **params).columns(column("id", String))
 
     def suggest(self, prefix: ParsedQuery, access: AccessFilter, limit: int = 8) -> list[Suggestion]:
         lexemes = [w for w in prefix.folded_words() if _LEXEME.match(w)]

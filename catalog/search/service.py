@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, selectinload
 from .. import policy
 from ..models import Database, DataService, Dataset, Licence, Organization, Theme
 from . import backend_for
-from .base import FACETS, KINDS, SORTS, AccessFilter, SearchHits, SearchRequest, Suggestion
-from .text import parse_query, snippet
+from .base import ALL, FACETS, KINDS, SORTS, AccessFilter, SearchHits, SearchRequest, Suggestion
+from .text import ParsedQuery, parse_query, snippet
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +41,12 @@ class SearchParams:
     per_page: int = 20
 
     @classmethod
-    def from_args(cls, args: Any) -> SearchParams:
-        """From a request's query string (a MultiDict: a facet may be given several times)."""
+    def from_args(cls, args: Any, default_kind: str = "dataset") -> SearchParams:
+        """From a request's query string (a MultiDict: a facet may be given several times).
+
+        `type=all` mixes every kind; without `type`, `default_kind` applies, except that facet
+        filters (which only datasets carry) ask for datasets.
+        """
 
         def number(name: str, default: int, upper: int) -> int:
             try:
@@ -50,16 +54,16 @@ class SearchParams:
             except (TypeError, ValueError):
                 return default
 
-        kind = args.get("type") or "dataset"
         sort = args.get("sort") or "relevance"
         filters = {}
         for facet in FACETS:
             values = [v for v in args.getlist(facet) if v]
             if values:
                 filters[facet] = values[:20]
+        kind = args.get("type") or ("dataset" if filters else default_kind)
         return cls(
             q=(args.get("q") or "")[:500],
-            kind=kind if kind in KINDS else "dataset",
+            kind=kind if kind in (ALL, *KINDS) else "dataset",
             filters=filters,
             sort=sort if sort in SORTS else "relevance",
             page=number("page", 1, 10_000),
@@ -203,18 +207,28 @@ def _did_you_mean(backend: Any, params: SearchParams, access: AccessFilter) -> s
     return suggestion if check.total else None
 
 
+def _load_mixed(session: Session, reader: policy.Reader, hits: SearchHits, kind: str) -> list[tuple[str, Any]]:
+    """The records of a page of hits, each with its kind, in the order of the hits."""
+    kinds = hits.id_kinds if len(hits.id_kinds) == len(hits.ids) else [kind] * len(hits.ids)
+    wanted: dict[str, list[str]] = {}
+    for doc_id, doc_kind in zip(hits.ids, kinds, strict=True):
+        wanted.setdefault(doc_kind, []).append(doc_id)
+    loaded = {(k, rec.id): rec for k, ids in wanted.items() if k in _MODELS
+              for rec in load_records(session, reader, k, ids)}
+    return [(k, loaded[(k, i)]) for i, k in zip(hits.ids, kinds, strict=True) if (k, i) in loaded]
+
+
 def search(session: Session, reader: policy.Reader, params: SearchParams, locale: str = "vi",
            static_labels: Mapping[str, Mapping[str, Any]] | None = None, app: Any = None) -> SearchPage:
     backend = backend_for(app)
     access = AccessFilter.for_reader(reader)
     request = _request(params, access)
     hits = backend.search(request)
-    records = load_records(session, reader, params.kind, hits.ids) if hits.ids else []
     results = []
-    for rec in records:
-        title = _title(params.kind, rec, locale)
-        results.append(Result(kind=params.kind, record=rec, title=title,
-                              snippet=snippet(_description(params.kind, rec, locale), request.query),
+    for kind, rec in _load_mixed(session, reader, hits, params.kind) if hits.ids else []:
+        title = _title(kind, rec, locale)
+        results.append(Result(kind=kind, record=rec, title=title,
+                              snippet=snippet(_description(kind, rec, locale), request.query),
                               title_html=snippet(title, request.query, width=1000)))
     did_you_mean = None
     if hits.total < FEW_RESULTS and not request.query.empty:
@@ -227,3 +241,14 @@ def search(session: Session, reader: policy.Reader, params: SearchParams, locale
 def suggest(reader: policy.Reader, prefix: str, limit: int = 8, app: Any = None) -> list[Suggestion]:
     """Titles for the search box, only from records the reader may find."""
     return backend_for(app).suggest(parse_query(prefix), AccessFilter.for_reader(reader), limit=min(limit, 20))
+
+
+def matching(kind: str, q: str | None, app: Any = None) -> Any | None:
+    """What a list's `q` matches, found by the search backend so that a query finds the same
+    records in a list as on the search page: None for no words (no condition), else ids or a
+    SQL select of ids for `column.in_()` (see `SearchBackend.match`). The list applies the access
+    policy itself; the backend only tells which records hold the words."""
+    parsed: ParsedQuery = parse_query(q)
+    if parsed.empty:
+        return None
+    return backend_for(app).match(parsed, kind)

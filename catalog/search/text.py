@@ -48,6 +48,23 @@ class ParsedQuery:
     def folded_words(self) -> list[str]:
         return [w for unit in self.units for w in unit]
 
+    def title_forms(self) -> list[str]:
+        """The folded titles this query would equal (documents' `name`): as typed, and word by word.
+
+        A record whose title is exactly the query ranks first, with or without diacritics.
+        """
+        if self.empty:
+            return []
+        typed = " ".join(fold(self.raw.replace('"', " ")).split())[:120]
+        spaced = " ".join(self.folded_words())[:120]
+        return sorted({typed, spaced})
+
+    def phrase_words(self) -> list[str]:
+        """All the query's words in order, when there are several: found together in a title,
+        they outrank the same words scattered ("dan cu": "dân cư" before "dân ... cũ")."""
+        found = self.folded_words()
+        return found if len(found) > 1 else []
+
 
 MAX_QUERY_UNITS = 12
 

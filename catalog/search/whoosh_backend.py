@@ -30,7 +30,7 @@ from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemmingAna
 from whoosh.sorting import FieldFacet
 
 from ..text import fold
-from .base import FACETS, KINDS, AccessFilter, SearchHits, SearchRequest, Suggestion
+from .base import ALL, FACETS, KINDS, AccessFilter, SearchHits, SearchRequest, Suggestion
 from .text import ParsedQuery
 
 log = logging.getLogger(__name__)
@@ -66,8 +66,9 @@ TEXT_CACHE_SIZE = 5000
 
 def make_schema() -> fields.Schema:
     return fields.Schema(
-        id=fields.ID(stored=True, unique=True),
-        kind=fields.ID(stored=True),
+        # columns too (sortable): the lists read the ids of thousands of matches at once
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        kind=fields.ID(stored=True, sortable=True),
         label=fields.STORED(),
         title=fields.TEXT(analyzer=FOLDED, phrase=True),
         title_exact=fields.TEXT(analyzer=EXACT, phrase=False),
@@ -128,7 +129,43 @@ class _Generation:
         self._bitmaps: dict[tuple[str, str], int] = {}
         self._access: dict[Any, set[int]] = {}
         self._text: dict[tuple[str, str], set[int]] = {}
+        self._stored: dict[int, tuple[str, str]] = {}
+        self._id_column: Any = None
         self.lock = threading.Lock()
+
+    def id_kind(self, docnum: int) -> tuple[str, str]:
+        """A document's record id and kind (read once per generation)."""
+        found = self._stored.get(docnum)
+        if found is None:
+            stored = self.searcher.stored_fields(docnum)
+            found = (stored["id"], stored["kind"])
+            self._stored[docnum] = found
+        return found
+
+    def ids_of(self, docnums: Iterable[int], by_segment: dict[str, list[str]]) -> list[str]:
+        """Record ids of many documents, from the `id` column of each segment.
+
+        Segments never change once written, so `by_segment` (kept by the backend across
+        generations) is read once per segment: after an edit only the new, small segment is.
+        Indexes built before the column existed fall back to the stored fields.
+        """
+        if self._id_column is None:
+            column: list[str] = []
+            for leaf, _base in self.searcher.reader().leaf_readers():
+                if not leaf.has_column("id"):
+                    self._id_column = False
+                    break
+                seg_id = leaf.segment().segment_id()
+                ids = by_segment.get(seg_id)
+                if ids is None:
+                    ids = list(leaf.column_reader("id"))
+                    by_segment[seg_id] = ids
+                column.extend(ids)
+            else:
+                self._id_column = column
+        if self._id_column is False:
+            return [self.id_kind(d)[0] for d in docnums]
+        return [self._id_column[d] for d in docnums]
 
     def docs(self, fieldname: str, value: str) -> set[int]:
         key = (fieldname, value)
@@ -198,6 +235,8 @@ class WhooshBackend:
         self._index: Any = None
         self._index_dir: Path | None = None
         self._generation: _Generation | None = None
+        #: segment id -> the record ids of its documents (see `_Generation.ids_of`)
+        self._segment_ids: dict[str, list[str]] = {}
 
     # --- index folders ---------------------------------------------------------------------------
 
@@ -339,12 +378,14 @@ class WhooshBackend:
         return matched, scored
 
     def _ranked(self, gen: _Generation, final: set[int], units: list[tuple[set[int], list]], upto: int,
-                title_sets: list[set[int]]) -> list[int]:
+                title_sets: list[set[int]], exact: set[int], phrase: set[int]) -> list[int]:
         """The best `upto` documents of `final`, scored by where each unit matched (title first).
 
-        Scores are field weights times the unit's rarity, summed with set intersections; when
-        enough documents match every unit in their title, only those are scored: the page asked
-        for is drawn from them, and the scoring work stays proportional to it.
+        A title equal to the query comes first, then titles holding the query's words as a
+        phrase, then the rest by score. Scores are field weights times the unit's rarity, summed
+        with set intersections; when enough documents match every unit in their title, only those
+        are scored (the exact and phrase titles are among them): the page asked for is drawn from
+        them, and the scoring work stays proportional to it.
         """
         candidates = final
         if len(final) > upto and title_sets:
@@ -360,7 +401,7 @@ class WhooshBackend:
                 add = weight * rarity
                 for d in candidates & docs:
                     scores[d] = get(d, 0.0) + add
-        return heapq.nlargest(upto, candidates, key=lambda d: (get(d, 0.0), d))
+        return heapq.nlargest(upto, candidates, key=lambda d: (d in exact, d in phrase, get(d, 0.0), d))
 
     def search(self, request: SearchRequest) -> SearchHits:
         gen = self._current()
@@ -376,7 +417,8 @@ class WhooshBackend:
                 matched = matched & unit_docs
         kinds = {k: len(matched & gen.docs("kind", k)) for k in KINDS}
         filters = {f: [v for v in vals if v] for f, vals in request.filters.items() if f in FACETS}
-        final = self._filtered(gen, matched & gen.docs("kind", request.kind), filters)
+        of_kind = matched if request.kind == ALL else matched & gen.docs("kind", request.kind)
+        final = self._filtered(gen, of_kind, filters)
         facets: dict[str, dict[str, int]] = {}
         if request.want_facets and final:
             final_bits = _bitmap(final, gen.size)
@@ -390,6 +432,7 @@ class WhooshBackend:
         page, per_page = max(1, request.page), max(1, request.per_page)
         upto = page * per_page
         ids: list[str] = []
+        id_kinds: list[str] = []
         if final and (page - 1) * per_page < len(final):
             sort = request.sort
             if sort == "relevance" and request.query.empty:
@@ -397,8 +440,13 @@ class WhooshBackend:
             if sort == "relevance":
                 title_sets = [scored[0][0] for _m, scored in units] if all(
                     len(w) == 1 for w in request.query.units) else []
-                docnums = self._ranked(gen, final, units, upto, title_sets)[(page - 1) * per_page:]
-                ids = [s.stored_fields(d)["id"] for d in docnums]
+                exact: set[int] = set()
+                for form in request.query.title_forms():
+                    exact |= gen.docs("name", form)
+                phrase_words = request.query.phrase_words()
+                phrase = gen.phrase_docs("title", phrase_words) if phrase_words else set()
+                docnums = self._ranked(gen, final, units, upto, title_sets, exact, phrase)[(page - 1) * per_page:]
+                pairs = [gen.id_kind(d) for d in docnums]
             else:
                 facet: Any = {
                     "newest": FieldFacet("newest", reverse=True),
@@ -407,8 +455,21 @@ class WhooshBackend:
                     "quality": [FieldFacet("quality", reverse=True), FieldFacet("name")],
                 }[sort]
                 results = s.search(query.Every(), limit=upto, filter=final, sortedby=facet, terms=False)
-                ids = [hit["id"] for hit in results[(page - 1) * per_page:upto]]
-        return SearchHits(ids=ids, total=len(final), facets=facets, kinds=kinds)
+                pairs = [(hit["id"], hit["kind"]) for hit in results[(page - 1) * per_page:upto]]
+            ids = [doc_id for doc_id, _kind in pairs]
+            id_kinds = [kind for _id, kind in pairs]
+        return SearchHits(ids=ids, total=len(final), facets=facets, kinds=kinds, id_kinds=id_kinds)
+
+    def match(self, query: ParsedQuery, kind: str) -> list[str]:
+        gen = self._current()
+        matched = set(gen.docs("kind", kind))
+        for words, exact in zip(query.units, query.exact_units, strict=True):
+            unit_docs, _scored = self._unit(gen, words, exact, False)
+            matched &= unit_docs
+        with self._lock:
+            if len(self._segment_ids) > 64:
+                self._segment_ids.clear()  # segments merged away leave their lists behind
+            return gen.ids_of(matched, self._segment_ids)
 
     def suggest(self, prefix: ParsedQuery, access: AccessFilter, limit: int = 8) -> list[Suggestion]:
         if prefix.empty:

@@ -20,6 +20,7 @@ from ..models import HarvestError, HarvestJob, HarvestRecord, HarvestSource, Lic
 from ..models.base import snapshot
 from ..policy import Reader
 from ..schemas.harvest import HarvestSourceInput
+from ..search.folding import folded_match
 from ..text import slugify
 from . import audit
 from .actor import Actor
@@ -60,8 +61,13 @@ def job_by_id(session: Session, job_id: int) -> HarvestJob:
 
 
 def list_sources(session: Session, *, organization: str | None = None, protocol: str | None = None,
-                 page: int = 1, per_page: int = 20) -> Page[HarvestSource]:
+                 words: str | None = None, page: int = 1, per_page: int = 20) -> Page[HarvestSource]:
+    """Sources, filtered; `words` are matched folded (diacritics, "đ" and case aside) like a search."""
     q: Select[Any] = select(HarvestSource).order_by(HarvestSource.name, HarvestSource.id)
+    matched = folded_match([HarvestSource.name, HarvestSource.slug, HarvestSource.url, HarvestSource.description],
+                           words)
+    if matched is not None:
+        q = q.where(matched)
     if organization:
         q = q.where(HarvestSource.organization_id == org_by_code(session, organization).id)
     if protocol:

@@ -1,17 +1,36 @@
-"""Lists with filters, sorting and paging; the access policy is part of every query, never applied after."""
+"""Lists with filters, sorting and paging; the access policy is part of every query, never applied after.
+
+A list's words (`q`) are matched by the search backend (`search.service.matching`), the same
+matching as the search page's: diacritics, "đ" and case aside, every word somewhere in the
+record's text. So "dat dai" finds the same records in every list, in the API and on /search.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import ceil
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, String, cast, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    bindparam,
+    cast,
+    exists,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from .. import policy
 from ..models import Database, DataService, Dataset, Distribution, Organization
+from ..search.service import matching
 
 T = TypeVar("T")
 
@@ -48,9 +67,26 @@ def json_list_contains(column: Any, value: str) -> ColumnElement[bool]:
     return cast(column, String).like(f'%"{value}"%')
 
 
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+#: above this many matching ids, they are written into the SQL rather than bound one by one
+#: (SQLite and psycopg both cap the number of bound parameters of one statement)
+INLINE_IDS = 500
+
+
+def text_match(session: Session, column: Any, kind: str, q: str | None) -> ColumnElement[bool] | None:
+    """Rows of `kind` whose text holds the words of `q`, as the search backend matches them."""
+    found = matching(kind, q, app=session.info.get("app"))
+    if found is None:
+        return None
+    if not isinstance(found, list | set | tuple | frozenset):
+        return column.in_(found)  # a select of ids, run by the database itself
+    if not found:
+        return false()
+    ids = sorted(found)
+    if len(ids) > INLINE_IDS and session.get_bind().dialect.name == "sqlite":
+        # one JSON parameter that SQLite unpacks itself: no limit on bound values, no SQL to parse
+        unpacked = func.json_each(bindparam("matched_ids", json.dumps(ids)))
+        return column.in_(select(literal_column("value")).select_from(unpacked))
+    return column.in_(bindparam("matched_ids", ids, expanding=True, literal_execute=len(ids) > INLINE_IDS))
 
 
 # --- datasets -----------------------------------------------------------------------------------
@@ -86,7 +122,7 @@ def org_tree_ids(code: str) -> Select[Any]:
     return select(tree.c.id)
 
 
-def dataset_query(reader: policy.Reader, f: DatasetFilters) -> Select[Any]:
+def dataset_query(session: Session, reader: policy.Reader, f: DatasetFilters) -> Select[Any]:
     q = select(Dataset).where(policy.dataset_visibility(reader))
     if f.status:
         q = q.where(Dataset.status == f.status)
@@ -113,9 +149,9 @@ def dataset_query(reader: policy.Reader, f: DatasetFilters) -> Select[Any]:
         q = q.where(exists().where(Distribution.dataset_id == Dataset.id,
                                    func.upper(Distribution.format) == f.format.upper()))
     if f.q:
-        like = _like(f.q.strip())
-        q = q.where(or_(Dataset.title_vi.ilike(like), Dataset.title_en.ilike(like),
-                        Dataset.description_vi.ilike(like), cast(Dataset.keywords, String).ilike(like)))
+        words = text_match(session, Dataset.id, "dataset", f.q)
+        if words is not None:
+            q = q.where(words)
     return q
 
 
@@ -123,7 +159,7 @@ def list_datasets(
     session: Session, reader: policy.Reader, f: DatasetFilters, sort: str = "newest", page: int = 1,
     per_page: int = 20,
 ) -> Page[Dataset]:
-    q = dataset_query(reader, f).options(
+    q = dataset_query(session, reader, f).options(
         selectinload(Dataset.publisher), selectinload(Dataset.distributions)
     ).order_by(*DATASET_SORTS.get(sort, DATASET_SORTS["newest"]))
     return paginate(session, q, page, per_page)
@@ -166,10 +202,9 @@ def list_organizations(
     if parent:
         parent_id = select(Organization.id).where(Organization.code == parent).scalar_subquery()
         query = query.where(Organization.parent_id == parent_id)
-    if q:
-        like = _like(q.strip())
-        query = query.where(or_(Organization.name_vi.ilike(like), Organization.name_en.ilike(like),
-                                Organization.code.ilike(like)))
+    words = text_match(session, Organization.id, "organization", q)
+    if words is not None:
+        query = query.where(words)
     query = query.order_by(*ORG_SORTS.get(sort, ORG_SORTS["name"]), Organization.id)
     return paginate(session, query, page, per_page)
 
@@ -190,15 +225,16 @@ def list_databases(
         query = query.join(Organization, Database.owner_id == Organization.id).where(Organization.code == owner)
     if platform:
         query = query.where(json_list_contains(Database.platforms, platform))
-    if q:
-        like = _like(q.strip())
-        query = query.where(or_(Database.name_vi.ilike(like), Database.name_en.ilike(like), Database.code.ilike(like)))
+    words = text_match(session, Database.id, "database", q)
+    if words is not None:
+        query = query.where(words)
     query = query.order_by(*DATABASE_SORTS.get(sort, DATABASE_SORTS["name"]), Database.id)
     return paginate(session, query, page, per_page)
 
 
 def list_dataservices(
-    session: Session, reader: policy.Reader, *, organization: str | None = None, page: int = 1, per_page: int = 50,
+    session: Session, reader: policy.Reader, *, organization: str | None = None, q: str | None = None,
+    page: int = 1, per_page: int = 50,
 ) -> Page[DataService]:
     query = select(DataService).where(policy.dataservice_visibility(reader))
     if not reader.is_admin:
@@ -206,4 +242,7 @@ def list_dataservices(
     if organization:
         query = query.join(Organization, DataService.publisher_id == Organization.id).where(
             Organization.code == organization)
+    words = text_match(session, DataService.id, "dataservice", q)
+    if words is not None:
+        query = query.where(words)
     return paginate(session, query.order_by(DataService.title_vi, DataService.id), page, per_page)

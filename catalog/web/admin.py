@@ -15,6 +15,7 @@ from .. import policy
 from ..auth import current_actor, current_reader
 from ..db import db_session
 from ..models import AuditEvent, Organization, User
+from ..search.folding import folded_match
 from ..services import account_links, audit, users
 from ..services.common import NotFound
 from .forms import page_args, read_form
@@ -30,10 +31,15 @@ def _admins_only() -> None:
 
 def _users_page(errors: dict | None = None, status: int = 200) -> tuple[str, int]:
     s = db_session()
-    rows = s.scalars(select(User).order_by(User.email)).all()
+    words = request.args.get("q") or None
+    listed = select(User).order_by(User.email)
+    matched = folded_match([User.name, User.email], words)  # with or without diacritics
+    if matched is not None:
+        listed = listed.where(matched)
+    rows = s.scalars(listed).all()
     orgs = s.scalars(select(Organization).order_by(Organization.name_vi)).all()
     return render_template("admin/users.html", users=rows, errors=errors or {}, form=request.form,
-                           organizations=orgs), status
+                           organizations=orgs, q=words or ""), status
 
 
 @bp.route("/users", methods=["GET", "POST"])

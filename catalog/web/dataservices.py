@@ -35,10 +35,12 @@ def _svc(slug: str) -> DataService:
 @bp.get("")
 def index() -> str:
     page, per_page = page_args()
-    result = listing.list_dataservices(db_session(), current_reader(),
-                                       organization=request.args.get("organization") or None,
-                                       page=page, per_page=per_page)
-    return render_template("dataservices/list.html", page=result)
+    q = request.args.get("q") or None
+    reader = current_reader()
+    result = listing.list_dataservices(db_session(), reader, organization=request.args.get("organization") or None,
+                                       q=q, page=page, per_page=per_page)
+    more = not result.total and policy.officers_see_more(db_session(), reader, "dataservice")
+    return render_template("dataservices/list.html", page=result, q=q or "", more_for_officers=more)
 
 
 @bp.get("/<slug>")

@@ -62,7 +62,9 @@ def index() -> str:
         "themes": s.scalars(select(Theme).order_by(Theme.code)).all(),
         "licences": s.scalars(select(Licence).order_by(Licence.code)).all(),
     }
-    return render_template("datasets/list.html", page=result, args=args, sort=sort, choices=choices)
+    more = not result.total and policy.officers_see_more(s, reader, "dataset")
+    return render_template("datasets/list.html", page=result, args=args, sort=sort, choices=choices,
+                           more_for_officers=more)
 
 
 @bp.get("/datasets/<key>")

@@ -72,8 +72,9 @@ def index() -> str:
     _require_view()
     s = db_session()
     page, per_page = page_args()
-    args = {k: request.args.get(k) or None for k in ("organization", "protocol")}
-    result = service.list_sources(s, **args, page=page, per_page=per_page)
+    args = {k: request.args.get(k) or None for k in ("organization", "protocol", "q")}
+    result = service.list_sources(s, organization=args["organization"], protocol=args["protocol"], words=args["q"],
+                                  page=page, per_page=per_page)
     counts = {src.id: service.record_counts(s, src) for src in result.items}
     orgs = s.scalars(select(Organization).where(Organization.id.in_(
         select(HarvestSource.organization_id))).order_by(Organization.name_vi)).all()

@@ -6,7 +6,7 @@ from flask import Blueprint, redirect, render_template, request, session
 from sqlalchemy import func, select
 from werkzeug import Response
 
-from .. import rules
+from .. import policy, rules
 from ..auth import current_reader
 from ..db import db_session
 from ..i18n import LOCALES
@@ -30,7 +30,10 @@ def index() -> str:
     }
     newest = listing.list_datasets(s, reader, listing.DatasetFilters(), sort="newest", per_page=6).items
     national = listing.list_databases(s, kind="national", per_page=12).items
-    return render_template("home.html", counts=counts, newest=newest, national=national)
+    # a visitor who sees a zero learns when signing in as an officer would show more
+    more = ((counts["services"] == 0 and policy.officers_see_more(s, reader, "dataservice"))
+            or (counts["datasets"] == 0 and policy.officers_see_more(s, reader, "dataset")))
+    return render_template("home.html", counts=counts, newest=newest, national=national, more_for_officers=more)
 
 
 @bp.get("/language/<code>")

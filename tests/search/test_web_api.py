@@ -18,8 +18,8 @@ def test_search_page_in_vietnamese_and_english(seeded_app):
     assert "nhắc tới <mark>khoáng</mark> <mark>sản</mark>" in html  # a snippet of the description
     assert "Tìm kiếm trong danh mục" in html and "Cơ quan" in html  # facet titles in Vietnamese
     assert 'data-suggest="/api/v1/search/suggest"' in html
-    english = client.get("/search?q=khoang+san&lang=en").get_data(as_text=True)
-    assert "Search the catalogue" in english and "Agency" in english
+    english = client.get("/search?q=khoang+san&type=dataset&lang=en").get_data(as_text=True)
+    assert "Search the catalogue" in english and '<h2 class="h4">Agency</h2>' in english  # facets: datasets tab
 
 
 def test_search_box_on_every_page_leads_to_search(client):
