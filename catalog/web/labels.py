@@ -223,3 +223,206 @@ def filesize(n: int | None) -> str:
 
 def flat_errors(err: ValidationError) -> dict[str, list[str]]:
     return field_errors(err)
+
+
+# --- Field names, as the forms label them ---------------------------------------------------------
+
+#: The label of each field a form, a rule, a log or an audit event names, so that readers never see
+#: the code name (`purpose_vi`). The texts are the forms' own labels (one translation serves both).
+FIELD_LABELS = {
+    "_schema": _l("The form as a whole"),
+    "access_level": _l("Access"),
+    "access_url": _l("Address of the page or service"),
+    "acronym": _l("Acronym"),
+    "address": _l("Address"),
+    "application": _l("The application or information system that will use the data"),
+    "attachment": _l("Official letter"),
+    "authoritative": _l("Authoritative source"),
+    "auto_publish": _l("Publish automatically"),
+    "code": _l("Code"),
+    "collection_method_en": _l("How data is collected (English)"),
+    "collection_method_vi": _l("How data is collected"),
+    "contact": _l("Contact point"),
+    "contact_email": _l("Contact e-mail"),
+    "contact_name": _l("Contact person"),
+    "contact_phone": _l("Contact telephone"),
+    "data_sources_en": _l("Sources of the data (English)"),
+    "data_sources_vi": _l("Sources of the data"),
+    "database": _l("Database"),
+    "dataset": _l("Dataset"),
+    "dataset_id": _l("Dataset"),
+    "datasets": _l("Datasets it serves"),
+    "default_access_level": _l("Access level"),
+    "default_licence": _l("Licence"),
+    "description": _l("Description"),
+    "description_en": _l("Description in English"),
+    "description_vi": _l("Description in Vietnamese"),
+    "distribution_id": _l("File or link"),
+    "distributions": _l("Files and links"),
+    "download_url": _l("Direct download address"),
+    "due_at": _l("Decision due by"),
+    "email": _l("E-mail address"),
+    "enabled": _l("Switched on"),
+    "end_date": _l("End of sharing"),
+    "endpoint_url": _l("Endpoint address"),
+    "escalation_level": _l("Step of the dispute"),
+    "field_list": _l("Fields"),
+    "filters": _l("Filters (JSON)"),
+    "focal_officer_name": _l("Focal officer of the agency"),
+    "format": _l("Format"),
+    "frequency": _l("How often"),
+    "ground": _l("Ground"),
+    "identifier": _l("Identifier"),
+    "in_operation_since": _l("In operation since"),
+    "intended_use": _l("How the data will be used"),
+    "is_admin": _l("Site administrator"),
+    "is_master_data": _l("Master data"),
+    "issued": _l("Issued on"),
+    "items": _l("The data you need"),
+    "keywords": _l("Keywords"),
+    "kind": _l("Kind"),
+    "landing_page": _l("Web page of the dataset"),
+    "languages": _l("Languages of the data"),
+    "legal_basis": _l("Legal basis"),
+    "licence_code": _l("Licence"),
+    "limits_of_use": _l("Limits of use"),
+    "media_type": _l("Media type"),
+    "methods": _l("Ways the data is shared"),
+    "modified": _l("Last changed on"),
+    "name": _l("Name"),
+    "name_en": _l("Name in English"),
+    "name_vi": _l("Name in Vietnamese"),
+    "organization": _l("Agency"),
+    "owner": _l("Owner"),
+    "parties": _l("The parties"),
+    "password": _l("Password"),
+    "platform": _l("Offered through"),
+    "protection_commitment": _l("Commitment to protect the data"),
+    "protocol": _l("Kind of source"),
+    "publisher": _l("Provider"),
+    "purpose": _l("Purpose"),
+    "purpose_en": _l("Purpose (English)"),
+    "purpose_vi": _l("Purpose"),
+    "reason": _l("Reason"),
+    "renewal_of": _l("Renewal of"),
+    "requester": _l("Requesting agency"),
+    "requester_identifier": _l("The agency's electronic identifier code"),
+    "retention_deletion": _l("Retention, and deletion at the end"),
+    "role": _l("Role"),
+    "schedule": _l("Schedule"),
+    "scope_en": _l("Scope and content (English)"),
+    "scope_vi": _l("Scope and content"),
+    "security_measures": _l("Security measures"),
+    "service": _l("The provider's sharing service"),
+    "size": _l("Size"),
+    "slug": _l("Address in this catalogue"),
+    "source": _l("Source"),
+    "spatial": _l("Area covered"),
+    "special_reason": _l("Why default sharing cannot serve this need"),
+    "start_date": _l("Start of sharing"),
+    "status": _l("Status"),
+    "suspended_from": _l("Suspended from"),
+    "table_schema": _l("Table Schema as JSON"),
+    "temporal": _l("Period covered"),
+    "temporal_end": _l("Period covered: to"),
+    "temporal_start": _l("Period covered: from"),
+    "title_en": _l("Title in English"),
+    "title_vi": _l("Title in Vietnamese"),
+    "update_frequency": _l("Updated"),
+    "update_method_en": _l("How data is updated (English)"),
+    "update_method_vi": _l("How data is updated"),
+    "url": _l("Address"),
+    "version": _l("Version"),
+    "website": _l("Website"),
+    # dotted names of the rules page
+    "Organization.focal_officer_name": _l("Focal officer of the agency"),
+}
+
+#: What a required field needs, said when it is left empty (instead of "This field is required."
+#: on every line of a summary).
+FIELD_NEEDS = {
+    "access_level": _l("Choose who may use the data."),
+    "application": _l("Name the application or information system that will use the data."),
+    "code": _l("Give a short code (letters, digits, dots or dashes)."),
+    "contact_email": _l("Give an e-mail address where the contact can be reached."),
+    "dataset": _l("Choose a dataset."),
+    "email": _l("Give an e-mail address."),
+    "end_date": _l("Give the date the sharing ends."),
+    "endpoint_url": _l("Give the address where the service answers."),
+    "frequency": _l("Choose how often the data is needed."),
+    "intended_use": _l("Say how the data will be used once received."),
+    "items": _l("Add at least one dataset."),
+    "kind": _l("Choose a kind."),
+    "methods": _l("Choose at least one way to share the data."),
+    "name": _l("Give a name."),
+    "name_vi": _l("Give the name in Vietnamese."),
+    "organization": _l("Choose an agency."),
+    "owner": _l("Choose the agency that owns it."),
+    "password": _l("Give a password."),
+    "protection_commitment": _l("State how the receiving agency will protect the data."),
+    "protocol": _l("Choose the kind of source."),
+    "publisher": _l("Choose the agency that provides it."),
+    "purpose": _l("State why your agency needs the data."),
+    "reason": _l("Choose a reason."),
+    "requester": _l("Choose your agency."),
+    "requester_identifier": _l("Give your agency's electronic identifier code, e.g. 000.00.00.G12."),
+    "role": _l("Choose a role."),
+    "start_date": _l("Give the date the sharing starts."),
+    "title_vi": _l("Give the title in Vietnamese."),
+    "url": _l("Give the address of the source."),
+}
+
+#: The generic messages that FIELD_NEEDS replaces.
+_GENERIC_REQUIRED = ("This field is required.", "This field cannot be empty.", "Missing data for required field.")
+
+
+def field_label(name: str) -> str:
+    """A field's label; nested paths ("distributions.0.url") read "Files and links 1: Address"."""
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    parts = name.split(".")
+    if len(parts) > 1:
+        out: list[str] = []
+        for part in parts:
+            if part.isdigit() and out:
+                out[-1] = f"{out[-1]} {int(part) + 1}"
+            else:
+                out.append(str(FIELD_LABELS.get(part, part)))
+        return ": ".join(out)
+    return str(FIELD_LABELS.get(name, name))
+
+
+def field_messages(name: str, messages: list[str] | dict | str) -> str:
+    """The messages of one field, the generic "required" replaced by what this field needs."""
+    if isinstance(messages, dict):
+        return " ".join(f"{field_label(k)}: {field_messages(k, v)}" for k, v in messages.items())
+    if isinstance(messages, str):
+        messages = [messages]
+    from flask_babel import gettext
+
+    generic = {gettext(m) for m in _GENERIC_REQUIRED} | set(_GENERIC_REQUIRED)
+    need = FIELD_NEEDS.get(name.rsplit(".", 1)[-1])
+    out = []
+    for message in messages:
+        text = str(message)
+        if text in generic:
+            text = str(need) if need else gettext("Fill in %(field)s.", field=field_label(name))
+        if text not in out:
+            out.append(text)
+    return " ".join(out)
+
+
+def error_summary(err: ValidationError) -> str:
+    """A validation error in one line, each field named by its label with what it needs."""
+    return "; ".join(f"{field_label(k)}: {field_messages(k, v)}" for k, v in flat_errors(err).items())
+
+
+def column_titles(dataset: object) -> dict[str, str]:
+    """Column name -> its Table Schema title, over every file of a dataset (names without a title are left out)."""
+    out: dict[str, str] = {}
+    for dist in getattr(dataset, "distributions", None) or []:
+        for fld in dist.schema_fields():
+            name, title = fld.get("name"), fld.get("title")
+            if name and title and name not in out:
+                out[str(name)] = str(title)
+    return out

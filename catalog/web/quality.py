@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_babel import format_date, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from markupsafe import Markup
@@ -21,6 +21,7 @@ from werkzeug import Response
 
 from .. import charts, policy
 from ..auth import current_actor, current_reader
+from ..dates import format_date
 from ..db import db_session
 from ..i18n import current_locale
 from ..models import Dataset, Distribution, Organization, QualityReport
