@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
+from ..rules import Rule
 from ..schemas.base import field_errors
 
 ACCESS_LEVELS = {
@@ -426,3 +427,154 @@ def column_titles(dataset: object) -> dict[str, str]:
             if name and title and name not in out:
                 out[str(name)] = str(title)
     return out
+
+
+# --- The rules page ---------------------------------------------------------------------------------
+
+#: What each rule of catalog/rules.py is about; its key stays beside it in a small code font.
+RULE_TITLES = {
+    "access_levels": _l("Kinds of data by who may use them"),
+    "field_classes": _l("Classes of data items (columns)"),
+    "master_data": _l("Master data"),
+    "focal_officer": _l("The agency's published focal officer for data"),
+    "database_entry_items": _l("What a database's catalogue entry states"),
+    "required_to_publish": _l("Fields a dataset needs before it is published"),
+    "sharing_kinds": _l("Kinds of sharing between agencies"),
+    "request_items": _l("What a sharing request states"),
+    "agreement_items": _l("What a sharing agreement contains"),
+    "sharing_methods": _l("Ways data is shared under an agreement"),
+    "answer_deadline": _l("Time the provider has to answer a request"),
+    "service_publish_deadline": _l("Time to publish a sharing service once it runs"),
+    "maintenance_notice": _l("Notice before a planned suspension for maintenance"),
+    "breach_notice": _l("Notice to a consumer that breaks the terms"),
+    "termination_grounds": _l("Grounds to end sharing"),
+    "request_logs_kept": _l("Logs of requests and sharing"),
+    "escalation": _l("Steps of a dispute"),
+    "default_list_review": _l("Review of the default-sharing list"),
+    "free_of_charge": _l("Sharing between state agencies is free of charge"),
+    "decree_47_replaced": _l("Decree replacing Decree 47/2020"),
+    "quality_recommended_fields": _l("Recommended fields (quality)"),
+    "quality_frequency_max_age_days": _l("Oldest a dataset may be for its update frequency, in days (quality)"),
+    "quality_machine_readable_formats": _l("Machine-readable formats (quality)"),
+    "quality_open_formats": _l("Open formats (quality)"),
+    "no_personal_data_in_open_data": _l("No personal data in open data"),
+    "personal_id_structure": _l("Structure of the personal identification number"),
+    "agency_code_pattern": _l("Form of an agency's electronic identifier code"),
+}
+
+
+def _rule_tables() -> dict[str, tuple[dict, dict]]:
+    """Per rule key: the labels of the codes it lists, and of the keys of its mapping."""
+    from ..quality.messages import PERSONAL_KINDS
+
+    return {
+        "access_levels": (ACCESS_LEVELS, {}),
+        "field_classes": (FIELD_CLASSES, {}),
+        "master_data": (FIELD_LABELS, {}),
+        "focal_officer": (FIELD_LABELS, {}),
+        "database_entry_items": (FIELD_LABELS, {}),
+        "required_to_publish": (FIELD_LABELS, ACCESS_LEVELS),
+        "sharing_kinds": (SHARING_KINDS, {}),
+        "request_items": (FIELD_LABELS, {}),
+        "agreement_items": (FIELD_LABELS, {}),
+        "sharing_methods": (SHARING_METHODS, {}),
+        "termination_grounds": (TERMINATION_GROUNDS, {}),
+        "quality_recommended_fields": (FIELD_LABELS, ACCESS_LEVELS),
+        "quality_frequency_max_age_days": ({}, UPDATE_FREQUENCIES),
+        "no_personal_data_in_open_data": (PERSONAL_KINDS, {}),
+    }
+
+
+def _items(value: object, table: dict) -> list[tuple[str, str | None]]:
+    values = value if isinstance(value, list | tuple) else [value]
+    out: list[tuple[str, str | None]] = []
+    for v in values:
+        if isinstance(v, str) and v in table:
+            out.append((str(table[v]), v))
+        elif v is True or v is False:
+            out.append((str(_l("yes") if v else _l("no")), None))
+        else:
+            out.append((str(v), None))
+    return out
+
+
+def rule_value(rule: Rule) -> dict[str, object]:
+    """A rule's value for the page: labelled items (code kept for a tooltip), or groups of them.
+
+    Returns {"groups": [(label, code, items)]} for a mapping, {"items": [(label, code)]} otherwise;
+    a code is None where the value is already text. A pattern is returned as {"pattern": text}.
+    """
+    key, value = rule.key, rule.value
+    if key == "agency_code_pattern":
+        return {"pattern": str(value)}
+    values_table, keys_table = _rule_tables().get(key, ({}, {}))
+    if isinstance(value, dict):
+        groups = []
+        for k, v in value.items():
+            groups.append((str(keys_table.get(k, k)), k if k in keys_table else None, _items(v, values_table)))
+        return {"groups": groups}
+    return {"items": _items(value, values_table)}
+
+
+# --- The audit log ------------------------------------------------------------------------------------
+
+AUDIT_ACTIONS = {
+    "create": _l("Created"),
+    "update": _l("Changed"),
+    "delete": _l("Deleted"),
+    "publish": _l("Published"),
+    "withdraw": _l("Withdrawn"),
+    "download": _l("Downloaded"),
+    "password": _l("Password changed"),
+    "revoke": _l("Revoked"),
+    "grant_role": _l("Role given"),
+    "revoke_role": _l("Role taken away"),
+    "activate": _l("Account switched on"),
+    "deactivate": _l("Account switched off"),
+    "harvest_start": _l("Harvest started"),
+    "harvest_finish": _l("Harvest finished"),
+    **SHARING_ACTIONS,
+}
+
+AUDIT_OBJECTS = {
+    "dataset": _l("Dataset"),
+    "database": _l("Database"),
+    "dataservice": _l("Data service"),
+    "distribution": _l("File or link"),
+    "organization": _l("Agency"),
+    "harvest_source": _l("Harvest source"),
+    "harvest_job": _l("Harvest job"),
+    "user": _l("Account"),
+    "api_token": _l("API token"),
+    "membership": _l("Role in an agency"),
+    "sharing_request": _l("Sharing request"),
+    "sharing_agreement": _l("Sharing agreement"),
+}
+
+#: Who acted when no person did (services.actor.system_actor labels).
+ACTORS = {
+    "seed": _l("Loading of the seed data"),
+    "cli": _l("Command line"),
+    "sharing": _l("Sharing deadlines (automatic)"),
+    "system": _l("The catalogue itself"),
+    "anonymous": _l("Visitor not signed in"),
+}
+
+
+def actor_label(label: str | None) -> str:
+    """An audit event's actor for people: e-mails as they are, harvests and system jobs by name."""
+    if not label:
+        return ""
+    if label.startswith("harvest:"):
+        source = label.removeprefix("harvest:").split(" (", 1)[0]
+        return str(_l("Harvest of the source %(source)s", source=source))
+    return str(ACTORS.get(label, label))
+
+
+def audit_changes(before: dict | None, after: dict | None) -> list[tuple[str, str, object, object]]:
+    """Rows (label, field name, before, after) of an audit event's changes, labelled fields first."""
+    before, after = before or {}, after or {}
+    rows = []
+    for key in list(dict.fromkeys([*before.keys(), *after.keys()])):
+        rows.append((field_label(key), key, before.get(key), after.get(key)))
+    return rows
