@@ -26,7 +26,7 @@ from defusedxml import DefusedXmlException
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 
-from .base import Harvester, HarvestFailed, Problem, Record, as_text, is_web, join_url, pick_language, read
+from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, is_web, join_url, pick_language, read
 from .http import Response
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")  # open: feeds use terms newer than rdflib knows
@@ -124,8 +124,8 @@ def _offline(ctx: Any, warn: Any, url: str) -> Any:
     if isinstance(ctx, str):
         path = _context_file(ctx)
         if path is None:
-            warn(None, "context", f"{url}: the remote JSON-LD context {ctx[:200]} was not fetched; "
-                                  "the terms it defines are ignored")
+            warn(None, "context", LogText("remote_context", "{url}: the remote JSON-LD context {context} was not "
+                                          "fetched; the terms it defines are ignored", url=url, context=ctx[:200]))
             return None
         return json.loads(path.read_text(encoding="utf-8"))["@context"]
     if isinstance(ctx, list):
@@ -134,7 +134,8 @@ def _offline(ctx: Any, warn: Any, url: str) -> Any:
     if isinstance(ctx, dict):
         cleaned = {k: v for k, v in ctx.items() if k != "@import"}
         if "@import" in ctx:
-            warn(None, "context", f"{url}: an @import in a JSON-LD context was not fetched")
+            warn(None, "context", LogText("context_import", "{url}: an @import in a JSON-LD context was not fetched",
+                                          url=url))
         return cleaned
     return None
 
@@ -409,7 +410,9 @@ class DcatHarvester(Harvester):
         for node in sorted(set(g.subjects(RDF.type, DCAT.DataService)) - nested, key=str):
             record = service_record(g, node)
             if isinstance(record, dict) and not record.get("endpoint_url"):
-                self.ctx.warn(record["remote_id"], "invalid_value", "a data service without an endpoint was left out")
+                self.ctx.warn(record["remote_id"], "invalid_value", LogText("service_without_endpoint",
+                                                                             "a data service without an endpoint "
+                                                                             "was left out"))
                 continue
             yield record
 

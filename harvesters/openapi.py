@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import yaml
 
-from .base import Harvester, HarvestFailed, Problem, Record, as_text, is_web, join_url, read
+from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, is_web, join_url, read
 from .http import Response
 
 OFFERED = {"PUBLISHED", "PROTOTYPED"}
@@ -73,7 +73,8 @@ def openapi_record(doc: dict[str, Any], url: str, platform: str | None, warn: An
     size = len(json.dumps(doc, default=str))
     spec = doc if size <= MAX_SPEC_BYTES else None
     if spec is None:
-        warn(url, "invalid_value", f"the OpenAPI document ({size} bytes) is too large to keep; its address is kept")
+        warn(url, "invalid_value", LogText("spec_too_large", "the OpenAPI document ({size} bytes) is too large to "
+                                                "keep; its address is kept", size=size))
     title = as_text(info.get("title")) or url
     version = as_text(info.get("version"))
     contact = info.get("contact") if isinstance(info.get("contact"), dict) else {}

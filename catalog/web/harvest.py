@@ -20,6 +20,7 @@ from ..auth import current_actor, current_reader
 from ..db import db_session
 from ..models import Database, HarvestSource, Licence, Organization
 from ..services import harvest as service
+from . import harvest_messages
 from .forms import page_args, read_form
 
 bp = Blueprint("harvest", __name__, url_prefix="/harvest")
@@ -40,7 +41,7 @@ ERROR_KINDS = {
     "fetch": _l("cannot reach"), "parse": _l("unreadable"), "invalid": _l("invalid record"),
     "duplicate": _l("duplicate"), "unknown_code": _l("unknown code"), "invalid_value": _l("value left out"),
     "draft": _l("kept as draft"), "publisher": _l("publisher"), "source": _l("source"),
-    "context": _l("JSON-LD context"),
+    "context": _l("JSON-LD context"), "internal": _l("internal error"),
 }
 TEXT = ["name", "slug", "protocol", "url", "organization", "database", "default_access_level", "default_licence",
         "schedule", "description"]
@@ -62,7 +63,8 @@ def _globals() -> dict[str, Any]:
         # a registered dataset too may be listed by a source (then recorded as a second provenance)
         return service.provenance(db_session(), ds.id)
 
-    return {"harvest_provenance": harvest_provenance, "harvest_can_view": lambda: service.can_view(current_reader())}
+    return {"harvest_provenance": harvest_provenance, "harvest_can_view": lambda: service.can_view(current_reader()),
+            "harvest_line": harvest_messages.line}
 
 
 @bp.get("")
