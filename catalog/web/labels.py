@@ -519,7 +519,7 @@ def rule_value(rule: Rule) -> dict[str, object]:
 # --- The audit log ------------------------------------------------------------------------------------
 
 AUDIT_ACTIONS = {
-    "create": _l("Created"),
+    "create": _l("Added"),
     "update": _l("Changed"),
     "delete": _l("Deleted"),
     "publish": _l("Published"),
