@@ -80,7 +80,7 @@ class LogText(str):
     code: str
     params: dict[str, Any]
 
-    def __new__(cls, code: str, template: str, **params: Any) -> LogText:
+    def __new__(cls, code: str, template: str, /, **params: Any) -> LogText:
         obj = super().__new__(cls, template.format(**params))
         obj.code = code
         obj.params = params

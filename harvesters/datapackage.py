@@ -94,7 +94,7 @@ class DataPackageHarvester(Harvester):
 
     def package(self, pkg: Any, address: str) -> Record | Problem:
         if not isinstance(pkg, dict):
-            return Problem(address, "not a data package (a JSON object is expected)", "parse")
+            return Problem(address, LogText("not_a_package", "not a data package (a JSON object is expected)"), "parse")
         rid = as_text(pkg.get("id")) or as_text(pkg.get("name")) or address
         base = address
         dists = []

@@ -289,7 +289,8 @@ def dataset_record(g: Graph, node: Any) -> Record | Problem:
     remote_id = uri or identifier
     title_vi, title_en = _langs(g, node, DCTERMS.title)
     if not remote_id:
-        return Problem(None, f"a dataset without a URI or identifier was left out ({(title_vi or '')[:200]})")
+        return Problem(None, LogText("no_id", "a dataset without a URI or identifier was left out ({title})",
+                                      title=(title_vi or "")[:200]))
     desc_vi, desc_en = _langs(g, node, DCTERMS.description)
     keywords: dict[str, list[str]] = {}
     for kw in _objects(g, node, DCAT.keyword):
@@ -343,7 +344,8 @@ def service_record(g: Graph, node: Any) -> Record | Problem:
     remote_id = uri or _first(g, node, DCTERMS.identifier)
     title_vi, title_en = _langs(g, node, DCTERMS.title)
     if not remote_id:
-        return Problem(None, f"a data service without a URI or identifier was left out ({(title_vi or '')[:200]})")
+        return Problem(None, LogText("no_id", "a data service without a URI or identifier was left out ({title})",
+                                      title=(title_vi or "")[:200]))
     desc_vi, desc_en = _langs(g, node, DCTERMS.description)
     publisher = None
     for pub in _objects(g, node, DCTERMS.publisher):

@@ -93,7 +93,7 @@ def wso2_record(item: dict[str, Any], api_root: str, gateway: str | None, platfo
     rid = as_text(item.get("id"))
     name = as_text(item.get("name"))
     if not rid or not name:
-        return Problem(rid, "an API of the listing has no id or name")
+        return Problem(rid, LogText("api_without_id", "an API of the listing has no id or name"))
     version = as_text(item.get("version"))
     context = as_text(item.get("context")) or ""
     endpoint = None
@@ -155,7 +155,7 @@ class OpenApiHarvester(Harvester):
             for item in items:
                 received += 1
                 if not isinstance(item, dict):
-                    yield Problem(None, "an entry of the listing is not an object", "parse")
+                    yield Problem(None, LogText("not_a_package", "an entry of the listing is not an object"), "parse")
                     continue
                 status = (as_text(item.get("lifeCycleStatus")) or "PUBLISHED").upper()
                 if status not in OFFERED:

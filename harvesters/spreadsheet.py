@@ -115,7 +115,8 @@ def row_record(values: dict[str, str], row_number: int, warn: Any) -> Record | P
     title = values.get("title_vi") or values.get("title_en")
     rid = values.get("remote_id") or (slugify(title) if title else None)
     if not title:
-        return Problem(values.get("remote_id"), f"row {row_number}: no dataset name (Tên tập dữ liệu)")
+        return Problem(values.get("remote_id"), LogText("row_without_name", "row {row}: no dataset name "
+                                                                "(Tên tập dữ liệu)", row=row_number))
     record: Record = {"kind": "dataset", "remote_id": rid}
     for column, value in values.items():
         if column == "remote_id":
@@ -215,8 +216,8 @@ class SpreadsheetHarvester(Harvester):
             if isinstance(item, dict):
                 rid = item["remote_id"]
                 if rid in first_row:
-                    yield Problem(rid, f"row {offset}: the code {rid} is already used on row {first_row[rid]}",
-                                  "duplicate")
+                    yield Problem(rid, LogText("row_code_repeated", "row {row}: the code {code} is already used on "
+                                               "row {first}", row=offset, code=rid, first=first_row[rid]), "duplicate")
                     continue
                 first_row[rid] = offset
             yield item

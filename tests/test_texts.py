@@ -243,3 +243,27 @@ def test_admin_name_is_not_repeated_in_the_header(client, session):
     assert visible_text(tools).count("Quản trị") == 1 and "Quản lý hệ thống" in tools
     signed_out = client.application.test_client().get("/").get_data(as_text=True)
     assert '<span class="user">' in signed_out  # the same place in the header, signed out too
+
+
+def test_every_harvest_log_code_has_its_translatable_line():
+    """A LogText code without a line here would show English on Vietnamese pages."""
+    from catalog.config import PROJECT_ROOT
+    from catalog.web.harvest_messages import MESSAGES
+
+    used = set()
+    for path in (PROJECT_ROOT / "harvesters").glob("*.py"):
+        used |= set(re.findall(r'LogText\(\s*"([a-z_]+)"', path.read_text(encoding="utf-8")))
+    assert len(used) > 30
+    assert sorted(used - set(MESSAGES)) == []
+
+
+def test_a_log_line_keeps_its_english_text_code_and_parameters(app):
+    from harvesters.base import LogText
+
+    line = LogText("not_date", "{field} {value!r} is not a date; left out", field="issued", value="31/02")
+    assert line == "issued '31/02' is not a date; left out" and line.code == "not_date"
+    from catalog.web.harvest_messages import line as say
+
+    with app.test_request_context("/?lang=vi"):
+        assert say(line.code, line.params, str(line)) == "Ngày ban hành “31/02” không phải là ngày; đã bỏ qua."
+        assert say(None, None, "free text") == "free text"

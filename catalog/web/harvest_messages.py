@@ -15,6 +15,12 @@ from . import labels
 
 MESSAGES: dict[str, Any] = {
     "no_id": _l("A record without an identifier was left out: %(title)s."),
+    "not_a_package": _l("An entry of the source is not a record this kind of source describes; left out."),
+    "iso_without_identification": _l("The ISO record does not describe its data; left out."),
+    "api_without_id": _l("An API of the listing has no identifier or name; left out."),
+    "row_without_name": _l("Row %(row)s: the dataset has no name (Tên tập dữ liệu)."),
+    "row_code_repeated": _l("Row %(row)s: the code %(code)s is already used on row %(first)s."),
+    "table_unreadable": _l("The table %(table)s cannot be read: %(reason)s"),
     "listed_twice": _l("The source lists this record twice; the first one is kept."),
     "not_taken": _l("Not taken: %(errors)s."),
     "draft_until": _l("Kept as a draft until it has: %(fields)s."),
