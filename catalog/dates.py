@@ -9,7 +9,9 @@ English keeps Babel's forms, with the month spelled out where Babel would write 
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from flask import has_app_context
 from flask_babel import format_date as _babel_date
 from flask_babel import format_datetime as _babel_datetime
 from flask_babel import get_locale
@@ -31,6 +33,8 @@ def format_date(value: date | datetime | None, fmt: str = "long") -> str:
     """A date: "05/03/2026" in Vietnamese whatever the form; "March 5, 2026" (long) in English."""
     if value is None:
         return ""
+    if not has_app_context():  # a service called from a script: the default language's form
+        return value.strftime("%d/%m/%Y")
     if _language() == "vi":
         return _babel_date(value, VI_DATE)
     return _babel_date(value, EN_DATE_SHORT if fmt == "short" else fmt)
@@ -40,6 +44,9 @@ def format_datetime(value: datetime | None, fmt: str = "short") -> str:
     """A moment in the catalogue's time zone: "14:30 05/03/2026" in Vietnamese (seconds beyond short)."""
     if value is None:
         return ""
+    if not has_app_context():
+        local = value.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")) if value.tzinfo else value
+        return local.strftime("%H:%M %d/%m/%Y")
     if _language() == "vi":
         return _babel_datetime(value, VI_DATETIME if fmt == "short" else VI_DATETIME_SECONDS)
     return _babel_datetime(value, EN_DATETIME_SHORT if fmt == "short" else fmt)
