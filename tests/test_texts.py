@@ -194,6 +194,8 @@ def test_vietnamese_dates_are_dd_mm_yyyy(app):
         assert format_date(date(2026, 3, 5), "short") == "05/03/2026"
         assert format_datetime(moment) == "14:30 05/03/2026"
         assert format_datetime(moment, "medium") == "14:30:00 05/03/2026"
+    # outside a request (a service run from a script): the default language's form, in Hanoi time
+    assert format_date(date(2026, 3, 5)) == "05/03/2026" and format_datetime(moment) == "14:30 05/03/2026"
     with app.test_request_context("/?lang=en"):
         assert format_date(date(2026, 3, 5)) == "March 5, 2026"
         assert format_date(date(2026, 3, 5), "short") == "Mar 5, 2026"
