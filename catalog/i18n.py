@@ -54,6 +54,16 @@ def select_locale() -> str:
     return current_app.config["CATALOG"]["DEFAULT_LOCALE"]
 
 
+def remember_choice() -> None:
+    """`?lang=` on a page sticks like the header's switch: later pages keep that language.
+
+    API calls are left alone: they choose per request and need no session cookie.
+    """
+    choice = request.args.get("lang")
+    if choice in LOCALES and not request.path.startswith("/api/") and session.get("lang") != choice:
+        session["lang"] = choice
+
+
 def current_locale() -> str:
     loc = get_locale()
     return loc.language if loc else "vi"
@@ -65,5 +75,6 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
     app.config["BABEL_DEFAULT_TIMEZONE"] = "Asia/Ho_Chi_Minh"
     Babel(app, locale_selector=select_locale)
+    app.before_request(remember_choice)
     app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.globals["LOCALES"] = LOCALES

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from flask_babel import lazy_gettext as _l
+
 Status = Literal["confirmed", "verify"]
 
 
@@ -28,7 +30,8 @@ class Rule:
     value: object
     basis: str
     status: Status = "confirmed"
-    note: str = ""
+    #: Why the rule reads as it does, in the reader's language (a lazy translatable string).
+    note: object = ""
     items: tuple[str, ...] = field(default=())
 
 
@@ -95,7 +98,7 @@ RULES: tuple[Rule, ...] = (
         "database_entry_items",
         ("name_vi", "purpose_vi", "scope_vi", "collection_method_vi", "update_method_vi", "data_sources_vi"),
         "Nghị định 47/2020/NĐ-CP, Điều 11 khoản 4 (nội dung danh mục cơ sở dữ liệu)",
-        note="plus the class of each data item, kept on each distribution's schema fields",
+        note=_l("plus the class of each data item, kept on each distribution's schema fields"),
     ),
 )
 
@@ -131,7 +134,7 @@ RULES = (
         REQUIRED_TO_PUBLISH,
         "Luật Giao dịch điện tử 20/2023/QH15, Điều 43 (dữ liệu mở); Nghị định 194/2025/NĐ-CP, Điều 16; DCAT-AP 3",
         status="verify",
-        note="the law names principles, not fields: this list is the catalogue's reading of them",
+        note=_l("the law names principles, not fields: this list is the catalogue's reading of them"),
     ),
 )
 
@@ -191,27 +194,28 @@ RULES = (
     *RULES,
     Rule("sharing_kinds", SHARING_KINDS,
          "Nghị định 47/2020/NĐ-CP, Điều 34, 36; Nghị định 194/2025/NĐ-CP, Điều 16",
-         note="default sharing for open and shared data; special requests need an agreement"),
+         note=_l("default sharing for open and shared data; special requests need an agreement")),
     Rule("request_items", REQUEST_ITEMS, "Nghị định 47/2020/NĐ-CP, Điều 35 khoản 1-2"),
     Rule("agreement_items", AGREEMENT_ITEMS, "Nghị định 47/2020/NĐ-CP, Điều 36-38",
-         note="the parties, the data, duration, methods, limits of use, protection, security, retention and deletion"),
+         note=_l("the parties, the data, duration, methods, limits of use, protection, security, "
+                 "retention and deletion")),
     Rule("sharing_methods", SHARING_METHODS, "Nghị định 47/2020/NĐ-CP, Điều 38; Nghị định 278/2025/NĐ-CP",
-         status="verify", note="Decree 278/2025 is reported to route mandatory sharing through NDOP by 31/12/2026"),
-    Rule("answer_deadline", "2 working days",
+         status="verify", note=_l("Decree 278/2025 is reported to route mandatory sharing through NDOP by 31/12/2026")),
+    Rule("answer_deadline", _l("2 working days"),
          "Nghị định 47/2020/NĐ-CP, Điều 35 khoản 3, sửa đổi bởi Nghị định 194/2025/NĐ-CP, Điều 40"),
-    Rule("service_publish_deadline", "1 working day", "Nghị định 47/2020/NĐ-CP, Điều 25-26"),
-    Rule("maintenance_notice", "7 working days", "Nghị định 47/2020/NĐ-CP, Điều 43"),
-    Rule("breach_notice", "1 day", "Nghị định 47/2020/NĐ-CP, Điều 43"),
+    Rule("service_publish_deadline", _l("1 working day"), "Nghị định 47/2020/NĐ-CP, Điều 25-26"),
+    Rule("maintenance_notice", _l("7 working days"), "Nghị định 47/2020/NĐ-CP, Điều 43"),
+    Rule("breach_notice", _l("1 day"), "Nghị định 47/2020/NĐ-CP, Điều 43"),
     Rule("termination_grounds", TERMINATION_GROUNDS, "Nghị định 47/2020/NĐ-CP, Điều 44"),
-    Rule("request_logs_kept", "append-only, hash-chained audit log", "Nghị định 47/2020/NĐ-CP, Điều 45"),
-    Rule("escalation", "provider → IT unit → minister/chair, 7 working days per step",
+    Rule("request_logs_kept", _l("append-only, hash-chained audit log"), "Nghị định 47/2020/NĐ-CP, Điều 45"),
+    Rule("escalation", _l("provider → IT unit → minister/chair, 7 working days per step"),
          "Nghị định 47/2020/NĐ-CP, Điều 48-49"),
-    Rule("default_list_review", "6 months", "Nghị định 47/2020/NĐ-CP, Điều 34"),
+    Rule("default_list_review", _l("6 months"), "Nghị định 47/2020/NĐ-CP, Điều 34"),
     Rule("free_of_charge", SHARING_FREE_OF_CHARGE, "Nghị định 47/2020/NĐ-CP, Điều 5 khoản 5"),
-    Rule("decree_47_replaced", "Decree 278/2025/NĐ-CP (22/10/2025)",
+    Rule("decree_47_replaced", _l("Decree 278/2025/NĐ-CP (22/10/2025)"),
          "Nghị định 278/2025/NĐ-CP (5 chương, 25 điều)", status="verify",
-         note="news reports say it replaces Decree 47/2020; until its articles are read, the 47/2020 procedure "
-              "as amended by 194/2025 applies here"),
+         note=_l("news reports say it replaces Decree 47/2020; until its articles are read, the 47/2020 procedure "
+              "as amended by 194/2025 applies here")),
 )
 
 
@@ -272,7 +276,7 @@ RULES = (
         RECOMMENDED_FIELDS,
         "DCAT-AP 3 (thuộc tính khuyến nghị); Nghị định 47/2020/NĐ-CP, Điều 11 khoản 4",
         status="verify",
-        note="scored by the quality checks (đủ); not needed to publish",
+        note=_l("scored by the quality checks (đủ); not needed to publish"),
     ),
     Rule(
         "quality_frequency_max_age_days",
@@ -280,7 +284,7 @@ RULES = (
         "Nghị định 47/2020/NĐ-CP, Điều 5 khoản 4 (dữ liệu chia sẻ phải bảo đảm cập nhật); Luật Giao dịch điện tử "
         "20/2023/QH15, Điều 43 (cập nhật dữ liệu mở trong 3 tháng, rà soát 6 tháng)",
         status="verify",
-        note="the 'live' (sống) test: a dataset older than this for its declared frequency is stale",
+        note=_l("the 'live' (sống) test: a dataset older than this for its declared frequency is stale"),
     ),
     Rule(
         "quality_machine_readable_formats",
@@ -301,11 +305,11 @@ RULES = (
         "Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15; Nghị định 13/2023/NĐ-CP; Luật Giao dịch điện tử 20/2023/QH15, "
         "Điều 43 (dữ liệu mở không chứa dữ liệu cá nhân)",
         status="verify",
-        note="columns that look like these kinds of personal data are flagged before data is opened",
+        note=_l("columns that look like these kinds of personal data are flagged before data is opened"),
     ),
     Rule(
         "personal_id_structure",
-        "3 province + 1 century/sex + 2 year + 6 digits",
+        _l("3 digits for the province, 1 for century and sex, 2 for the year of birth, then 6 digits"),
         "Thông tư 59/2021/TT-BCA, Điều 7 (cấu trúc số định danh cá nhân)",
         status="verify",
     ),
@@ -321,6 +325,6 @@ RULES = (
         AGENCY_CODE_PATTERN,
         "Quyết định 20/2020/QĐ-TTg (mã định danh điện tử của các cơ quan, tổ chức)",
         status="verify",
-        note="the consistency (thống nhất) checks expect a publisher to carry such a code",
+        note=_l("the consistency (thống nhất) checks expect a publisher to carry such a code"),
     ),
 )

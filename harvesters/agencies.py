@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from catalog.models import Organization
 
+from .base import LogText
 from .resolve import CodeLists
 
 #: The source option (in `HarvestSource.filters`) listing the codes of agencies that delegated to it.
@@ -78,5 +79,6 @@ class Writers:
 
     def clash_message(self, value: str, matched_on: str, org_id: str | None) -> str:
         what = "identifier" if matched_on == "identifier" else "landing page"
-        return (f"the {what} {value[:300]} belongs to a dataset of {self.label(org_id)}; this source belongs to "
-                f"{self.label(self.own)}, which may not change it: recorded as a duplicate to review")
+        return LogText("agency_clash", "the {what} {value} belongs to a dataset of {other}; this source belongs to "
+                       "{own}, which may not change it: recorded as a duplicate to review", what=what,
+                       field=matched_on, value=value[:300], other=self.label(org_id), own=self.label(self.own))

@@ -68,6 +68,24 @@ class HarvestFailed(Exception):
 Warn = Callable[[str | None, str, str], None]  # (remote id, kind, message)
 
 
+class LogText(str):
+    """A log line in English that keeps its code and parameters.
+
+    The English text serves the command line, the API and the server log; the job log stores the code
+    and parameters too, so that pages say the line in the reader's language (never translated at write
+    time). Being a `str`, it passes through every `Warn` unchanged.
+    """
+
+    code: str
+    params: dict[str, Any]
+
+    def __new__(cls, code: str, template: str, /, **params: Any) -> LogText:
+        obj = super().__new__(cls, template.format(**params))
+        obj.code = code
+        obj.params = params
+        return obj
+
+
 @dataclass
 class HarvestContext:
     """What the runner gives a harvester: where to read, how, and a few call-backs."""
@@ -343,7 +361,8 @@ def _tidy_distribution(dist: dict[str, Any], n: int, rid: str, warn: Warn) -> di
             url = clean_url(out[key])
             if url is None:
                 bad = str(out[key])[:200]
-                warn(rid, "invalid_value", f"resource {n}: {key} {bad!r} is not a web address; left out")
+                warn(rid, "invalid_value", LogText("resource_not_url", "resource {n}: {field} {value!r} is not a web "
+                                                   "address; left out", n=n, field=key, value=bad))
                 del out[key]
             else:
                 out[key] = url
@@ -383,14 +402,16 @@ def tidy(record: Record, warn: Warn) -> Record:
         if key in out:
             url = clean_url(out[key])
             if url is None:
-                warn(rid, "invalid_value", f"{key} {str(out[key])[:200]!r} is not a web address; left out")
+                warn(rid, "invalid_value", LogText("not_url", "{field} {value!r} is not a web address; left out",
+                                                   field=key, value=str(out[key])[:200]))
                 del out[key]
             else:
                 out[key] = url
     if "contact_email" in out:
         email = clean_email(out["contact_email"])
         if email is None:
-            warn(rid, "invalid_value", f"contact e-mail {str(out['contact_email'])[:200]!r} is not valid; left out")
+            warn(rid, "invalid_value", LogText("not_email", "contact e-mail {value!r} is not valid; left out",
+                                               value=str(out["contact_email"])[:200]))
             del out["contact_email"]
         else:
             out["contact_email"] = email
@@ -398,12 +419,13 @@ def tidy(record: Record, warn: Warn) -> Record:
         if key in out:
             value = as_date(out[key], end=key == "temporal_end")
             if value is None:
-                warn(rid, "invalid_value", f"{key} {str(out[key])[:100]!r} is not a date; left out")
+                warn(rid, "invalid_value", LogText("not_date", "{field} {value!r} is not a date; left out",
+                                                   field=key, value=str(out[key])[:100]))
                 del out[key]
             else:
                 out[key] = value
     if out.get("temporal_start") and out.get("temporal_end") and out["temporal_start"] > out["temporal_end"]:
-        warn(rid, "invalid_value", "the time period ends before it starts; left out")
+        warn(rid, "invalid_value", LogText("period_reversed", "the time period ends before it starts; left out"))
         out.pop("temporal_start")
         out.pop("temporal_end")
     if out.get("issued") and out.get("modified") and out["modified"] < out["issued"]:
@@ -413,7 +435,8 @@ def tidy(record: Record, warn: Warn) -> Record:
     for key, limit in _TEXT_LIMITS.items():
         value = out.get(key)
         if isinstance(value, str) and len(value) > limit and len(value.strip()) > limit:
-            warn(rid, "invalid_value", f"{key} is longer than {limit} characters; shortened")
+            warn(rid, "invalid_value", LogText("shortened", "{field} is longer than {limit} characters; shortened",
+                                               field=key, limit=limit))
             out[key] = _short(value.strip(), limit)
     for key, (max_items, max_length) in _LIST_LIMITS.items():
         if key in out:
@@ -421,10 +444,12 @@ def tidy(record: Record, warn: Warn) -> Record:
             items = [str(v).strip() for v in value if as_text(v)] if isinstance(value, list) else []
             kept = list(dict.fromkeys(items))
             if any(len(v) > max_length for v in kept):
-                warn(rid, "invalid_value", f"{key}: values longer than {max_length} characters left out")
+                warn(rid, "invalid_value", LogText("long_values", "{field}: values longer than {limit} characters "
+                                                   "left out", field=key, limit=max_length))
                 kept = [v for v in kept if len(v) <= max_length]
             if len(kept) > max_items:
-                warn(rid, "invalid_value", f"{key}: only the first {max_items} of {len(kept)} kept")
+                warn(rid, "invalid_value", LogText("too_many", "{field}: only the first {limit} of {count} kept",
+                                                   field=key, limit=max_items, count=len(kept)))
                 kept = kept[:max_items]
             out[key] = kept
     if "distributions" in out:
@@ -455,14 +480,16 @@ def load_record(schema: RecordSchema, record: Record, warn: Warn) -> Record:
                 raise
         fixed = {k: v for k, v in record.items() if k not in drop}
         for key in drop:
-            warn(rid, "invalid_value", f"{key}: {_flat(messages[key])} left out")
+            warn(rid, "invalid_value", LogText("refused_value", "{field}: {problem} left out", field=key,
+                                               problem=_flat(messages[key])))
         if dist_drop:
             dists = [dict(d) for d in fixed["distributions"]]
             for i, keys in dist_drop.items():
                 for key in keys:
                     dists[i].pop(key, None)
-                    warn(rid, "invalid_value", f"resource {i + 1}: {key}: {_flat(messages['distributions'][i][key])}"
-                                               " left out")
+                    warn(rid, "invalid_value", LogText(
+                        "resource_refused_value", "resource {n}: {field}: {problem} left out", n=i + 1, field=key,
+                        problem=_flat(messages["distributions"][i][key])))
             fixed["distributions"] = dists
         return schema.load(fixed)
 

@@ -24,6 +24,7 @@ from catalog.vocab import split_format
 from .base import (
     Harvester,
     HarvestFailed,
+    LogText,
     Problem,
     Record,
     Seen,
@@ -94,10 +95,11 @@ def resource(res: dict[str, Any]) -> dict[str, Any]:
 def package_record(pkg: dict[str, Any], base: str | None) -> Record | Problem:
     """A CKAN package dict as a normalized record."""
     if not isinstance(pkg, dict):
-        return Problem(None, "an entry of the listing is not a package object", "parse")
+        return Problem(None, LogText("not_a_package", "an entry of the listing is not a package object"), "parse")
     rid = as_text(pkg.get("id")) or as_text(pkg.get("name"))
     if rid is None:
-        return Problem(None, f"a package without an id or name: {str(pkg.get('title'))[:200]}", "invalid")
+        return Problem(None, LogText("no_id", "a package without an id or name: {title}",
+                                      title=str(pkg.get("title"))[:200]), "invalid")
     extras: dict[str, Any] = {}
     for extra in pkg.get("extras") or []:
         if isinstance(extra, dict) and extra.get("key"):

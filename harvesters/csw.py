@@ -21,7 +21,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
-from .base import Harvester, HarvestFailed, Problem, Record, as_text, is_web, read
+from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, is_web, read
 
 NS = {
     "csw": "http://www.opengis.net/cat/csw/2.0.2",
@@ -77,9 +77,10 @@ def iso_record(md: Element) -> Record | Problem:
     ident = md.find("gmd:identificationInfo/*", NS)
     title = _string(ident, "gmd:citation/gmd:CI_Citation/gmd:title")
     if not file_id:
-        return Problem(None, f"an ISO record without a fileIdentifier was left out ({(title or '')[:200]})")
+        return Problem(None, LogText("no_id", "an ISO record without a fileIdentifier was left out ({title})",
+                                      title=(title or "")[:200]))
     if ident is None:
-        return Problem(file_id, "the ISO record has no identificationInfo")
+        return Problem(file_id, LogText("iso_without_identification", "the ISO record has no identificationInfo"))
     scope = md.find("gmd:hierarchyLevel/gmd:MD_ScopeCode", NS)
     level = (scope.get("codeListValue") or (scope.text or "")).strip() if scope is not None else "dataset"
     is_service = ident.tag.endswith("SV_ServiceIdentification") or level == "service"
@@ -153,7 +154,8 @@ def iso_record(md: Element) -> Record | Problem:
         record.update(endpoint_url=links[0]["access_url"] if links else None,
                       protocol=(service_type or "OGC")[:32])
         if not record["endpoint_url"]:
-            return Problem(file_id, "a service record without an address (linkage) was left out")
+            return Problem(file_id, LogText("service_without_endpoint",
+                                            "a service record without an address (linkage) was left out"))
     else:
         record["distributions"] = links
     return record

@@ -26,7 +26,7 @@ from catalog import zipguard
 from catalog.rules import FIELD_CLASSES
 from catalog.schemas.registry import TABLE_SCHEMA_TYPES
 
-from .base import Harvester, HarvestFailed, Problem, Record, as_text, is_web, join_url, load_json, read
+from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, is_web, join_url, load_json, read
 
 #: Largest uncompressed content of a zipped data package, and of one JSON file read from it.
 MAX_INFLATED_BYTES = 100 * 1024 * 1024
@@ -130,7 +130,8 @@ class DataPackageHarvester(Harvester):
             try:
                 schema = load_json(read(self.ctx, join_url(base, schema), accept="application/json"))
             except HarvestFailed as exc:
-                self.ctx.warn(rid, "fetch", f"the Table Schema of a resource cannot be read: {exc.message}")
+                self.ctx.warn(rid, "fetch", LogText(
+                    "schema_unreadable", "the Table Schema of a resource cannot be read: {reason}", reason=exc.message))
                 return None
         if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
             return None
@@ -140,8 +141,9 @@ class DataPackageHarvester(Harvester):
                 kept = {k: fld[k] for k in ("name", "type", "format", "title", "description", "constraints",
                                              "example", "classification") if fld.get(k) not in (None, "")}
                 if kept.get("type") not in (None, *TABLE_SCHEMA_TYPES):
-                    self.ctx.warn(rid, "invalid_value", f"field {str(fld['name'])[:80]}: unknown type "
-                                                        f"{str(kept['type'])[:40]!r} read as 'any'")
+                    self.ctx.warn(rid, "invalid_value", LogText(
+                        "unknown_field_type", "field {column}: unknown type {value!r} read as 'any'",
+                        column=str(fld["name"])[:80], value=str(kept["type"])[:40]))
                     kept["type"] = "any"
                 if kept.get("classification") not in (None, *FIELD_CLASSES):
                     kept.pop("classification")
@@ -154,7 +156,7 @@ class DataPackageHarvester(Harvester):
 
     def package(self, pkg: Any, address: str) -> Record | Problem:
         if not isinstance(pkg, dict):
-            return Problem(address, "not a data package (a JSON object is expected)", "parse")
+            return Problem(address, LogText("not_a_package", "not a data package (a JSON object is expected)"), "parse")
         rid = as_text(pkg.get("id")) or as_text(pkg.get("name")) or address
         base = address
         dists = []

@@ -47,7 +47,7 @@ from catalog.vocab import (
 )
 from catalog.vocab import DCT as DCTERMS
 
-from .base import Harvester, HarvestFailed, Problem, Record, as_text, is_web, join_url, pick_language, read
+from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, is_web, join_url, pick_language, read
 from .jsonld_contexts import Contexts
 
 ACCEPT = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.9, application/json;q=0.5, */*;q=0.1"
@@ -248,7 +248,8 @@ def dataset_record(g: Graph, node: Any) -> Record | Problem:
     remote_id = uri or identifier
     title_vi, title_en = _langs(g, node, DCTERMS.title)
     if not remote_id:
-        return Problem(None, f"a dataset without a URI or identifier was left out ({(title_vi or '')[:200]})")
+        return Problem(None, LogText("no_id", "a dataset without a URI or identifier was left out ({title})",
+                                      title=(title_vi or "")[:200]))
     desc_vi, desc_en = _langs(g, node, DCTERMS.description)
     keywords: dict[str, list[str]] = {}
     for kw in _objects(g, node, DCAT.keyword):
@@ -302,7 +303,8 @@ def service_record(g: Graph, node: Any) -> Record | Problem:
     remote_id = uri or _first(g, node, DCTERMS.identifier)
     title_vi, title_en = _langs(g, node, DCTERMS.title)
     if not remote_id:
-        return Problem(None, f"a data service without a URI or identifier was left out ({(title_vi or '')[:200]})")
+        return Problem(None, LogText("no_id", "a data service without a URI or identifier was left out ({title})",
+                                      title=(title_vi or "")[:200]))
     desc_vi, desc_en = _langs(g, node, DCTERMS.description)
     publisher = None
     for pub in _objects(g, node, DCTERMS.publisher):
@@ -370,7 +372,9 @@ class DcatHarvester(Harvester):
         for node in sorted(set(g.subjects(RDF.type, DCAT.DataService)) - nested, key=str):
             record = service_record(g, node)
             if isinstance(record, dict) and not record.get("endpoint_url"):
-                self.ctx.warn(record["remote_id"], "invalid_value", "a data service without an endpoint was left out")
+                self.ctx.warn(record["remote_id"], "invalid_value", LogText("service_without_endpoint",
+                                                                             "a data service without an endpoint "
+                                                                             "was left out"))
                 continue
             yield record
 

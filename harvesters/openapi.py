@@ -23,7 +23,7 @@ import yaml
 
 from catalog.http import Response
 
-from .base import Harvester, HarvestFailed, Problem, Record, as_text, is_web, join_url, read
+from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, is_web, join_url, read
 
 OFFERED = {"PUBLISHED", "PROTOTYPED"}
 PROTOCOLS = {"HTTP": "REST", "REST": "REST", "SOAP": "SOAP", "SOAPTOREST": "REST", "GRAPHQL": "GraphQL",
@@ -74,7 +74,8 @@ def openapi_record(doc: dict[str, Any], url: str, platform: str | None, warn: An
     size = len(json.dumps(doc, default=str))
     spec = doc if size <= MAX_SPEC_BYTES else None
     if spec is None:
-        warn(url, "invalid_value", f"the OpenAPI document ({size} bytes) is too large to keep; its address is kept")
+        warn(url, "invalid_value", LogText("spec_too_large", "the OpenAPI document ({size} bytes) is too large to "
+                                                "keep; its address is kept", size=size))
     title = as_text(info.get("title")) or url
     version = as_text(info.get("version"))
     contact = info.get("contact") if isinstance(info.get("contact"), dict) else {}
@@ -93,7 +94,7 @@ def wso2_record(item: dict[str, Any], api_root: str, gateway: str | None, platfo
     rid = as_text(item.get("id"))
     name = as_text(item.get("name"))
     if not rid or not name:
-        return Problem(rid, "an API of the listing has no id or name")
+        return Problem(rid, LogText("api_without_id", "an API of the listing has no id or name"))
     version = as_text(item.get("version"))
     context = as_text(item.get("context")) or ""
     endpoint = None
@@ -155,7 +156,7 @@ class OpenApiHarvester(Harvester):
             for item in items:
                 received += 1
                 if not isinstance(item, dict):
-                    yield Problem(None, "an entry of the listing is not an object", "parse")
+                    yield Problem(None, LogText("not_a_package", "an entry of the listing is not an object"), "parse")
                     continue
                 status = (as_text(item.get("lifeCycleStatus")) or "PUBLISHED").upper()
                 if status not in OFFERED:

@@ -26,7 +26,7 @@ from catalog.vocab import (
     url_key,
 )
 
-from .base import Warn
+from .base import LogText, Warn
 
 COUNTRY = {"vn", "vnm", "viet nam", "vietnam", "toan quoc", "ca nuoc", "toan quoc gia"}
 _UNIT_PREFIXES = ("thanh pho ", "tinh ", "tp ", "city of ", "province of ")
@@ -123,7 +123,8 @@ class CodeLists:
                 if code not in out:
                     out.append(code)
             else:
-                warn(rid, "unknown_code", f"theme {raw[:120]!r} is not in the catalogue's list; left out")
+                warn(rid, "unknown_code", LogText("unknown_theme", "theme {value!r} is not in the catalogue's list; "
+                                                "left out", value=raw[:120]))
         return out[:20]
 
     @_memo
@@ -135,7 +136,8 @@ class CodeLists:
         else:
             code = self.licences.get(match_key(value))
         if code is None and match_key(value) not in NO_LICENCE:
-            warn(rid, "unknown_code", f"licence {value[:120]!r} is not in the catalogue's list; left out")
+            warn(rid, "unknown_code", LogText("unknown_licence", "licence {value!r} is not in the catalogue's list; "
+                                            "left out", value=value[:120]))
         return code
 
     @_memo
@@ -153,9 +155,11 @@ class CodeLists:
                 if code not in out:
                     out.append(code)
             elif raw.lstrip().startswith("{"):
-                warn(rid, "unknown_code", "a geometry was given as the place; only administrative units are kept")
+                warn(rid, "unknown_code", LogText("geometry_place", "a geometry was given as the place; only "
+                                                "administrative units are kept"))
             else:
-                warn(rid, "unknown_code", f"place {raw[:120]!r} is not an administrative unit; left out")
+                warn(rid, "unknown_code", LogText("unknown_place", "place {value!r} is not an administrative unit; "
+                                                "left out", value=raw[:120]))
         return out
 
     @_memo
@@ -164,7 +168,8 @@ class CodeLists:
             return None
         code = frequency_from_rdf(value)
         if code is None:
-            warn(rid, "unknown_code", f"update frequency {value.strip()[:120]!r} is not recognised; left out")
+            warn(rid, "unknown_code", LogText("unknown_frequency", "update frequency {value!r} is not recognised; "
+                                            "left out", value=value.strip()[:120]))
         return code
 
     @_memo
@@ -179,7 +184,8 @@ class CodeLists:
                     if code not in out:
                         out.append(code)
                 else:
-                    warn(rid, "unknown_code", f"language {part.strip()[:60]!r} is not recognised; left out")
+                    warn(rid, "unknown_code", LogText("unknown_language", "language {value!r} is not recognised; "
+                                                        "left out", value=part.strip()[:60]))
         return out[:10]
 
     # --- agencies and databases -------------------------------------------------------------------
@@ -205,8 +211,8 @@ class CodeLists:
             return owner_id
         if self.is_within(org_id, owner_id):
             return org_id
-        warn(rid, "publisher", f"publisher {value[:120]!r} is not the source's agency or one of its units; "
-                               "the source's agency is recorded instead")
+        warn(rid, "publisher", LogText("foreign_publisher", "publisher {value!r} is not the source's agency or one "
+                                       "of its units; the source's agency is recorded instead", value=value[:120]))
         return owner_id
 
     @_memo
@@ -215,6 +221,7 @@ class CodeLists:
             return default_id
         db_id = self.databases.get(code) or self.databases.get(code.upper())
         if db_id is None:
-            warn(rid, "unknown_code", f"database {code[:64]!r} is not registered; left out")
+            warn(rid, "unknown_code", LogText("unknown_database", "database {value!r} is not registered; left out",
+                                            value=code[:64]))
             return default_id
         return db_id

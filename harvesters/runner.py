@@ -63,6 +63,7 @@ from .agencies import Writers
 from .base import (
     HarvestContext,
     HarvestFailed,
+    LogText,
     Problem,
     Record,
     RecordSchema,
@@ -188,9 +189,14 @@ class JobLog:
         self.warning_messages: set[str] = set()
         self.stored_warnings = 0
 
+    @staticmethod
+    def _coded(message: str) -> dict[str, Any]:
+        return {"code": getattr(message, "code", None), "params": getattr(message, "params", None)}
+
     def error(self, remote_id: str | None, kind: str, message: str) -> None:
         self.pending.append({"job_id": self.job.id, "remote_id": (remote_id or None) and remote_id[:500],
-                             "level": "error", "kind": kind[:32], "message": message, "at": utcnow()})
+                             "level": "error", "kind": kind[:32], "message": str(message), "at": utcnow(),
+                             **self._coded(message)})
 
     def warn(self, remote_id: str | None, kind: str, message: str) -> None:
         self.job.warnings += 1
@@ -199,7 +205,8 @@ class JobLog:
         self.warning_messages.add(message)
         self.stored_warnings += 1
         self.pending.append({"job_id": self.job.id, "remote_id": (remote_id or None) and remote_id[:500],
-                             "level": "warning", "kind": kind[:32], "message": message, "at": utcnow()})
+                             "level": "warning", "kind": kind[:32], "message": str(message), "at": utcnow(),
+                             **self._coded(message)})
 
     def flush(self, session: Session) -> None:
         if self.pending:
@@ -361,8 +368,9 @@ class _Run:
                    for kind, model in (("dataset", Dataset), ("dataservice", DataService))}
         refresh(self.app, changes)
         count = sum(len(ids) for ids in changes.values())
-        self.log.warn(None, "index", f"job {last.id} stopped before it finished; the search index was brought "
-                                     f"up to date for the source's {count} records")
+        self.log.warn(None, "index", LogText("index_healed", "job {job} stopped before it finished; the search index "
+                                             "was brought up to date for the source's {count} records",
+                                             job=last.id, count=count))
 
     def _context(self, fetcher: Fetcher) -> HarvestContext:
         source = self.source
@@ -471,11 +479,13 @@ class _Run:
             rid = str(rec.get("remote_id") or "").strip()
             if not rid:
                 title = str(rec.get("title_vi"))[:200]
-                self.log.error(None, "invalid", f"a record without an id was left out: {title}")
+                self.log.error(None, "invalid", LogText("no_id", "a record without an id was left out: {title}",
+                                                        title=title))
                 job.failed += 1
                 continue
             if rid in self.seen_ids:
-                self.log.warn(rid, "duplicate", f"the source lists {rid[:200]} twice; the first one is kept")
+                self.log.warn(rid, "duplicate", LogText(
+                    "listed_twice", "the source lists {id} twice; the first one is kept", id=rid[:200]))
                 continue
             self.seen_ids.add(rid)
             rec["remote_id"] = rid
@@ -520,8 +530,10 @@ class _Run:
             try:
                 data = load_record(self.schema, tidy(rec, self.log.warn), self.log.warn)
             except ValidationError as err:
-                problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in field_errors(err).items())
-                self.log.error(rid, "invalid", f"not taken: {problems}")
+                errors = field_errors(err)
+                problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+                self.log.error(rid, "invalid", LogText("not_taken", "not taken: {problems}", problems=problems,
+                                                       errors=errors))
                 job.failed += 1
                 if row is not None:
                     s.execute(update(HarvestRecord).where(HarvestRecord.id == row.id)
@@ -582,7 +594,8 @@ class _Run:
         gaps = self._gaps(values)
         if gaps:
             names = ", ".join({"licence_code": "licence", "contact": "contact point"}.get(g, g) for g in gaps)
-            self.log.warn(rid, "draft", f"kept as a draft until it has: {names}")
+            self.log.warn(rid, "draft", LogText("draft_until", "kept as a draft until it has: {names}", names=names,
+                                                fields=gaps))
             return "draft"
         return "published"
 
@@ -681,7 +694,8 @@ class _Run:
                 "dataset_id": None, "dataservice_id": None, **target}
 
     def _same_source_clash(self, rid: str, other: str | None) -> None:
-        self.log.error(rid, "duplicate", f"has the same identifier as record {other} of this source; not taken")
+        self.log.error(rid, "duplicate", LogText(
+            "same_identifier", "has the same identifier as record {other} of this source; not taken", other=other))
         self.job.failed += 1
 
     def _taken_slugs(self, bases: list[str]) -> set[str]:
@@ -717,8 +731,9 @@ class _Run:
             if ds is not None:
                 self._apply_dataset(ds, data, SimpleNamespace(state="active", status_before_withdrawal=None))
             self.job.new += 1
-            self.log.warn(rid, "duplicate", f"already catalogued from another source (matched on {matched_on}); "
-                                            "this authoritative source now keeps it")
+            self.log.warn(rid, "duplicate", LogText(
+                "taken_over", "already catalogued from another source (matched on {field}); "
+                "this authoritative source now keeps it", field=matched_on))
             return
         row = self._record_row(data, digest, dataset_id=match.id, role="duplicate", matched_on=matched_on)
         s.execute(HarvestRecord.__table__.insert(), [row])
@@ -726,9 +741,14 @@ class _Run:
         if foreign:
             self._agency_clash(rid, match, matched_on)
             return
-        where = "registered in this catalogue" if match.origin != "harvested" else "brought by another source"
-        self.log.warn(rid, "duplicate", f"the same dataset is already {where} (matched on {matched_on}); "
-                                        "recorded as a second source of it")
+        if match.origin != "harvested":
+            self.log.warn(rid, "duplicate", LogText(
+                "already_registered", "the same dataset is already registered in this catalogue (matched on {field}); "
+                "recorded as a second source of it", field=matched_on))
+        else:
+            self.log.warn(rid, "duplicate", LogText(
+                "already_harvested", "the same dataset is already brought by another source (matched on {field}); "
+                "recorded as a second source of it", field=matched_on))
 
     def _agency_clash(self, rid: str, ds: Any, matched_on: str | None) -> None:
         """Another agency's dataset: logged and counted, never written (issue 17)."""
@@ -763,7 +783,8 @@ class _Run:
                     s.execute(update(HarvestRecord).where(HarvestRecord.id == row.id)
                               .values(role="primary").execution_options(synchronize_session=False))
                     self._apply_dataset(ds, data, row)
-                    self.log.warn(data["remote_id"], "duplicate", "this authoritative source now keeps the dataset")
+                    self.log.warn(data["remote_id"], "duplicate", LogText(
+                        "now_keeps", "this authoritative source now keeps the dataset"))
                 elif ds is None:
                     recreate.append((data, digest, row))
                     continue
@@ -964,8 +985,9 @@ class _Run:
                   .values(harvest_source_id=heir.source_id, remote_id=heir.remote_id, updated_at=utcnow())
                   .execution_options(synchronize_session=False))
         note_changes(s, "dataset", [dataset_id])
-        self.log.warn(None, "duplicate", f"a dataset this source no longer lists stays in the catalogue: "
-                                         f"another source ({heir.remote_id}) still has it")
+        self.log.warn(None, "duplicate", LogText(
+            "kept_by_other", "a dataset this source no longer lists stays in the catalogue: "
+            "another source ({id}) still has it", id=heir.remote_id))
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from typing import Any
 from catalog import zipguard
 from catalog.text import fold, slugify
 
-from .base import Harvester, HarvestFailed, Problem, Record, as_text, read
+from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, read
 
 #: column -> the headings it is known by (compared folded).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -125,7 +125,8 @@ def row_record(values: dict[str, str], row_number: int, warn: Any) -> Record | P
     title = values.get("title_vi") or values.get("title_en")
     rid = values.get("remote_id") or (slugify(title) if title else None)
     if not title:
-        return Problem(values.get("remote_id"), f"row {row_number}: no dataset name (Tên tập dữ liệu)")
+        return Problem(values.get("remote_id"), LogText("row_without_name", "row {row}: no dataset name "
+                                                                "(Tên tập dữ liệu)", row=row_number))
     record: Record = {"kind": "dataset", "remote_id": rid}
     for column, value in values.items():
         if column == "remote_id":
@@ -135,8 +136,9 @@ def row_record(values: dict[str, str], row_number: int, warn: Any) -> Record | P
         elif column == "access_level":
             level = ACCESS.get(heading_key(value))
             if level is None:
-                warn(rid, "invalid_value", f"row {row_number}: access level {value[:60]!r} is not one of "
-                                           "mở / dùng chung / dùng riêng; the source's default is used")
+                warn(rid, "invalid_value", LogText(
+                    "unknown_access_level", "row {row}: access level {value!r} is not one of "
+                    "mở / dùng chung / dùng riêng; the source's default is used", row=row_number, value=value[:60]))
             record["access_level"] = level
         elif column == "is_master_data":
             record["is_master_data"] = heading_key(value) in YES
@@ -233,7 +235,8 @@ class SpreadsheetHarvester(Harvester):
               unknown: list[str]) -> Iterator[Record | Problem]:
         warn = self.ctx.warn
         for heading in unknown:
-            warn(None, "invalid_value", f"{sheet}: the column {heading[:80]!r} is not used")
+            warn(None, "invalid_value", LogText("unused_column", "{sheet}: the column {value!r} is not used",
+                                                sheet=sheet, value=heading[:80]))
         self.ctx.set_total(sum(1 for r in rows[index + 1:] if any(_cell(c) for c in r)))
         first_row: dict[str, int] = {}
         for offset, row in enumerate(rows[index + 1:], start=index + 2):
@@ -245,8 +248,8 @@ class SpreadsheetHarvester(Harvester):
             if isinstance(item, dict):
                 rid = item["remote_id"]
                 if rid in first_row:
-                    yield Problem(rid, f"row {offset}: the code {rid} is already used on row {first_row[rid]}",
-                                  "duplicate")
+                    yield Problem(rid, LogText("row_code_repeated", "row {row}: the code {code} is already used on "
+                                               "row {first}", row=offset, code=rid, first=first_row[rid]), "duplicate")
                     continue
                 first_row[rid] = offset
             yield item

@@ -37,7 +37,7 @@ from sqlalchemy.sql import sqltypes
 from catalog.config import PROJECT_ROOT
 
 from . import connections
-from .base import Harvester, HarvestFailed, Problem, Record
+from .base import Harvester, HarvestFailed, LogText, Problem, Record
 
 SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast", "sys", "mysql", "performance_schema",
                   "INFORMATION_SCHEMA", "guest", "db_owner", "db_accessadmin"}
@@ -116,7 +116,9 @@ class SqlDbHarvester(Harvester):
                         yield self._record(insp, conn, schema, name, kind)
                     except SQLAlchemyError as exc:
                         conn.rollback()
-                        yield Problem(f"{schema}.{name}", f"cannot read {schema}.{name}: {_error(exc)}", "fetch")
+                        yield Problem(f"{schema}.{name}", LogText(
+                            "table_unreadable", "cannot read {table}: {reason}", table=f"{schema}.{name}",
+                            reason=_error(exc)), "fetch")
         finally:
             engine.dispose()
 

@@ -88,7 +88,7 @@ def test_dataset_form_refuses_bad_input_and_stores_nothing(client, session):
         "temporal_start": "2025-13-45", "themes": "NOPE",
     })
     assert r.status_code == 400
-    assert "Trường này là bắt buộc" in r.text
+    assert "Nhập tiêu đề bằng tiếng Việt." in r.text  # what the empty required field needs
     assert "http://" in r.text  # the message explains what a web address looks like
     assert session.scalar(select(func.count()).select_from(Dataset)) == before
 

@@ -97,6 +97,9 @@ class HarvestErrorOut(Schema):
     level = fields.String()
     kind = fields.String()
     message = fields.String()
+    #: What the line says as a code and parameters (pages say it in the reader's language); null on older lines.
+    code = fields.String(allow_none=True)
+    params = fields.Dict(allow_none=True)
     at = fields.DateTime()
 
 

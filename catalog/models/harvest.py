@@ -156,5 +156,10 @@ class HarvestError(Base):
     level: Mapped[str] = mapped_column(String(16), default="error")
     #: fetch, parse, invalid, duplicate, unknown_code, draft, source, internal ...
     kind: Mapped[str] = mapped_column(String(32))
+    #: The line in English, for the command line, the API and the server log.
     message: Mapped[str] = mapped_column(Text)
+    #: What the line says, as a code and its parameters: pages say it in the reader's language
+    #: (catalog/web/harvest_messages.py). Older lines and free-text failures have none.
+    code: Mapped[str | None] = mapped_column(String(48))
+    params: Mapped[dict[str, Any] | None]
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,10 +6,15 @@ these tables turn them into text when a page or the API shows them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+#: Names a column for a page: its Table Schema title with the name beside it, as markup.
+ColumnLabel = Callable[[str], Markup]
 
 FINDINGS: dict[str, Any] = {
     "type-error": _l("%(count)s values in column %(column)s are not of type %(type)s."),
@@ -111,15 +116,22 @@ def _number(value: Any) -> str:
         return str(value)
 
 
-def finding_text(item: dict[str, Any]) -> str:
-    """One finding as a sentence."""
+def _say(template: Any, values: dict[str, Any]) -> str:
+    """Fill a message; with a column given as markup, the rest is escaped and the result is markup."""
+    if any(isinstance(v, Markup) for v in values.values()):
+        return Markup.escape(str(template)) % values
+    return str(template) % values
+
+
+def finding_text(item: dict[str, Any], column_label: ColumnLabel | None = None) -> str:
+    """One finding as a sentence (with `column_label`, markup naming the column by its title)."""
     params = dict(item.get("params") or {})
     template = FINDINGS.get(item.get("code") or "")
     if template is None:
         return str(item.get("code"))
     values = {
         "count": _number(item.get("count") or 0),
-        "column": item.get("column") or "—",
+        "column": column_label(item["column"]) if column_label and item.get("column") else item.get("column") or "—",
         "type": params.get("type") or "?",
         "detected": params.get("detected") or "?",
         "declared": params.get("declared") or "?",
@@ -132,14 +144,15 @@ def finding_text(item: dict[str, Any]) -> str:
         "reason": str(FETCH_REASONS.get(params.get("kind") or "", params.get("kind") or "?"))
         + (f" ({params['status']})" if params.get("status") else ""),
     }
-    return str(template) % values
+    return _say(template, values)
 
 
 def field_names(names: list[str]) -> str:
     return ", ".join(str(FIELDS.get(n, n)) for n in names)
 
 
-def check_lines(check: dict[str, Any], *, show_links: bool = True) -> list[str]:
+def check_lines(check: dict[str, Any], *, show_links: bool = True,
+                column_label: ColumnLabel | None = None) -> list[str]:
     """What a failed or partial check found, in a few lines (empty for passed checks)."""
     if check.get("status") not in ("fail", "partial"):
         return []
@@ -192,9 +205,11 @@ def check_lines(check: dict[str, Any], *, show_links: bool = True) -> list[str]:
     elif cid == "no_personal_data":
         for item in detail.get("columns") or []:
             if not item.get("allowed"):
-                lines.append(str(_l("%(file)s, column %(column)s: %(kind)s.", file=item.get("file"),
-                                    column=item.get("column"),
-                                    kind=PERSONAL_KINDS.get(item.get("kind"), item.get("kind")))))
+                column = item.get("column")
+                lines.append(_say(_l("%(file)s, column %(column)s: %(kind)s."), {
+                    "file": item.get("file"),
+                    "column": column_label(column) if column_label and column else column,
+                    "kind": str(PERSONAL_KINDS.get(item.get("kind"), item.get("kind")))}))
     elif detail.get("files") or detail.get("failed"):
         lines.append(str(_l("Files concerned: %(files)s.", files=", ".join(
             map(str, detail.get("files") or detail.get("failed"))))))

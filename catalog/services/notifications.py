@@ -14,11 +14,12 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, current_app
-from flask_babel import force_locale, format_date, format_datetime
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ..dates import format_date, format_datetime
 from ..mail import send_mail
 from ..models import Membership, Notification, User, utcnow
 from ..tasks import enqueue, task

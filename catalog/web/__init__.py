@@ -7,13 +7,14 @@ import pkgutil
 
 from flask import Flask, g, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
 from ..auth import current_reader, login_manager
+from ..dates import format_date, format_datetime
 from ..i18n import current_locale
 from ..policy import Forbidden
 from ..services.common import NotFound
@@ -54,8 +55,8 @@ def init_app(app: Flask) -> None:
         options=options,
         clean_args=lambda args: {k: v for k, v in args.items() if v not in (None, "")},
         labels=labels,
-        # long dates read naturally in Vietnamese ("1 tháng 7, 2025") and English
-        format_date=lambda value, fmt="long": format_date(value, fmt),
+        # dd/mm/yyyy and HH:MM dd/mm/yyyy in Vietnamese (catalog/dates.py)
+        format_date=format_date,
         format_datetime=format_datetime,
         format_decimal=format_decimal,
     )
@@ -127,8 +128,7 @@ def init_app(app: Flask) -> None:
             from ..api.errors import validation_error
 
             return validation_error(e)
-        return _page(400, str(_l("Invalid input")), "; ".join(
-            f"{k}: {' '.join(map(str, v))}" for k, v in labels.flat_errors(e).items()))
+        return _page(400, str(_l("Invalid input")), labels.error_summary(e))
 
     @app.before_request
     def _clear_reader() -> None:

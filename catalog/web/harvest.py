@@ -20,6 +20,7 @@ from ..auth import current_actor, current_reader
 from ..db import db_session
 from ..models import Database, HarvestSource, Licence, Organization
 from ..services import harvest as service
+from . import harvest_messages
 from .forms import page_args, read_form
 
 bp = Blueprint("harvest", __name__, url_prefix="/harvest")
@@ -41,6 +42,7 @@ ERROR_KINDS = {
     "duplicate": _l("duplicate"), "unknown_code": _l("unknown code"), "invalid_value": _l("value left out"),
     "draft": _l("kept as draft"), "publisher": _l("publisher"), "source": _l("source"),
     "context": _l("JSON-LD context"), "agency_clash": _l("another agency's dataset"),
+    "internal": _l("internal error"), "index": _l("search index"),
 }
 TEXT = ["name", "slug", "protocol", "url", "organization", "database", "default_access_level", "default_licence",
         "schedule", "description"]
@@ -63,7 +65,8 @@ def _globals() -> dict[str, Any]:
         return service.provenance(db_session(), ds.id)
 
     return {"harvest_provenance": harvest_provenance,
-            "harvest_can_view": lambda: policy.can_view_harvests(current_reader())}
+            "harvest_can_view": lambda: policy.can_view_harvests(current_reader()),
+            "harvest_line": harvest_messages.line}
 
 
 @bp.get("")

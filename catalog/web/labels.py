@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
+from ..rules import Rule
 from ..schemas.base import field_errors
 
 ACCESS_LEVELS = {
@@ -234,3 +235,389 @@ def filesize(n: int | None) -> str:
 
 def flat_errors(err: ValidationError) -> dict[str, list[str]]:
     return field_errors(err)
+
+
+# --- Field names, as the forms label them ---------------------------------------------------------
+
+#: The label of each field a form, a rule, a log or an audit event names, so that readers never see
+#: the code name (`purpose_vi`). The texts are the forms' own labels (one translation serves both).
+FIELD_LABELS = {
+    "_schema": _l("The form as a whole"),
+    "access_level": _l("Access"),
+    "access_url": _l("Address of the page or service"),
+    "acronym": _l("Acronym"),
+    "address": _l("Address"),
+    "application": _l("The application or information system that will use the data"),
+    "attachment": _l("Official letter"),
+    "authoritative": _l("Authoritative source"),
+    "auto_publish": _l("Publish automatically"),
+    "code": _l("Code"),
+    "collection_method_en": _l("How data is collected (English)"),
+    "collection_method_vi": _l("How data is collected"),
+    "contact": _l("Contact point"),
+    "contact_email": _l("Contact e-mail"),
+    "contact_name": _l("Contact person"),
+    "contact_phone": _l("Contact telephone"),
+    "data_sources_en": _l("Sources of the data (English)"),
+    "data_sources_vi": _l("Sources of the data"),
+    "database": _l("Database"),
+    "dataset": _l("Dataset"),
+    "dataset_id": _l("Dataset"),
+    "datasets": _l("Datasets it serves"),
+    "default_access_level": _l("Access level"),
+    "default_licence": _l("Licence"),
+    "description": _l("Description"),
+    "description_en": _l("Description in English"),
+    "description_vi": _l("Description in Vietnamese"),
+    "distribution_id": _l("File or link"),
+    "distributions": _l("Files and links"),
+    "download_url": _l("Direct download address"),
+    "due_at": _l("Decision due by"),
+    "email": _l("E-mail address"),
+    "enabled": _l("Switched on"),
+    "end_date": _l("End of sharing"),
+    "endpoint_url": _l("Endpoint address"),
+    "escalation_level": _l("Step of the dispute"),
+    "field_list": _l("Fields"),
+    "filters": _l("Filters (JSON)"),
+    "focal_officer_name": _l("Focal officer of the agency"),
+    "format": _l("Format"),
+    "frequency": _l("How often"),
+    "ground": _l("Ground"),
+    "identifier": _l("Identifier"),
+    "in_operation_since": _l("In operation since"),
+    "intended_use": _l("How the data will be used"),
+    "is_admin": _l("Site administrator"),
+    "is_master_data": _l("Master data"),
+    "issued": _l("Issued on"),
+    "items": _l("The data you need"),
+    "keywords": _l("Keywords"),
+    "kind": _l("Kind"),
+    "landing_page": _l("Web page of the dataset"),
+    "languages": _l("Languages of the data"),
+    "legal_basis": _l("Legal basis"),
+    "licence_code": _l("Licence"),
+    "limits_of_use": _l("Limits of use"),
+    "media_type": _l("Media type"),
+    "methods": _l("Ways the data is shared"),
+    "modified": _l("Last changed on"),
+    "name": _l("Name"),
+    "name_en": _l("Name in English"),
+    "name_vi": _l("Name in Vietnamese"),
+    "organization": _l("Agency"),
+    "owner": _l("Owner"),
+    "parties": _l("The parties"),
+    "password": _l("Password"),
+    "platform": _l("Offered through"),
+    "protection_commitment": _l("Commitment to protect the data"),
+    "protocol": _l("Kind of source"),
+    "publisher": _l("Provider"),
+    "purpose": _l("Purpose"),
+    "purpose_en": _l("Purpose (English)"),
+    "purpose_vi": _l("Purpose"),
+    "reason": _l("Reason"),
+    "renewal_of": _l("Renewal of"),
+    "requester": _l("Requesting agency"),
+    "requester_identifier": _l("The agency's electronic identifier code"),
+    "retention_deletion": _l("Retention, and deletion at the end"),
+    "role": _l("Role"),
+    "schedule": _l("Schedule"),
+    "scope_en": _l("Scope and content (English)"),
+    "scope_vi": _l("Scope and content"),
+    "security_measures": _l("Security measures"),
+    "service": _l("The provider's sharing service"),
+    "size": _l("Size"),
+    "slug": _l("Address in this catalogue"),
+    "source": _l("Source"),
+    "spatial": _l("Area covered"),
+    "special_reason": _l("Why default sharing cannot serve this need"),
+    "start_date": _l("Start of sharing"),
+    "status": _l("Status"),
+    "suspended_from": _l("Suspended from"),
+    "table_schema": _l("Table Schema as JSON"),
+    "temporal": _l("Period covered"),
+    "temporal_end": _l("Period covered: to"),
+    "temporal_start": _l("Period covered: from"),
+    "title_en": _l("Title in English"),
+    "title_vi": _l("Title in Vietnamese"),
+    "update_frequency": _l("Updated"),
+    "update_method_en": _l("How data is updated (English)"),
+    "update_method_vi": _l("How data is updated"),
+    "url": _l("Address"),
+    "version": _l("Version"),
+    "website": _l("Website"),
+    "admin_unit_code": _l("Administrative unit code"),
+    "classification": _l("Class"),
+    "code_list": _l("Code list"),
+    "connection_details": _l("Connection details (account, address)"),
+    "constraints": _l("Constraints"),
+    "endpoint_description": _l("Address of its description (OpenAPI, WSDL, OData $metadata)"),
+    "example": _l("Example"),
+    "expires_in_days": _l("Valid for (days)"),
+    "focal_officer_email": _l("E-mail"),
+    "focal_officer_phone": _l("Telephone"),
+    "focal_officer_title": _l("Position"),
+    "foreign_keys": _l("References to other tables"),
+    "granted": _l("Granted"),
+    "hosting": _l("Hosting"),
+    "licence": _l("Licence"),
+    "locale": _l("Language"),
+    "missing_values": _l("Values that mean missing"),
+    "note": _l("Note"),
+    "openapi_spec": _l("OpenAPI document (JSON)"),
+    "parent": _l("Parent agency"),
+    "phone": _l("Telephone"),
+    "platforms": _l("Connected platforms"),
+    "platforms_other": _l("Other connections"),
+    "position": _l("Position in the list"),
+    "primary_key": _l("Primary key"),
+    "provenance": _l("Provenance"),
+    "starts_at": _l("Start of the suspension"),
+    "themes": _l("Themes"),
+    "title": _l("Title"),
+    "type": _l("Type"),
+    "unlisted": _l("Unlisted"),
+    "until": _l("Until"),
+    # dotted names of the rules page
+    "Organization.focal_officer_name": _l("Focal officer of the agency"),
+}
+
+#: What a required field needs, said when it is left empty (instead of "This field is required."
+#: on every line of a summary).
+FIELD_NEEDS = {
+    "access_level": _l("Choose who may use the data."),
+    "application": _l("Name the application or information system that will use the data."),
+    "code": _l("Give a short code (letters, digits, dots or dashes)."),
+    "contact_email": _l("Give an e-mail address where the contact can be reached."),
+    "dataset": _l("Choose a dataset."),
+    "email": _l("Give an e-mail address."),
+    "end_date": _l("Give the date the sharing ends."),
+    "endpoint_url": _l("Give the address where the service answers."),
+    "frequency": _l("Choose how often the data is needed."),
+    "intended_use": _l("Say how the data will be used once received."),
+    "items": _l("Add at least one dataset."),
+    "kind": _l("Choose a kind."),
+    "methods": _l("Choose at least one way to share the data."),
+    "name": _l("Give a name."),
+    "name_vi": _l("Give the name in Vietnamese."),
+    "organization": _l("Choose an agency."),
+    "owner": _l("Choose the agency that owns it."),
+    "password": _l("Give a password."),
+    "protection_commitment": _l("State how the receiving agency will protect the data."),
+    "protocol": _l("Choose the kind of source."),
+    "publisher": _l("Choose the agency that provides it."),
+    "purpose": _l("State why your agency needs the data."),
+    "reason": _l("Choose a reason."),
+    "requester": _l("Choose your agency."),
+    "requester_identifier": _l("Give your agency's electronic identifier code, e.g. 000.00.00.G12."),
+    "role": _l("Choose a role."),
+    "start_date": _l("Give the date the sharing starts."),
+    "title_vi": _l("Give the title in Vietnamese."),
+    "url": _l("Give the address of the source."),
+}
+
+#: The generic messages that FIELD_NEEDS replaces.
+_GENERIC_REQUIRED = ("This field is required.", "This field cannot be empty.", "Missing data for required field.")
+
+
+def field_label(name: str) -> str:
+    """A field's label; nested paths ("distributions.0.url") read "Files and links 1: Address"."""
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    parts = name.split(".")
+    if len(parts) > 1:
+        out: list[str] = []
+        for part in parts:
+            if part.isdigit() and out:
+                out[-1] = f"{out[-1]} {int(part) + 1}"
+            else:
+                out.append(str(FIELD_LABELS.get(part, part)))
+        return ": ".join(out)
+    return str(FIELD_LABELS.get(name, name))
+
+
+def field_messages(name: str, messages: list[str] | dict | str) -> str:
+    """The messages of one field, the generic "required" replaced by what this field needs."""
+    if isinstance(messages, dict):
+        return " ".join(f"{field_label(k)}: {field_messages(k, v)}" for k, v in messages.items())
+    if isinstance(messages, str):
+        messages = [messages]
+    from flask_babel import gettext
+
+    generic = {gettext(m) for m in _GENERIC_REQUIRED} | set(_GENERIC_REQUIRED)
+    need = FIELD_NEEDS.get(name.rsplit(".", 1)[-1])
+    out = []
+    for message in messages:
+        text = str(message)
+        if text in generic:
+            text = str(need) if need else gettext("Fill in %(field)s.", field=field_label(name))
+        if text not in out:
+            out.append(text)
+    return " ".join(out)
+
+
+def error_summary(err: ValidationError) -> str:
+    """A validation error in one line, each field named by its label with what it needs."""
+    return "; ".join(f"{field_label(k)}: {field_messages(k, v)}" for k, v in flat_errors(err).items())
+
+
+def column_titles(dataset: object) -> dict[str, str]:
+    """Column name -> its Table Schema title, over every file of a dataset (names without a title are left out)."""
+    out: dict[str, str] = {}
+    for dist in getattr(dataset, "distributions", None) or []:
+        for fld in dist.schema_fields():
+            name, title = fld.get("name"), fld.get("title")
+            if name and title and name not in out:
+                out[str(name)] = str(title)
+    return out
+
+
+# --- The rules page ---------------------------------------------------------------------------------
+
+#: What each rule of catalog/rules.py is about; its key stays beside it in a small code font.
+RULE_TITLES = {
+    "access_levels": _l("Kinds of data by who may use them"),
+    "field_classes": _l("Classes of data items (columns)"),
+    "master_data": _l("Master data"),
+    "focal_officer": _l("The agency's published focal officer for data"),
+    "database_entry_items": _l("What a database's catalogue entry states"),
+    "required_to_publish": _l("Fields a dataset needs before it is published"),
+    "sharing_kinds": _l("Kinds of sharing between agencies"),
+    "request_items": _l("What a sharing request states"),
+    "agreement_items": _l("What a sharing agreement contains"),
+    "sharing_methods": _l("Ways data is shared under an agreement"),
+    "answer_deadline": _l("Time the provider has to answer a request"),
+    "service_publish_deadline": _l("Time to publish a sharing service once it runs"),
+    "maintenance_notice": _l("Notice before a planned suspension for maintenance"),
+    "breach_notice": _l("Notice to a consumer that breaks the terms"),
+    "termination_grounds": _l("Grounds to end sharing"),
+    "request_logs_kept": _l("Logs of requests and sharing"),
+    "escalation": _l("Steps of a dispute"),
+    "default_list_review": _l("Review of the default-sharing list"),
+    "free_of_charge": _l("Sharing between state agencies is free of charge"),
+    "decree_47_replaced": _l("Decree replacing Decree 47/2020"),
+    "quality_recommended_fields": _l("Recommended fields (quality)"),
+    "quality_frequency_max_age_days": _l("Oldest a dataset may be for its update frequency, in days (quality)"),
+    "quality_machine_readable_formats": _l("Machine-readable formats (quality)"),
+    "quality_open_formats": _l("Open formats (quality)"),
+    "no_personal_data_in_open_data": _l("No personal data in open data"),
+    "personal_id_structure": _l("Structure of the personal identification number"),
+    "agency_code_pattern": _l("Form of an agency's electronic identifier code"),
+}
+
+
+def _rule_tables() -> dict[str, tuple[dict, dict]]:
+    """Per rule key: the labels of the codes it lists, and of the keys of its mapping."""
+    from ..quality.messages import PERSONAL_KINDS
+
+    return {
+        "access_levels": (ACCESS_LEVELS, {}),
+        "field_classes": (FIELD_CLASSES, {}),
+        "master_data": (FIELD_LABELS, {}),
+        "focal_officer": (FIELD_LABELS, {}),
+        "database_entry_items": (FIELD_LABELS, {}),
+        "required_to_publish": (FIELD_LABELS, ACCESS_LEVELS),
+        "sharing_kinds": (SHARING_KINDS, {}),
+        "request_items": (FIELD_LABELS, {}),
+        "agreement_items": (FIELD_LABELS, {}),
+        "sharing_methods": (SHARING_METHODS, {}),
+        "termination_grounds": (TERMINATION_GROUNDS, {}),
+        "quality_recommended_fields": (FIELD_LABELS, ACCESS_LEVELS),
+        "quality_frequency_max_age_days": ({}, UPDATE_FREQUENCIES),
+        "no_personal_data_in_open_data": (PERSONAL_KINDS, {}),
+    }
+
+
+def _items(value: object, table: dict) -> list[tuple[str, str | None]]:
+    values = value if isinstance(value, list | tuple) else [value]
+    out: list[tuple[str, str | None]] = []
+    for v in values:
+        if isinstance(v, str) and v in table:
+            out.append((str(table[v]), v))
+        elif v is True or v is False:
+            out.append((str(_l("yes") if v else _l("no")), None))
+        else:
+            out.append((str(v), None))
+    return out
+
+
+def rule_value(rule: Rule) -> dict[str, object]:
+    """A rule's value for the page: labelled items (code kept for a tooltip), or groups of them.
+
+    Returns {"groups": [(label, code, items)]} for a mapping, {"items": [(label, code)]} otherwise;
+    a code is None where the value is already text. A pattern is returned as {"pattern": text}.
+    """
+    key, value = rule.key, rule.value
+    if key == "agency_code_pattern":
+        return {"pattern": str(value)}
+    values_table, keys_table = _rule_tables().get(key, ({}, {}))
+    if isinstance(value, dict):
+        groups = []
+        for k, v in value.items():
+            groups.append((str(keys_table.get(k, k)), k if k in keys_table else None, _items(v, values_table)))
+        return {"groups": groups}
+    return {"items": _items(value, values_table)}
+
+
+# --- The audit log ------------------------------------------------------------------------------------
+
+AUDIT_ACTIONS = {
+    "create": _l("Added"),
+    "update": _l("Changed"),
+    "delete": _l("Deleted"),
+    "publish": _l("Published"),
+    "withdraw": _l("Withdrawn"),
+    "download": _l("Downloaded"),
+    "password": _l("Password changed"),
+    "revoke": _l("Revoked"),
+    "grant_role": _l("Role given"),
+    "revoke_role": _l("Role taken away"),
+    "activate": _l("Account switched on"),
+    "deactivate": _l("Account switched off"),
+    "harvest_start": _l("Harvest started"),
+    "harvest_finish": _l("Harvest finished"),
+    **SHARING_ACTIONS,
+}
+
+AUDIT_OBJECTS = {
+    "dataset": _l("Dataset"),
+    "database": _l("Database"),
+    "dataservice": _l("Data service"),
+    "distribution": _l("File or link"),
+    "organization": _l("Agency"),
+    "harvest_source": _l("Harvest source"),
+    "harvest_job": _l("Harvest job"),
+    "user": _l("Account"),
+    "api_token": _l("API token"),
+    "membership": _l("Role in an agency"),
+    "sharing_request": _l("Sharing request"),
+    "sharing_agreement": _l("Sharing agreement"),
+}
+
+#: Who acted when no person did (services.actor.system_actor labels).
+ACTORS = {
+    "seed": _l("Loading of the seed data"),
+    "cli": _l("Command line"),
+    "sharing": _l("Sharing deadlines (automatic)"),
+    "system": _l("The catalogue itself"),
+    "anonymous": _l("Visitor not signed in"),
+}
+
+
+def actor_label(label: str | None) -> str:
+    """An audit event's actor for people: e-mails as they are, harvests and system jobs by name."""
+    if not label:
+        return ""
+    if label.startswith("harvest:"):
+        source = label.removeprefix("harvest:").split(" (", 1)[0]
+        return str(_l("Harvest of the source %(source)s", source=source))
+    return str(ACTORS.get(label, label))
+
+
+def audit_changes(before: dict | None, after: dict | None) -> list[tuple[str, str, object, object]]:
+    """Rows (label, field name, before, after) of an audit event's changes, labelled fields first."""
+    before, after = before or {}, after or {}
+    rows = []
+    for key in list(dict.fromkeys([*before.keys(), *after.keys()])):
+        rows.append((field_label(key), key, before.get(key), after.get(key)))
+    return rows

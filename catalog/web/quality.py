@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
-from flask_babel import format_date, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from markupsafe import Markup
@@ -21,6 +21,7 @@ from werkzeug import Response
 
 from .. import charts, policy
 from ..auth import current_actor, current_reader
+from ..dates import format_date
 from ..db import db_session
 from ..i18n import current_locale
 from ..models import Dataset, Distribution, Organization, QualityReport
@@ -43,6 +44,20 @@ def dimension_label(dim: str) -> str:
 # --- what a reader may see of a report ------------------------------------------------------------
 
 
+def column_label(ds: Dataset) -> messages.ColumnLabel:
+    """Columns named on the page by their Table Schema title, the name beside it in a code font."""
+    from .labels import column_titles
+
+    titles = column_titles(ds)
+
+    def label(name: str) -> Markup:
+        title = titles.get(name)
+        code = Markup('<code class="small">%s</code>') % name
+        return Markup("%s %s") % (title, code) if title else code
+
+    return label
+
+
 def _allowed_columns(reader: policy.Reader, ds: Dataset) -> dict[str, frozenset[str] | None]:
     """Per distribution: None (every column) or the columns the reader may receive."""
     return {d.id: policy.readable_columns(reader, d) for d in ds.distributions}
@@ -58,7 +73,8 @@ def _shown(example: dict[str, Any], cols: frozenset[str] | None) -> dict[str, An
     return shown
 
 
-def visible_findings(reader: policy.Reader, ds: Dataset, report: QualityReport) -> list[dict[str, Any]]:
+def visible_findings(reader: policy.Reader, ds: Dataset, report: QualityReport,
+                     label: messages.ColumnLabel | None = None) -> list[dict[str, Any]]:
     """The report's findings, their example values cut to the columns the reader may receive
     (a removed file's examples are hidden from everyone but its owners)."""
     allowed = _allowed_columns(reader, ds)
@@ -67,13 +83,15 @@ def visible_findings(reader: policy.Reader, ds: Dataset, report: QualityReport) 
     for item in report.findings or []:
         cols = allowed.get(item.get("distribution_id") or "", None if owner else frozenset())
         examples = [_shown(e, cols) for e in item.get("examples") or []]
-        out.append({**item, "examples": examples, "text": messages.finding_text(item)})
+        out.append({**item, "examples": examples, "text": messages.finding_text(item, label)})
     return out
 
 
-def report_view(reader: policy.Reader, ds: Dataset, report: QualityReport) -> dict[str, Any]:
-    """Everything the page and the API show of one report, for this reader."""
+def report_view(reader: policy.Reader, ds: Dataset, report: QualityReport, *, markup: bool = False) -> dict[str, Any]:
+    """Everything the page and the API show of one report, for this reader (`markup`: for the page,
+    columns named by their titles)."""
     show_links = policy.can_download(reader, ds)
+    label = column_label(ds) if markup else None
     checks = []
     for row in report.checks or []:
         check = scoring.BY_ID.get(row["id"])
@@ -84,8 +102,8 @@ def report_view(reader: policy.Reader, ds: Dataset, report: QualityReport) -> di
             detail["failed"] = [{k: v for k, v in f.items() if k not in ("url", "error")}
                                 for f in detail.get("failed") or []]
         checks.append({**row, "detail": detail, "title": str(check.title), "fix": str(check.fix),
-                       "lines": messages.check_lines(row, show_links=show_links)})
-    findings = visible_findings(reader, ds, report)
+                       "lines": messages.check_lines(row, show_links=show_links, column_label=label)})
+    findings = visible_findings(reader, ds, report, label)
     allowed = _allowed_columns(reader, ds)
     files = []
     for entry in report.files or []:
@@ -119,7 +137,7 @@ def report(key: str) -> str:
     active = service.active_report(s, ds.id)
     s.commit()  # a dead run found above is marked failed
     past = service.history(s, ds.id, limit=30)
-    view = report_view(reader, ds, latest) if latest else None
+    view = report_view(reader, ds, latest, markup=True) if latest else None
     dims = latest.dimension_scores() if latest else {}
     dimension_chart = charts.bar_chart(
         [(dimension_label(d), v) for d, v in dims.items()], title=gettext("Score of each dimension"),
@@ -136,7 +154,7 @@ def report(key: str) -> str:
         "quality/report.html", ds=ds, report=latest, active=active, view=view, history=past,
         dimension_chart=dimension_chart, trend_chart=trend_chart, failed=failed,
         can_edit=policy.can_edit_dataset(reader, ds), dimension_label=dimension_label,
-        status_labels=STATUS_LABELS, scoring=scoring, json=json,
+        status_labels=STATUS_LABELS, scoring=scoring, json=json, column_label=column_label(ds),
     )
 
 

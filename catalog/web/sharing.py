@@ -190,7 +190,7 @@ def _after_save(req: SharingRequest, data: dict[str, Any]) -> tuple[str, int] | 
 
 
 def _day(moment: Any) -> str:
-    from flask_babel import format_date
+    from ..dates import format_date
 
     return format_date(local_date(moment), "long") if moment else ""
 
@@ -289,7 +289,7 @@ def act(request_id: str, action: str) -> tuple[str, int] | WResponse:
 def _refused(err: ValidationError, page: str, anchor: str) -> WResponse:
     """Back to the page with every problem named; the transaction is undone."""
     db_session().rollback()
-    problems = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in labels.flat_errors(err).items())
+    problems = labels.error_summary(err)
     flash(gettext("Nothing was changed: %(problems)s", problems=problems), "error")
     return redirect(f"{page}#{anchor}")
 

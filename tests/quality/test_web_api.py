@@ -47,11 +47,13 @@ def test_the_report_page_in_vietnamese_and_english(qapp):
     client = qapp.test_client()
     vi = client.get(f"/datasets/{slug}/quality").get_data(as_text=True)
     assert "Chất lượng dữ liệu" in vi and "Giá trị đúng kiểu dữ liệu" in vi and "Cách khắc phục:" in vi
-    assert "1 giá trị ở cột so_luong không đúng kiểu integer." in vi
+    # the column is named in a code font (a column with a Table Schema title shows the title first)
+    assert '1 giá trị ở cột <code class="small">so_luong</code> không đúng kiểu integer.' in vi
     assert "Phát hiện dữ liệu cá nhân." in vi and "số căn cước công dân (CCCD)" in vi
     assert 'role="img"' in vi and "<title" in vi  # the SVG chart, accessible
     en = client.get(f"/datasets/{slug}/quality?lang=en").get_data(as_text=True)
-    assert "Values match their types" in en and "1 values in column so_luong are not of type integer." in en
+    assert "Values match their types" in en and \
+        '1 values in column <code class="small">so_luong</code> are not of type integer.' in en
     assert "Personal data found." in en and "How to fix:" in en
     # the dataset page links to the report with the grade
     page = client.get(f"/datasets/{slug}").get_data(as_text=True)

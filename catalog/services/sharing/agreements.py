@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ... import policy, rules
+from ...dates import format_date
 from ...models import SharingAgreement, SharingRequest, SharingRequestItem, utcnow
 from ...models.base import new_id
 from ...schemas.sharing import RenewInput, SuspendInput, TerminateInput
@@ -138,7 +139,7 @@ def suspend(session: Session, actor: Actor, agreement: SharingAgreement, raw: Ma
         if data["starts_at"] is None or local_date(data["starts_at"]) < earliest:
             raise field_error("starts_at", gettext(
                 "Planned maintenance must be announced at least %(n)s working days ahead: start on %(day)s or "
-                "later.", n=rules.MAINTENANCE_NOTICE.count, day=earliest.isoformat()))
+                "later.", n=rules.MAINTENANCE_NOTICE.count, day=format_date(earliest)))
         starts = data["starts_at"]
     until = data.get("until")
     if until is not None and until <= starts:
@@ -207,7 +208,7 @@ def request_renewal(session: Session, actor: Actor, agreement: SharingAgreement,
         raise field_error("end_date", gettext("This agreement has no end date to extend."))
     if data["end_date"] <= agreement.end_date:
         raise field_error("end_date", gettext("The new end date must be after the present one (%(day)s).",
-                                              day=agreement.end_date.isoformat()))
+                                              day=format_date(agreement.end_date)))
     pending = session.scalar(select(SharingRequest.id).where(
         SharingRequest.renewal_of_id == agreement.id, SharingRequest.status.in_(("submitted", "info_requested"))))
     if pending:
