@@ -31,6 +31,7 @@ from ..models.reference import AdminUnit
 from ..quality import service as quality_service
 from ..services import datasets, distributions, files, listing
 from ..services.common import NotFound, dataset_by_key
+from ..services.sharing import access as sharing_access
 from .forms import page_args, read_form
 
 bp = Blueprint("datasets", __name__)
@@ -99,6 +100,7 @@ def show(key: str) -> str:
         readable_columns={d.id: policy.readable_columns(reader, d) for d in ds.distributions},
         gaps=datasets.publishing_gaps(s, ds) if ds.status != "published" else [],
         can_request=ds.status == "published" and reader.is_agency_member and not reader.is_member_of(ds.publisher_id),
+        agreements=sharing_access.agreements_for_dataset(s, reader, ds.id),
     )
 
 
