@@ -54,6 +54,14 @@ def touch(dist: Distribution) -> None:
             item.modified = today
 
 
+def title_from_file_name(file_name: str) -> str:
+    """A title for a file given none: its name without the extension, words apart
+    ("dan_so-2025.csv" -> "dan so 2025"); empty when the name gives nothing."""
+    stem = file_name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    return " ".join(stem.replace("_", " ").replace("-", " ").split())[:500]
+
+
 def _require_location(ds: Dataset) -> None:
     """Open data must be downloadable. Shared or restricted data may describe only its structure
     (the schema and its field classes): it travels through a sharing service, not a file here."""
@@ -71,6 +79,8 @@ def add_distribution(
 ) -> Distribution:
     policy.require(policy.can_edit_dataset(actor.reader, ds))
     schema = DistributionInput()
+    if upload is not None and not str(raw.get("title_vi") or "").strip():
+        raw = {**raw, "title_vi": title_from_file_name(upload.filename or "")}
     data = load(schema, raw)
     has_link = bool(data.get("access_url") or data.get("download_url"))
     if upload is not None and has_link:
