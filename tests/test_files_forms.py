@@ -88,3 +88,22 @@ def test_csv_downloads_offer_an_excel_variant_with_a_bom(client, session, seeded
     assert excel.status_code == 200 and excel.data.startswith(b"\xef\xbb\xbf")
     assert excel.data[3:].decode("utf-8") == "tinh,so_dan\r\nHà Nội,8500000\r\nĐà Nẵng,1200000\r\n"
     assert "data%20%28Excel%29.csv" in excel.headers["Content-Disposition"]
+
+
+def test_the_preview_scrolls_in_its_own_box(client, session, seeded_app):
+    """The page never grows wider than a narrow screen: the one-column layout may shrink below its
+    content (minmax(0, 1fr)), and the preview table scrolls sideways in its box, columns whole."""
+    from catalog.config import PROJECT_ROOT
+
+    wide = ",".join(f"cot_{i}" for i in range(40)) + "\n" + ",".join("giá trị dài" for _ in range(40)) + "\n"
+    ds = dataset(session, "BTC", "open")
+    csv_distribution(session, ds, seeded_app.config["CATALOG"]["UPLOAD_FOLDER"], wide.encode())
+    html = client.get(f"/datasets/{ds.slug}").get_data(as_text=True)
+    box = html.split('<div class="table-scroll" tabindex="0" role="region"', 1)[1]
+    assert box.split(">", 2)[1].startswith('<table class="small preview"') and "cot_39" in box
+    css = (PROJECT_ROOT / "catalog" / "static" / "css" / "site.css").read_text()
+    narrow = css.split("@media (max-width: 52rem) {", 1)[1].split("}", 1)[0]
+    assert "grid-template-columns: minmax(0, 1fr)" in narrow
+    assert ".layout > * { min-width: 0; }" in css
+    assert ".table-scroll { overflow-x: auto; max-width: 100%; }" in css
+    assert ".table-scroll table.preview { width: auto; min-width: 100%; }" in css
