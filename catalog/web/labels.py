@@ -204,6 +204,35 @@ SHARING_ACTIONS = {
 NOTIFICATION_CODE_LABELS = {"reason": SUSPENSION_REASONS, "ground": TERMINATION_GROUNDS, "step": ESCALATION_STEPS}
 
 
+#: What the audit log's object types and actions are called on its page.
+AUDIT_OBJECT_TYPES = {
+    "dataset": _l("dataset"),
+    "distribution": _l("file or link"),
+    "database": _l("database or information system"),
+    "dataservice": _l("data service"),
+    "organization": _l("agency"),
+    "user": _l("account"),
+    "membership": _l("role in an agency"),
+    "api_token": _l("API token"),
+    "harvest_source": _l("harvest source"),
+    "sharing_request": _l("sharing request"),
+    "sharing_agreement": _l("sharing agreement"),
+}
+AUDIT_ACTIONS = {
+    "create": _l("created"),
+    "update": _l("changed"),
+    "delete": _l("deleted"),
+    "download": _l("downloaded"),
+    "grant_role": _l("role given"),
+    "revoke_role": _l("role taken away"),
+    "password": _l("password changed"),
+    "revoke": _l("revoked"),
+    "activate": _l("account activated"),
+    "deactivate": _l("account deactivated"),
+    **SHARING_ACTIONS,
+}
+
+
 def label(table: dict, code: str | None) -> str:
     if code is None:
         return ""
