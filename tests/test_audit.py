@@ -69,8 +69,8 @@ def test_the_audit_page_filters_and_exports_what_it_shows(client, session):
     import io
     from datetime import timedelta
 
-    from catalog.services.actor import Actor
     from catalog.policy import reader_for
+    from catalog.services.actor import Actor
 
     from .helpers import login, make_user
 

@@ -193,10 +193,10 @@ def filtered(session: Session, f: AuditFilter) -> Select[tuple[AuditEvent]]:
 
 def filter_choices(session: Session) -> dict[str, list[str]]:
     """The object types and actions found in the log, for the filter's lists."""
-    return {
-        "object_types": list(session.scalars(select(AuditEvent.object_type).distinct().order_by(AuditEvent.object_type))),
-        "actions": list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))),
-    }
+    def distinct(column: Any) -> list[str]:
+        return list(session.scalars(select(column).distinct().order_by(column)))
+
+    return {"object_types": distinct(AuditEvent.object_type), "actions": distinct(AuditEvent.action)}
 
 
 def events_for(
