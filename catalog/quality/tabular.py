@@ -405,12 +405,8 @@ def _check(run: _Run, path: Path, fmt: str, schema: dict[str, Any] | None, name:
     if schema is not None:
         parsed, pk, unique, foreign = _frictionless_schema(schema)
     report.primary_key = pk
-    inferred = None
-    if schema is None:
-        inferred = _infer(path, fmt, limits.infer_rows)
-        if inferred is not None:  # codes kept as text: read the data with the corrected schema
-            parsed = Schema.from_descriptor(inferred)
-    with _open_table(path, fmt, parsed, limits.infer_rows) as resource:
+
+    def read(resource: TableResource, inferred: dict[str, Any] | None) -> None:
         if not (resource.labels or resource.fragment):
             raise Unreadable("empty-file")
         report.labels = [str(label) for label in resource.labels]
@@ -422,15 +418,18 @@ def _check(run: _Run, path: Path, fmt: str, schema: dict[str, Any] | None, name:
         _stream(run, resource, fields, pk, unique, foreign, name, code_lists, references, schema,
                 progress, estimate)
 
-
-def _infer(path: Path, fmt: str, infer_rows: int) -> dict[str, Any] | None:
-    """The inferred schema when it had to be corrected to keep codes as written (else None: the
-    table is read with frictionless's own inference, as it reports header problems best)."""
-    with _open_table(path, fmt, None, infer_rows) as probe:
-        if not (probe.labels or probe.fragment):
-            return None
-        descriptor = probe.schema.to_descriptor()
-        return descriptor if protect_codes(descriptor, probe.fragment or []) else None
+    if schema is not None:
+        with _open_table(path, fmt, parsed, limits.infer_rows) as resource:
+            read(resource, None)
+        return
+    with _open_table(path, fmt, None, limits.infer_rows) as resource:
+        corrected = resource.schema.to_descriptor()
+        if not protect_codes(corrected, resource.fragment or []):
+            read(resource, None)  # frictionless's inference stands (it reports header problems best)
+            return
+    # codes kept as text: the table is read again with the corrected schema, from its first row
+    with _open_table(path, fmt, Schema.from_descriptor(corrected), limits.infer_rows) as resource:
+        read(resource, corrected)
 
 
 def _code_columns(schema: dict[str, Any] | None, fields: list[str],
