@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 #: The types a column may hold nearly everywhere ("text" is whatever is none of them).
 KINDS = ("integer", "number", "date", "boolean")
@@ -34,6 +35,7 @@ def _real_date(year: str, month: str, day: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=1 << 16)  # columns worth tracking repeat their values (dates, yes/no, amounts)
 def kind_of(value: str) -> str:
     """The type a single cell's text has: one of `KINDS`, or "text"."""
     text = value.strip()
