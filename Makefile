@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app catalog
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: browser run test install install-test migrate seed harvest-demo quality-check search-index demo-accounts serve lint bench translations clean
+.PHONY: browser run serve-portal port-free test install install-test migrate seed harvest-demo quality-check search-index demo-accounts serve lint bench translations clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -24,10 +24,23 @@ $(VENV)/.installed-test: $(BIN)/python setup.cfg pyproject.toml
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-## run: install, migrate, load seed/, harvest the demo sources, check their quality, make the demo accounts, serve on http://$(HOST):$(PORT)
-run: install migrate seed harvest-demo quality-check search-index demo-accounts
-	@echo "Serving the portal at http://$(HOST):$(PORT)  (Ctrl+C stops it)"
+# Links in notifications and feeds point to the running portal unless CATALOG_BASE_URL says otherwise
+# (a portal listening on every address is linked through this machine's loopback address).
+LINK_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+CATALOG_BASE_URL ?= http://$(LINK_HOST):$(PORT)
+
+## run: check the port is free, then install, migrate, load seed/, harvest the demo sources, check their quality, make the demo accounts, serve on http://$(HOST):$(PORT)
+run: port-free
+	@$(MAKE) --no-print-directory serve-portal
+
+serve-portal: export CATALOG_BASE_URL := $(CATALOG_BASE_URL)
+serve-portal: install migrate seed harvest-demo quality-check search-index demo-accounts
+	@echo "Serving the portal at http://$(HOST):$(PORT)  (Ctrl+C stops it); links point to $(CATALOG_BASE_URL)"
 	$(BIN)/gunicorn --no-control-socket --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'catalog:create_app()'
+
+## port-free: fail at once, before any set-up, when HOST:PORT is taken by another program
+port-free:
+	@$(PYTHON) catalog/port_check.py '$(HOST)' '$(PORT)'
 
 migrate: install
 	$(FLASK) db upgrade

@@ -588,12 +588,18 @@ class _Run:
             gaps.append("licence_code")
         return gaps
 
-    def _status_for(self, values: dict[str, Any], rid: str) -> str:
+    def _status_for(self, values: dict[str, Any], rid: str, has_data: bool = True) -> str:
+        """Published when the source may publish and nothing required is missing. Open data must
+        also give something to download (a file or a data link, as the registration forms ask):
+        a record that only describes open data stays a draft, off the home page and the open lists."""
         if not self.source.auto_publish:
             return "draft"
         gaps = self._gaps(values)
+        if values["access_level"] == rules.ACCESS_OPEN and not has_data:
+            gaps.append("distribution")
         if gaps:
-            names = ", ".join({"licence_code": "licence", "contact": "contact point"}.get(g, g) for g in gaps)
+            names = ", ".join({"licence_code": "licence", "contact": "contact point",
+                               "distribution": "a file or a data link"}.get(g, g) for g in gaps)
             self.log.warn(rid, "draft", LogText("draft_until", "kept as a draft until it has: {names}", names=names,
                                                 fields=gaps))
             return "draft"
@@ -669,7 +675,7 @@ class _Run:
             ds_id = new_id()
             slug = self._free_slug(slugify(values["title_vi"]), taken_slugs)
             taken_slugs.add(slug)
-            status = self._status_for(values, rid)
+            status = self._status_for(values, rid, _gives_data(data.get("distributions") or []))
             rows.append({**values, "id": ds_id, "slug": slug, "identifier": identifier, "status": status,
                          "published_at": now if status == "published" else None, "origin": "harvested",
                          "harvest_source_id": source.id, "remote_id": rid, "source_url": data.get("source_url"),
@@ -835,7 +841,9 @@ class _Run:
                 ds.status = row.status_before_withdrawal or "draft"
         else:
             effective = {**values, **{k: getattr(ds, k) for k in kept if k in values}}
-            ds.status = self._status_for(effective, data["remote_id"])
+            local = any(d.file_path or d.download_url or d.access_url for d in ds.distributions if not d.remote_id)
+            ds.status = self._status_for(effective, data["remote_id"],
+                                         local or _gives_data(data.get("distributions") or []))
         if ds.status == "published" and ds.published_at is None:
             ds.published_at = utcnow()
         _sync_distributions(self.session, ds, data.get("distributions") or [])
@@ -1008,6 +1016,11 @@ def _specific_page(url: str | None) -> bool:
 def _dist_key(dist: dict[str, Any], n: int) -> str:
     key = dist.get("remote_id") or dist.get("download_url") or dist.get("access_url") or f"#{n}"
     return str(key)[:500]
+
+
+def _gives_data(dists: Iterable[dict[str, Any]]) -> bool:
+    """Does a record's list of distributions give the data itself (a download or access address)?"""
+    return any(d.get("download_url") or d.get("access_url") for d in dists)
 
 
 def _dist_rows(dataset_id: str, dists: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

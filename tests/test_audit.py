@@ -62,3 +62,49 @@ def test_the_chain_cannot_fork(session):
     session.add(twin)
     with pytest.raises(IntegrityError):
         session.flush()
+
+
+def test_the_audit_page_filters_and_exports_what_it_shows(client, session):
+    import csv
+    import io
+    from datetime import timedelta
+
+    from catalog.policy import reader_for
+    from catalog.services.actor import Actor
+
+    from .helpers import login, make_user
+
+    admin = make_user(session, "admin@catalog.gov.vn", admin=True)
+    steward = make_user(session, "steward@mof.gov.vn", roles={"BTC": "steward"})
+    ds = dataset(session, "BTC", title_vi="Thu chi ngân sách")
+    by_steward = Actor(reader=reader_for(session, steward), label=steward.email)
+    datasets.update_dataset(session, by_steward, ds, {"title_vi": "Thu chi ngân sách 2025"})
+    other = dataset(session, "HN-STC", title_vi="Giá đất Hà Nội")
+    datasets.update_dataset(session, system_actor("test"), other, {"title_vi": "Giá đất Hà Nội 2025"})
+    old = session.scalars(select(AuditEvent).where(AuditEvent.object_id == other.id)).first()
+    session.commit()
+    login(client, admin.email)
+    args = "actor=STEWARD@mof&agency=BTC&object_type=dataset&action=update"
+    page = client.get(f"/admin/audit?{args}&lang=en").get_data(as_text=True)
+    assert "Thu chi ngân sách 2025" in page and "Giá đất Hà Nội" not in page
+    assert '<option value="update" selected>changed</option>' in page  # labels, not codes
+    assert f"/admin/audit.csv?{args}" in page.replace("&amp;", "&") and "Export what is shown (CSV)" in page
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/admin/audit.csv?{args}").data.decode("utf-8-sig"))))
+    assert [(r["action"], r["object_label"], r["actor_label"]) for r in rows] == [
+        ("update", "Thu chi ngân sách 2025", "steward@mof.gov.vn")]
+    # the period: whole days in Vietnam time
+    day = (old.at + timedelta(hours=7)).date()
+    within = client.get(f"/admin/audit.csv?since={day}&until={day}&agency=HN-STC").data.decode("utf-8-sig")
+    assert "Giá đất Hà Nội 2025" in within
+    after = client.get(f"/admin/audit.csv?since={day + timedelta(days=1)}&agency=HN-STC").data.decode("utf-8-sig")
+    assert "Giá đất" not in after
+    # bad input is named, never a 500
+    bad = client.get("/admin/audit?since=hôm-qua&lang=en")
+    assert bad.status_code == 400 and 'id="e-since"' in bad.get_data(as_text=True)
+    reversed_period = client.get(f"/admin/audit?since={day}&until={day - timedelta(days=1)}&lang=en")
+    shown = reversed_period.get_data(as_text=True)
+    assert reversed_period.status_code == 400 and "The period ends before it starts." in shown, shown[
+        shown.find("<main"):][:1500]
+    unknown = client.get("/admin/audit?agency=KHONG-CO&lang=en")
+    assert unknown.status_code == 400 and "No agency has this code." in unknown.get_data(as_text=True)
+    assert client.get("/admin/audit.csv?until=x").status_code == 400

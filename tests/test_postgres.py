@@ -44,3 +44,30 @@ def test_seed_twice_on_postgres(pg_seeded_app):
     s.commit()
     assert all(c.get("created", 0) == 0 and c.get("updated", 0) == 0 for c in report.values())
     s.close()
+
+
+def test_audit_filter_home_order_and_province_default_on_postgres(pg_seeded_app):
+    """Issue 18 and 12 on PostgreSQL: the audit filter's period (timestamptz against Vietnam days),
+    the home page's order by what gives data, a provincial agency's default area."""
+    from datetime import timedelta
+
+    from catalog.models import AuditEvent
+    from catalog.services import listing
+
+    from .helpers import dataset
+
+    app = pg_seeded_app
+    s = registry_db(app).session_factory()
+    try:
+        ds = dataset(s, "HN-STC", "open", title_vi="Giá đất")
+        assert ds.spatial == ["01"]
+        event = s.scalars(select(AuditEvent).where(AuditEvent.object_id == ds.id)).one()
+        day = (event.at + timedelta(hours=7)).date()
+        shown = s.scalars(audit.filtered(s, audit.AuditFilter(actor="TEST", agency="HN-STC", object_type="dataset",
+                                                              action="create", since=day, until=day))).all()
+        assert [e.id for e in shown] == [event.id]
+        assert s.scalars(audit.filtered(s, audit.AuditFilter(since=day + timedelta(days=1)))).all() == []
+        first = listing.list_datasets(s, policy.ANONYMOUS, listing.DatasetFilters(), sort="downloadable").items
+        assert first[0].id != ds.id and any(d.file_path for d in first[0].distributions)
+    finally:
+        s.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask_babel import format_decimal
+from flask_babel import format_decimal, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -18,6 +18,7 @@ ColumnLabel = Callable[[str], Markup]
 
 FINDINGS: dict[str, Any] = {
     "type-error": _l("%(count)s values in column %(column)s are not of type %(type)s."),
+    "type-inconsistent": _l("Column %(column)s: %(count)s of %(values)s values are not of the type of the others."),
     "constraint-error": _l("%(count)s values in column %(column)s break a constraint of the schema."),
     "unique-error": _l("%(count)s values in column %(column)s repeat, though the column must be unique."),
     "primary-key-duplicate": _l("%(count)s rows repeat the key (%(column)s) of an earlier row."),
@@ -55,6 +56,16 @@ FINDINGS: dict[str, Any] = {
                           "used it."),
     "other-sheets": _l("The workbook has %(sheets)s sheets; only the first was checked."),
 }
+
+#: The type nearly all of a column holds, as the noun of "is not ...".
+VALUE_KINDS = {
+    "integer": _l("an integer"),
+    "number": _l("a number"),
+    "date": _l("a date"),
+    "boolean": _l("a yes/no value"),
+}
+#: Odd values quoted in the sentence of a type-inconsistent column.
+QUOTED_EXAMPLES = 5
 
 PERSONAL_KINDS = {
     "citizen_id": _l("citizen identity numbers (CCCD)"),
@@ -126,6 +137,8 @@ def _say(template: Any, values: dict[str, Any]) -> str:
 def finding_text(item: dict[str, Any], column_label: ColumnLabel | None = None) -> str:
     """One finding as a sentence (with `column_label`, markup naming the column by its title)."""
     params = dict(item.get("params") or {})
+    if item.get("code") == "type-inconsistent" and params.get("type") in VALUE_KINDS:
+        return _inconsistent_text(item, params)
     template = FINDINGS.get(item.get("code") or "")
     if template is None:
         return str(item.get("code"))
@@ -145,6 +158,21 @@ def finding_text(item: dict[str, Any], column_label: ColumnLabel | None = None) 
         + (f" ({params['status']})" if params.get("status") else ""),
     }
     return _say(template, values)
+
+
+def _inconsistent_text(item: dict[str, Any], params: dict[str, Any]) -> str:
+    """"Column so_luong: 1 of 36 values is not an integer: row 12 “abc”."""
+    count = int(item.get("count") or 0)
+    quoted = ", ".join(
+        gettext("row %(row)s “%(value)s”", row=e.get("row"), value=e["value"]) if e.get("value") is not None
+        else gettext("row %(row)s", row=e.get("row")) for e in (item.get("examples") or [])[:QUOTED_EXAMPLES])
+    if count > QUOTED_EXAMPLES and quoted:
+        quoted += ", …"
+    return ngettext("Column %(column)s: %(odd)s of %(values)s values is not %(kind)s: %(examples)s.",
+                    "Column %(column)s: %(odd)s of %(values)s values are not %(kind)s: %(examples)s.",
+                    count, column=item.get("column") or "—", odd=_number(count),
+                    values=_number(params.get("values") or 0), kind=str(VALUE_KINDS[params["type"]]),
+                    examples=quoted or "—")
 
 
 def field_names(names: list[str]) -> str:

@@ -37,6 +37,9 @@ DIMENSION_WORDS = {"dung": "đúng", "du": "đủ", "sach": "sạch", "song": "s
 GRADES: tuple[tuple[int, str], ...] = ((85, "A"), (70, "B"), (55, "C"), (40, "D"), (0, "E"))
 #: A file with errors of a kind never keeps more than this share of that check's points.
 MAX_WITH_ERRORS = 0.9
+#: A text column whose values are at least this share of one type (integer, number, date, yes/no)
+#: is judged as that type: its few other values count in `data_types` (with or without a schema).
+TYPE_CONSISTENCY_SHARE = 0.95
 
 
 @dataclass(frozen=True)
@@ -203,4 +206,9 @@ def weights_markdown(locale: str = "en") -> str:
         grades = ", ".join(f"**{g}** ≥ {low}" if low else f"**{g}** below {GRADES[-2][0]}" for low, g in GRADES)
         lines.append("")
         lines.append(f"Each dimension totals 100 points. Grades: {grades}.")
+        lines.append("")
+        lines.append(f"A text column whose filled values are at least {round(TYPE_CONSISTENCY_SHARE * 100)} % "
+                     "integers, numbers, dates or yes/no values is judged as that type: its other values count "
+                     "against `data_types` and are listed with their rows. A table without a Table Schema is "
+                     "not asked for a primary key (`data_primary_key` is not applicable to it).")
     return "\n".join(lines)

@@ -28,6 +28,8 @@ from frictionless.resources import TableResource
 
 from .. import zipguard
 from . import encoding as enc
+from .consistency import Consistency, text_columns
+from .inference import protect_codes
 from .keys import DEFAULT_CHUNK, KeyTracker
 from .sensitive import SAMPLE_ROWS, PersonalData
 
@@ -41,7 +43,7 @@ MAX_VALUE = 120
 
 #: frictionless error types (and our own codes) -> the check that scores them.
 CHECK_OF: dict[str, str] = {
-    "type-error": "data_types",
+    "type-error": "data_types", "type-inconsistent": "data_types",
     "constraint-error": "data_constraints", "unique-error": "data_constraints",
     "primary-key-duplicate": "data_primary_key", "primary-key-empty": "data_primary_key",
     "foreign-key-error": "data_foreign_keys", "foreign-key-reference": "data_foreign_keys",
@@ -399,17 +401,31 @@ def _check(run: _Run, path: Path, fmt: str, schema: dict[str, Any] | None, name:
     if schema is not None:
         parsed, pk, unique, foreign = _frictionless_schema(schema)
     report.primary_key = pk
-    with _open_table(path, fmt, parsed, limits.infer_rows) as resource:
+
+    def read(resource: TableResource, inferred: dict[str, Any] | None) -> None:
         if not (resource.labels or resource.fragment):
             raise Unreadable("empty-file")
         report.labels = [str(label) for label in resource.labels]
         if schema is None:
-            report.inferred_schema = resource.schema.to_descriptor()
+            report.inferred_schema = inferred or resource.schema.to_descriptor()
             run.example(report.problem("schema-inferred", rows=limits.infer_rows))
         run.header_errors(list(resource.header.errors))
         fields = [f.name for f in resource.header.get_expected_fields()]
         _stream(run, resource, fields, pk, unique, foreign, name, code_lists, references, schema,
                 progress, estimate)
+
+    if schema is not None:
+        with _open_table(path, fmt, parsed, limits.infer_rows) as resource:
+            read(resource, None)
+        return
+    with _open_table(path, fmt, None, limits.infer_rows) as resource:
+        corrected = resource.schema.to_descriptor()
+        if not protect_codes(corrected, resource.fragment or []):
+            read(resource, None)  # frictionless's inference stands (it reports header problems best)
+            return
+    # codes kept as text: the table is read again with the corrected schema, from its first row
+    with _open_table(path, fmt, Schema.from_descriptor(corrected), limits.infer_rows) as resource:
+        read(resource, corrected)
 
 
 def _code_columns(schema: dict[str, Any] | None, fields: list[str],
@@ -443,6 +459,9 @@ def _stream(run: _Run, resource: TableResource, fields: list[str], pk: list[str]
     key_hash, key_row = pk_keys.appenders() if pk_keys is not None else (None, None)
     settle_every = max(1, min(limits.chunk, 1000))
     scan: Callable[[Any], None] | None = personal.add  # dropped after the sample when no column is suspect
+    consistency = Consistency(text_columns(resource.schema.to_descriptor().get("fields") or [], fields),
+                              limits.examples)
+    kinds: Callable[[list[Any], int], None] | None = consistency.add if consistency.active else None
     rows = empty = 0
     stream = resource.row_stream
     try:
@@ -469,6 +488,10 @@ def _stream(run: _Run, resource: TableResource, fields: list[str], pk: list[str]
                     tracker.add(hash(value), number)
             if links is not None:
                 links.add(row, number)
+            if kinds is not None:
+                kinds(cells, number)
+                if not consistency.active:
+                    kinds = None
             if scan is not None:
                 scan(cells)
                 if rows == SAMPLE_ROWS and not personal.scanning:
@@ -495,6 +518,7 @@ def _stream(run: _Run, resource: TableResource, fields: list[str], pk: list[str]
     report.cells = rows * nfields
     report.empty_cells = empty
     _finish_keys(run, duplicates, pk_keys, unique_keys, pk)
+    _finish_consistency(run, consistency)
     if links is not None:
         report.fk_problems = links.finish()
     report.foreign_keys = len(foreign)
@@ -536,6 +560,18 @@ def _finish_keys(run: _Run, duplicates: KeyTracker, pk_keys: KeyTracker | None,
             problem.count = repeats.count
             problem.examples = [{"row": r, "first_row": f, "column": field_name} for r, f in repeats.examples]
             report.row_errors["constraints"] = report.row_errors.get("constraints", 0) + repeats.count
+
+
+def _finish_consistency(run: _Run, consistency: Consistency) -> None:
+    """Values that break the type nearly all of their column holds count as type errors."""
+    from .scoring import TYPE_CONSISTENCY_SHARE
+
+    report = run.report
+    for odd in consistency.finish(TYPE_CONSISTENCY_SHARE):
+        problem = report.problem("type-inconsistent", odd.column, type=odd.kind, values=odd.values)
+        problem.count = odd.count
+        problem.examples = [{"row": row, "column": odd.column, "value": value} for row, value in odd.examples]
+        report.row_errors["types"] = report.row_errors.get("types", 0) + odd.count
 
 
 class _ForeignKeys:
@@ -718,7 +754,9 @@ def outcomes(files: list[dict[str, Any]], findings: list[dict[str, Any]]) -> dic
 
     per_file("data_types", lambda t, c: clean(t, t["row_errors"].get("types", 0)), zero_unreadable=True)
     per_file("data_constraints", lambda t, c: clean(t, t["row_errors"].get("constraints", 0)))
-    per_file("data_primary_key", lambda t, c: clean(t, t["pk_problems"]) if t["primary_key"] else 0.0)
+    # a key is asked for by a declared schema; a table without one was never asked (not applicable)
+    per_file("data_primary_key", lambda t, c: clean(t, t["pk_problems"]) if t["primary_key"] else (
+        0.0 if t["schema_declared"] else None))
     per_file("data_foreign_keys", lambda t, c: (
         0.0 if c.get("foreign-key-reference") else clean(t, t["fk_problems"])) if t["foreign_keys"] else None)
     per_file("data_filled", lambda t, c: 1.0 - t["empty_cells"] / t["cells"] if t["cells"] else None)

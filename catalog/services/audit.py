@@ -6,17 +6,20 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, text
+from flask_babel import gettext
+from marshmallow import ValidationError
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, utcnow
 from . import audit_checkpoint
 from .actor import Actor
+from .common import load
 
 GENESIS_HASH = "0" * 64
 #: Key of the PostgreSQL advisory lock that serialises appends, so the chain never forks.
@@ -170,6 +173,68 @@ def concerning(organization_id: str) -> ColumnElement[bool]:
         and_(AuditEvent.object_type == "sharing_request", AuditEvent.object_id.in_(requested)),
         and_(AuditEvent.object_type == "sharing_agreement", AuditEvent.object_id.in_(agreed)),
     )
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit log page shows: every field optional; the dates are whole days, Vietnam time."""
+
+    actor: str | None = None
+    agency: str | None = None
+    object_type: str | None = None
+    action: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+    def query_args(self) -> dict[str, str]:
+        """The filter as address arguments (for the export link and the pages)."""
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items() if v}
+
+
+def read_filter(session: Session, args: Mapping[str, Any]) -> AuditFilter:
+    """The filter from a page's address; a bad value raises a field-level ValidationError."""
+    from ..models import Organization
+    from ..schemas.audit import AuditFilterInput
+
+    data = load(AuditFilterInput(), {k: args.get(k) for k in AUDIT_FILTER_FIELDS if args.get(k) is not None})
+    if data.get("agency") and session.scalar(select(Organization.id).where(
+            Organization.code == data["agency"])) is None:
+        raise ValidationError({"agency": [gettext("No agency has this code.")]})
+    return AuditFilter(**data)
+
+
+AUDIT_FILTER_FIELDS = ("actor", "agency", "object_type", "action", "since", "until")
+
+
+def filtered(session: Session, f: AuditFilter) -> Select[tuple[AuditEvent]]:
+    """Events matching the filter, newest first. The actor matches part of the name or e-mail shown
+    (any case); the agency takes its own records and the requests and agreements it is party to."""
+    from ..models import Organization
+    from ..workdays import VN_TZ
+
+    q = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if f.actor:
+        q = q.where(func.lower(AuditEvent.actor_label).contains(f.actor.lower(), autoescape=True))
+    if f.agency:
+        org_id = session.scalar(select(Organization.id).where(Organization.code == f.agency))
+        q = q.where(concerning(org_id or ""))
+    if f.object_type:
+        q = q.where(AuditEvent.object_type == f.object_type)
+    if f.action:
+        q = q.where(AuditEvent.action == f.action)
+    if f.since:
+        q = q.where(AuditEvent.at >= datetime.combine(f.since, time.min, VN_TZ).astimezone(UTC))
+    if f.until:
+        q = q.where(AuditEvent.at < datetime.combine(f.until + timedelta(days=1), time.min, VN_TZ).astimezone(UTC))
+    return q
+
+
+def filter_choices(session: Session) -> dict[str, list[str]]:
+    """The object types and actions found in the log, for the filter's lists."""
+    def distinct(column: Any) -> list[str]:
+        return list(session.scalars(select(column).distinct().order_by(column)))
+
+    return {"object_types": distinct(AuditEvent.object_type), "actions": distinct(AuditEvent.action)}
 
 
 def events_for(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import policy, rules
-from ..models import Dataset, Licence, utcnow
+from ..models import Dataset, Licence, Organization, utcnow
 from ..models.base import new_id
 from ..schemas.registry import DatasetInput
 from ..text import slugify
@@ -101,11 +101,26 @@ def _check_publishable(session: Session, ds: Dataset) -> None:
         raise ValidationError({names.get(g, g): [message] for g in gaps})
 
 
+#: The administrative unit code of the whole country.
+COUNTRY_CODE = "VN"
+
+
+def default_spatial(org: Organization | None) -> list[str]:
+    """The area a new dataset covers when none is given: the province of a provincial agency (its
+    own or its nearest parent's administrative unit), else the whole country."""
+    for node in ([org, *org.ancestors()] if org is not None else []):
+        if node.admin_unit_code:
+            return [node.admin_unit_code]
+    return [COUNTRY_CODE]
+
+
 def create_dataset(session: Session, actor: Actor, raw: Mapping[str, Any]) -> Dataset:
     schema = DatasetInput()
     data = _resolve(session, load(schema, raw), None, actor.reader)
     policy.require(policy.can_register_in(actor.reader, data["publisher_id"]))
     _check_identifier(session, None, data)
+    if not data.get("spatial"):
+        data["spatial"] = default_spatial(session.get(Organization, data["publisher_id"]))
     ds = Dataset(id=new_id())
     apply(ds, {**blank_values(schema), **data}, EDITABLE)
     ds.slug = data.get("slug") or unique_slug(session, Dataset, slugify(ds.title_vi))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from .. import policy, rules
 from ..models import Dataset, Distribution
+from ..models.base import utcnow
 from ..schemas.registry import DistributionInput
 from . import audit, files
 from .actor import Actor
@@ -41,6 +42,24 @@ def _attach_file(session: Session, dist: Distribution, upload: files.Upload, sto
     dist.media_type = dist.media_type or stored.media_type
     dist.access_url = None
     dist.download_url = None
+    touch(dist)
+
+
+def touch(dist: Distribution) -> None:
+    """New data: the file's and the dataset's date of last change become today, which the quality
+    check of freshness reads (a steward's later date, if any, is kept)."""
+    today = utcnow().date()
+    for item in (dist, dist.dataset):
+        if item is not None and (item.modified is None or item.modified < today):
+            item.modified = today
+
+
+def title_from_file_name(file_name: str) -> str:
+    """A title for a file given none: its name without the extension, words apart
+    ("dan_so-2025.csv" -> "dan so 2025"); empty when the name gives nothing."""
+    stem = file_name.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    return " ".join(stem.replace("_", " ").replace("-", " ").split())[:500]
 
 
 def _require_location(ds: Dataset) -> None:
@@ -60,6 +79,8 @@ def add_distribution(
 ) -> Distribution:
     policy.require(policy.can_edit_dataset(actor.reader, ds))
     schema = DistributionInput()
+    if upload is not None and not str(raw.get("title_vi") or "").strip():
+        raw = {**raw, "title_vi": title_from_file_name(upload.filename or "")}
     data = load(schema, raw)
     has_link = bool(data.get("access_url") or data.get("download_url"))
     if upload is not None and has_link:
@@ -72,6 +93,8 @@ def add_distribution(
         _attach_file(session, dist, upload, storage)
     elif not dist.access_url:
         dist.access_url = dist.download_url
+    if upload is None and (dist.access_url or dist.download_url):
+        touch(dist)
     session.add(dist)
     session.flush()
     audit.record(session, actor, "create", "distribution", dist.id, label=dist.title_vi,
@@ -108,6 +131,8 @@ def update_distribution(
         dist.file_path = dist.file_name = dist.checksum_sha256 = None
         dist.byte_size = None
         changed.append("file_path")
+    if upload is None and {"access_url", "download_url", "file_path"} & set(changed):
+        touch(dist)
     if not dist.file_path and not (dist.access_url or dist.download_url):
         _require_location(ds)
     if not changed:

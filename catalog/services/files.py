@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import os
+import re
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -82,6 +85,78 @@ def store_upload(upload: Upload, upload_folder: str, max_bytes: int) -> StoredFi
         raise
     fmt, media = guess_format(name, upload.mimetype)
     return StoredFile(str(rel), original[:300], size, digest.hexdigest(), fmt, media)
+
+
+#: Uploads kept after a form failed for another reason, so the user need not choose the file again.
+PENDING_FOLDER = ".pending"
+PENDING_SECONDS = 3600
+_PENDING_TOKEN = re.compile(r"[0-9a-f]{2}/[0-9a-f]{32}/[^/\\]+\Z")
+
+
+@dataclass
+class PendingUpload:
+    """A kept upload, shaped like werkzeug's FileStorage for the services."""
+
+    filename: str
+    mimetype: str
+    stream: IO[bytes]
+    token: str
+    byte_size: int
+
+
+def _pending_root(upload_folder: str, owner: str) -> Path:
+    return Path(upload_folder) / PENDING_FOLDER / secure_filename(owner)
+
+
+def keep_pending(upload: Upload, upload_folder: str, owner: str, max_bytes: int) -> PendingUpload:
+    """Keep an upload of `owner` for `PENDING_SECONDS`; returns it with the token that finds it again.
+    Older kept uploads of everyone are removed on the way."""
+    prune_pending(upload_folder)
+    root = _pending_root(upload_folder, owner)
+    root.mkdir(parents=True, exist_ok=True)
+    stored = store_upload(upload, str(root), max_bytes)
+    return PendingUpload(stored.file_name, upload.mimetype, io.BytesIO(b""), stored.path, stored.byte_size)
+
+
+def take_pending(upload_folder: str, owner: str, token: str, mimetype: str = "application/octet-stream"
+                 ) -> PendingUpload | None:
+    """The kept upload a form names (None when expired, not the owner's, or not a token at all).
+    The caller closes its stream and drops it with `drop_pending` once it is stored for good."""
+    if not _PENDING_TOKEN.match(token or ""):
+        return None
+    root = _pending_root(upload_folder, owner)
+    try:
+        path = resolve(str(root), token)
+    except ValueError:
+        return None
+    if not path.is_file():
+        return None
+    return PendingUpload(path.name, mimetype, open(path, "rb"), token, path.stat().st_size)
+
+
+def drop_pending(upload_folder: str, owner: str, token: str) -> None:
+    if _PENDING_TOKEN.match(token or ""):
+        root = _pending_root(upload_folder, owner)
+        with contextlib.suppress(ValueError):
+            path = resolve(str(root), token)
+            path.unlink(missing_ok=True)
+            _prune(path.parent, root)
+
+
+def prune_pending(upload_folder: str, max_age: float = PENDING_SECONDS) -> int:
+    """Remove kept uploads older than `max_age` seconds; returns how many went."""
+    base = Path(upload_folder) / PENDING_FOLDER
+    if not base.is_dir():
+        return 0
+    limit = time.time() - max_age
+    removed = 0
+    for path in list(base.glob("*/*/*/*")):
+        with contextlib.suppress(OSError):
+            if path.is_file() and path.stat().st_mtime < limit:
+                path.unlink()
+                _prune(path.parent, base)
+                removed += 1
+    return removed
 
 
 def resolve(upload_folder: str, rel_path: str) -> Path:
@@ -161,25 +236,43 @@ def remove_on_rollback(session: Session, upload_folder: str, paths: Iterable[str
         on_outcome(session, rolled_back=lambda: _remove(upload_folder, paths))
 
 
-def iter_csv_columns(path: Path, columns: Iterable[str], encoding: str = "utf-8-sig") -> Iterator[bytes]:
-    """Stream a CSV keeping only some columns (the ones the reader may receive)."""
-    keep = set(columns)
+def iter_csv_columns(path: Path, columns: Iterable[str] | None, encoding: str = "utf-8-sig", *,
+                     bom: bool = False) -> Iterator[bytes]:
+    """Stream a CSV keeping only some columns (the ones the reader may receive; None: all of them).
+
+    With `bom`, the UTF-8 text starts with a byte-order mark: Excel on Windows then reads it as
+    UTF-8 instead of the local code page, which garbles Vietnamese."""
+    keep = set(columns) if columns is not None else None
     with open(path, newline="", encoding=encoding, errors="replace") as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
+            if bom:
+                yield EXCEL_BOM
             return
-        idx = [i for i, name in enumerate(header) if name.strip() in keep]
+        idx = [i for i, name in enumerate(header) if keep is None or name.strip() in keep]
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow([header[i] for i in idx])
+        first = True
         for n, row in enumerate(reader, 1):
             writer.writerow([row[i] if i < len(row) else "" for i in idx])
             if n % 500 == 0:
-                yield buf.getvalue().encode("utf-8")
+                yield (EXCEL_BOM if bom and first else b"") + buf.getvalue().encode("utf-8")
+                first = False
                 buf.seek(0)
                 buf.truncate()
-        yield buf.getvalue().encode("utf-8")
+        yield (EXCEL_BOM if bom and first else b"") + buf.getvalue().encode("utf-8")
+
+
+#: The UTF-8 byte-order mark Excel on Windows needs to read a CSV as UTF-8.
+EXCEL_BOM = "\ufeff".encode()
+
+
+def excel_name(file_name: str) -> str:
+    """The name of the Excel variant of a CSV: "dan-so.csv" -> "dan-so (Excel).csv"."""
+    stem = file_name[:-4] if file_name.lower().endswith(".csv") else file_name
+    return f"{stem} (Excel).csv"
 
 
 def preview_csv(path: Path, limit: int = 10, columns: Iterable[str] | None = None) -> tuple[list[str], list[list[str]]]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Select,
     String,
     bindparam,
+    case,
     cast,
     exists,
     false,
@@ -91,8 +92,15 @@ def text_match(session: Session, column: Any, kind: str, q: str | None) -> Colum
 
 # --- datasets -----------------------------------------------------------------------------------
 
+#: A dataset that gives its data: a stored file, or a download or access address.
+GIVES_DATA = exists().where(Distribution.dataset_id == Dataset.id, or_(
+    Distribution.file_path.is_not(None), Distribution.download_url.is_not(None),
+    Distribution.access_url.is_not(None)))
+
 DATASET_SORTS: dict[str, Sequence[Any]] = {
     "newest": (Dataset.created_at.desc(), Dataset.id),
+    #: the home page: what can be downloaded first, newest first within each part
+    "downloadable": (case((GIVES_DATA, 0), else_=1), Dataset.created_at.desc(), Dataset.id),
     "modified": (Dataset.updated_at.desc(), Dataset.id),
     "title": (Dataset.title_vi.asc(), Dataset.id),
     "-title": (Dataset.title_vi.desc(), Dataset.id),

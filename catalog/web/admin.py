@@ -14,7 +14,7 @@ from werkzeug import Response
 from .. import policy
 from ..auth import current_actor, current_reader
 from ..db import db_session
-from ..models import AuditEvent, Organization, User
+from ..models import Organization, User
 from ..search.folding import folded_match
 from ..services import account_links, audit, users
 from ..services.common import NotFound
@@ -90,18 +90,38 @@ def toggle_admin(user_id: str) -> Response:
     return _change(user_id, lambda u: users.set_admin(db_session(), current_actor(), u, not u.is_admin))
 
 
+def _audit_filter() -> tuple[audit.AuditFilter, dict]:
+    try:
+        return audit.read_filter(db_session(), request.args), {}
+    except ValidationError as err:
+        return audit.AuditFilter(), err.messages
+
+
 @bp.get("/audit")
-def audit_log() -> str:
+def audit_log() -> tuple[str, int]:
+    """The log, filtered by actor, agency, object type, action and period; the export takes the same filter."""
     s = db_session()
     page, per_page = page_args(50)
-    q = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    return render_template("admin/audit.html", events=s.scalars(q).all(), page=page, per_page=per_page)
+    chosen, errors = _audit_filter()
+    events = [] if errors else s.scalars(
+        audit.filtered(s, chosen).limit(per_page).offset((page - 1) * per_page)).all()
+    agencies = s.scalars(select(Organization).order_by(Organization.name_vi)).all()
+    return render_template("admin/audit.html", events=events, page=page, per_page=per_page, errors=errors,
+                           values=request.args, chosen=chosen, agencies=agencies,
+                           choices=audit.filter_choices(s)), 400 if errors else 200
 
 
 @bp.get("/audit.csv")
 def audit_export() -> Response:
-    """The whole log as CSV, oldest first, with the hashes needed to verify it elsewhere."""
-    events = list(reversed(audit.events_for(db_session())))
+    """What the page shows (the whole filtered view, not one page) as CSV, oldest first, with the
+    hashes needed to verify the chain elsewhere."""
+    s = db_session()
+    chosen, errors = _audit_filter()
+    if errors:
+        text = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in errors.items())
+        return Response(text, status=400, mimetype="text/plain; charset=utf-8")
+    events = list(reversed(s.scalars(audit.filtered(s, chosen)).all()))
     response = Response("\ufeff" + audit.export_csv(events), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = "attachment; filename=nhat-ky.csv"
+    name = "nhat-ky-loc.csv" if chosen.query_args() else "nhat-ky.csv"
+    response.headers["Content-Disposition"] = f"attachment; filename={name}"
     return response

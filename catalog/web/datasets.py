@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
-from flask_login import login_required
+from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug import Response as WResponse
@@ -29,6 +29,7 @@ from ..models.reference import AdminUnit
 from ..quality import service as quality_service
 from ..services import datasets, distributions, files, listing
 from ..services.common import NotFound, visible_dataset
+from ..services.sharing import access as sharing_access
 from . import downloads
 from .forms import page_args, read_form
 
@@ -93,6 +94,7 @@ def show(key: str) -> str:
         readable_columns={d.id: policy.readable_columns(reader, d) for d in ds.distributions},
         gaps=datasets.publishing_gaps(s, ds) if ds.status != "published" else [],
         can_request=ds.status == "published" and reader.is_agency_member and not reader.is_member_of(ds.publisher_id),
+        agreements=sharing_access.agreements_for_dataset(s, reader, ds.id),
     )
 
 
@@ -142,6 +144,18 @@ def _values(ds: Dataset) -> dict:
     return values
 
 
+def _spatial_default() -> list[str]:
+    """The publisher's province when the form knows the publisher (asked for, or the only agency the
+    user registers for); empty otherwise, and the service fills it from the publisher chosen."""
+    s = db_session()
+    code = request.args.get("publisher")
+    org = s.scalar(select(Organization).where(Organization.code == code)) if code else None
+    if org is None:
+        ids = policy.editable_org_ids(current_reader())
+        org = s.get(Organization, ids[0]) if ids is not None and len(ids) == 1 else None
+    return datasets.default_spatial(org) if org is not None else []
+
+
 @bp.route("/datasets/new", methods=["GET", "POST"])
 @login_required
 def create() -> tuple[str, int] | WResponse:
@@ -149,7 +163,7 @@ def create() -> tuple[str, int] | WResponse:
     if request.method == "GET":
         return _render_form(None, {"publisher": request.args.get("publisher", ""),
                                    "database": request.args.get("database", ""),
-                                   "access_level": "shared", "status": "draft", "spatial": ["VN"],
+                                   "access_level": "shared", "status": "draft", "spatial": _spatial_default(),
                                    "languages": ["vi"]})
     s = db_session()
     try:
@@ -209,20 +223,64 @@ def _dist(dist_id: str) -> Distribution:
 
 
 def _dist_form(
-    ds: Dataset, dist: Distribution | None, values: dict, errors: dict | None = None, status: int = 200
+    ds: Dataset, dist: Distribution | None, values: dict, errors: dict | None = None, status: int = 200,
+    pending: files.PendingUpload | None = None,
 ) -> tuple[str, int]:
     return render_template("distributions/form.html", ds=ds, dist=dist, values=values, errors=errors or {},
-                           max_mb=_cfg()["MAX_UPLOAD_MB"]), status
+                           max_mb=_cfg()["MAX_UPLOAD_MB"], pending=pending), status
 
 
-def _dist_submitted() -> tuple[dict, object | None]:
+def _dist_submitted() -> tuple[dict, files.Upload | None]:
     data = read_form(request.form, json_fields=("table_schema",))
-    if data.get("position") in ("", None):
-        data.pop("position", None)
+    for name in ("position", "pending_file", "pending_name"):
+        if name != "position" or data.get(name) in ("", None):
+            data.pop(name, None)
     upload = request.files.get("file")
     if upload is not None and not upload.filename:
         upload = None
+    if upload is None and request.form.get("pending_file"):
+        # the file chosen before the form failed for another reason: kept, not asked for again
+        kept = files.take_pending(_cfg()["UPLOAD_FOLDER"], current_user.id, request.form["pending_file"])
+        if kept is not None:
+            kept.filename = (request.form.get("pending_name") or kept.filename)[:300]
+            upload = kept
     return data, upload
+
+
+def _save_distribution(ds: Dataset, dist: Distribution | None) -> tuple[str, int] | WResponse:
+    """Add or change a distribution; when the form fails for a reason other than the file, the
+    file is kept for a while so the user corrects the fields without choosing it again."""
+    s = db_session()
+    upload = None
+    try:
+        data, upload = _dist_submitted()
+        storage = distributions.storage_for(_cfg())
+        if dist is None:
+            distributions.add_distribution(s, current_actor(), ds, data, storage, upload)
+        else:
+            distributions.update_distribution(s, current_actor(), dist, data, storage, upload)
+    except ValidationError as err:
+        s.rollback()
+        pending = _keep(upload) if upload is not None and "file" not in err.messages else None
+        return _dist_form(ds, dist, request.form.to_dict(), err.messages, 400, pending)
+    finally:
+        if isinstance(upload, files.PendingUpload):
+            upload.stream.close()
+    s.commit()
+    if isinstance(upload, files.PendingUpload):
+        files.drop_pending(_cfg()["UPLOAD_FOLDER"], current_user.id, upload.token)
+    flash(gettext("The distribution was added.") if dist is None else gettext("The changes were saved."), "success")
+    return redirect(url_for(".show", key=ds.slug))
+
+
+def _keep(upload: files.Upload) -> files.PendingUpload | None:
+    if isinstance(upload, files.PendingUpload):
+        return upload  # already kept
+    try:
+        return files.keep_pending(upload, _cfg()["UPLOAD_FOLDER"], current_user.id,
+                                  _cfg()["MAX_UPLOAD_MB"] * 1024 * 1024)
+    except ValidationError:
+        return None
 
 
 @bp.route("/datasets/<key>/distributions/new", methods=["GET", "POST"])
@@ -232,16 +290,7 @@ def add_distribution(key: str) -> tuple[str, int] | WResponse:
     policy.require(policy.can_edit_dataset(current_reader(), ds))
     if request.method == "GET":
         return _dist_form(ds, None, {})
-    s = db_session()
-    try:
-        data, upload = _dist_submitted()
-        distributions.add_distribution(s, current_actor(), ds, data, distributions.storage_for(_cfg()), upload)
-    except ValidationError as err:
-        s.rollback()
-        return _dist_form(ds, None, request.form.to_dict(), err.messages, 400)
-    s.commit()
-    flash(gettext("The distribution was added."), "success")
-    return redirect(url_for(".show", key=ds.slug))
+    return _save_distribution(ds, None)
 
 
 @bp.route("/distributions/<dist_id>/edit", methods=["GET", "POST"])
@@ -255,16 +304,7 @@ def edit_distribution(dist_id: str) -> tuple[str, int] | WResponse:
         schema = dist.table_schema
         values["table_schema"] = json.dumps(schema, ensure_ascii=False, indent=2) if schema else ""
         return _dist_form(ds, dist, values)
-    s = db_session()
-    try:
-        data, upload = _dist_submitted()
-        distributions.update_distribution(s, current_actor(), dist, data, distributions.storage_for(_cfg()), upload)
-    except ValidationError as err:
-        s.rollback()
-        return _dist_form(ds, dist, request.form.to_dict(), err.messages, 400)
-    s.commit()
-    flash(gettext("The changes were saved."), "success")
-    return redirect(url_for(".show", key=ds.slug))
+    return _save_distribution(ds, dist)
 
 
 @bp.post("/distributions/<dist_id>/delete")
@@ -284,10 +324,19 @@ def download(dist_id: str) -> WResponse:
     return download_response(dist_id)
 
 
-def download_response(dist_id: str) -> WResponse:
-    """The file, trimmed to the columns the reader may receive, or a redirect to an external copy."""
+@bp.get("/distributions/<dist_id>/download/excel")
+def download_excel(dist_id: str) -> WResponse:
+    """The CSV as UTF-8 with a byte-order mark, which Excel on Windows opens with its accents intact."""
+    return download_response(dist_id, excel=True)
+
+
+def download_response(dist_id: str, *, excel: bool = False) -> WResponse:
+    """The file, trimmed to the columns the reader may receive, or a redirect to an external copy;
+    `excel`: a stored CSV as UTF-8 with a byte-order mark, for Excel on Windows."""
     s = db_session()
     dist = _dist(dist_id)
+    if excel and ((dist.format or "").upper() != "CSV" or not dist.file_path):
+        raise NotFound(dist_id)  # only a stored CSV has an Excel variant
     plan = distributions.plan_download(s, current_actor(), dist, _cfg()["UPLOAD_FOLDER"])
     s.commit()
     if plan.redirect_to:
@@ -296,6 +345,13 @@ def download_response(dist_id: str) -> WResponse:
     if not plan.path.exists():
         raise NotFound(dist_id)
     name = dist.file_name or plan.path.name
+    if excel:
+        response = Response(files.iter_csv_columns(plan.path, plan.columns, bom=True),
+                            mimetype="text/csv; charset=utf-8")
+        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(files.excel_name(name))}"
+        if plan.columns is not None:
+            response.headers["X-Columns-Trimmed"] = "true"
+        return response
     if plan.columns is None:
         return downloads.file_response(plan.path, name, dist.media_type, etag=dist.checksum_sha256 or True)
     response = Response(files.iter_csv_columns(plan.path, plan.columns), mimetype="text/csv; charset=utf-8")

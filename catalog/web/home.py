@@ -28,7 +28,8 @@ def index() -> str:
         "databases": s.scalar(select(func.count()).select_from(Database)) or 0,
         "services": listing.list_dataservices(s, reader, per_page=1).total,
     }
-    newest = listing.list_datasets(s, reader, listing.DatasetFilters(), sort="newest", per_page=6).items
+    # datasets that give something to download come first: a visitor's first click gets data
+    newest = listing.list_datasets(s, reader, listing.DatasetFilters(), sort="downloadable", per_page=6).items
     national = listing.list_databases(s, kind="national", per_page=12).items
     # a visitor who sees a zero learns when signing in as an officer would show more
     more = ((counts["services"] == 0 and policy.officers_see_more(s, reader, "dataservice"))

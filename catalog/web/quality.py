@@ -83,7 +83,8 @@ def visible_findings(reader: policy.Reader, ds: Dataset, report: QualityReport,
     for item in report.findings or []:
         cols = allowed.get(item.get("distribution_id") or "", None if owner else frozenset())
         examples = [_shown(e, cols) for e in item.get("examples") or []]
-        out.append({**item, "examples": examples, "text": messages.finding_text(item, label)})
+        shown = {**item, "examples": examples}  # the sentence quotes only values the reader may see
+        out.append({**shown, "text": messages.finding_text(shown, label)})
     return out
 
 
@@ -187,7 +188,8 @@ def adopt_schema(key: str, dist_id: str) -> Response:
     inferred = ((entry or {}).get("table") or {}).get("inferred_schema")
     if not inferred:
         raise NotFound(dist_id)
-    schema = {"fields": [{k: v for k, v in f.items() if k in ("name", "type", "format")}
+    # the pattern that keeps a code's zeros is part of what is adopted
+    schema = {"fields": [{k: v for k, v in f.items() if k in ("name", "type", "format", "constraints")}
                          for f in inferred.get("fields") or []]}
     distributions.update_distribution(s, current_actor(), dist, {"table_schema": schema},
                                       distributions.storage_for(current_app.config["CATALOG"]))

@@ -103,6 +103,9 @@ def _form_items(form: Any) -> list[dict[str, Any]]:
 
 def _submitted_form() -> dict[str, Any]:
     data: dict[str, Any] = {name: request.form.get(name, "") for name in TEXT_FIELDS}
+    agency = next((o for o in _my_orgs() if o.code == data["requester"]), None)
+    if agency is not None and agency.identifier:
+        data["requester_identifier"] = agency.identifier  # the agency's record says it; nobody retypes it
     data["methods"] = request.form.getlist("methods")
     data["protection_commitment"] = request.form.get("protection_commitment") == "on"
     data["items"] = [i for i in _form_items(request.form) if i["dataset"]]
@@ -121,8 +124,9 @@ def _item_views(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             ds = None
         if ds is not None and not policy.can_view_dataset(reader, ds):
             ds = None
+        titles = {f.get("name"): f.get("title") for d in ds.distributions for f in d.schema_fields()} if ds else {}
         out.append({"key": item["dataset"], "dataset": ds, "columns": item.get("columns") or [],
-                    "available": requests_service.dataset_columns(ds) if ds else {},
+                    "available": requests_service.dataset_columns(ds) if ds else {}, "titles": titles,
                     "shareable": requests_service.default_shareable(ds, item.get("columns")) if ds else False})
     return out
 
@@ -135,11 +139,33 @@ def _services_for(views: list[dict[str, Any]]) -> list[DataService]:
     return list(db_session().scalars(q.order_by(DataService.title_vi)))
 
 
+#: Datasets offered in the form's list (the rest are reached from their own page).
+MAX_CHOICES = 500
+
+
+def _dataset_choices(views: list[dict[str, Any]]) -> list[Dataset]:
+    """Published datasets of other agencies the officer may see, to pick by title: those of the
+    provider already chosen (a request goes to one provider), else every provider's."""
+    reader = current_reader()
+    q = (select(Dataset).where(policy.dataset_visibility(reader), Dataset.status == "published",
+                               Dataset.publisher_id.not_in(list(reader.roles)))
+         .join(Organization, Organization.id == Dataset.publisher_id)
+         .order_by(Organization.name_vi, Dataset.title_vi).limit(MAX_CHOICES))
+    providers = {v["dataset"].publisher_id for v in views if v["dataset"] is not None}
+    if providers:
+        q = q.where(Dataset.publisher_id.in_(providers))
+    chosen = {v["key"] for v in views}
+    return [ds for ds in db_session().scalars(q) if ds.slug not in chosen]
+
+
 def _render_form(values: dict[str, Any], req: SharingRequest | None = None, errors: dict | None = None,
                  status: int = 200) -> tuple[str, int]:
     views = _item_views(values.get("items") or [])
+    orgs = _my_orgs()
+    identifiers = {o.code: o.identifier for o in orgs if o.identifier}
     return render_template("sharing/request_form.html", values=values, req=req, errors=errors or {},
-                           items=views, services=_services_for(views), orgs=_my_orgs(), rules=rules), status
+                           items=views, services=_services_for(views), orgs=orgs, rules=rules,
+                           choices=_dataset_choices(views), identifiers=identifiers), status
 
 
 def _defaults() -> dict[str, Any]:
@@ -162,31 +188,36 @@ def new_request() -> tuple[str, int] | WResponse:
     data = _submitted_form()
     if request.form.get("action") == "add":
         return _render_form(data)
+    return _save(None, data)
+
+
+def _save(req: SharingRequest | None, data: dict[str, Any]) -> tuple[str, int] | WResponse:
+    """Save the form (a new request or a draft's changes) and, when asked, send it, in one
+    transaction: a request that fails validation leaves nothing saved, so sending again after a
+    correction never makes a second request."""
     s = db_session()
+    sending = request.form.get("action") == "submit"
     try:
-        req = requests_service.create_request(s, current_actor(), data)
+        if req is None:
+            saved = requests_service.create_request(s, current_actor(), data)
+        else:
+            requests_service.update_request(s, current_actor(), req, data)
+            saved = req
+        if sending:
+            workflow.perform(s, current_actor(), saved, "submit")
     except ValidationError as err:
         s.rollback()
-        return _render_form(data, None, err.messages, 400)
+        if sending:
+            flash(gettext("The request was not sent and nothing was saved: complete the fields marked below, "
+                          "then send it again."), "error")
+        return _render_form(data, req, err.messages, 400)
     s.commit()
-    return _after_save(req, data)
-
-
-def _after_save(req: SharingRequest, data: dict[str, Any]) -> tuple[str, int] | WResponse:
-    s = db_session()
-    if request.form.get("action") == "submit":
-        try:
-            workflow.perform(s, current_actor(), req, "submit")
-        except ValidationError as err:
-            s.rollback()
-            flash(gettext("The request was saved as a draft; complete the fields below before sending it."), "info")
-            return _render_form(data, req, err.messages, 400)
-        s.commit()
+    if sending:
         flash(gettext("The request was sent. The provider must answer by %(day)s.",
-                      day=_day(req.due_at)), "success")
+                      day=_day(saved.due_at)), "success")
     else:
         flash(gettext("The draft was saved. Nothing is sent until you submit it."), "success")
-    return redirect(url_for(".show_request", request_id=req.id))
+    return redirect(url_for(".show_request", request_id=saved.id))
 
 
 def _day(moment: Any) -> str:
@@ -215,13 +246,7 @@ def edit_request(request_id: str) -> tuple[str, int] | WResponse:
     data = _submitted_form()
     if request.form.get("action") == "add":
         return _render_form(data, req)
-    try:
-        requests_service.update_request(s, current_actor(), req, data)
-    except ValidationError as err:
-        s.rollback()
-        return _render_form(data, req, err.messages, 400)
-    s.commit()
-    return _after_save(req, data)
+    return _save(req, data)
 
 
 @bp.post("/sharing/requests/<request_id>/delete")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from werkzeug.datastructures import MultiDict
 
 from catalog import policy
-from catalog.models import QualityReport
+from catalog.models import Dataset, QualityReport
 from catalog.quality import links, service
 from catalog.search.service import SearchParams, search
 from catalog.services import files as stored_files
@@ -35,8 +35,10 @@ def test_an_upload_is_checked_at_once_and_the_grade_lands_on_the_dataset(qapp):
     ds = dataset_row(qapp, ds_id)
     assert (ds.quality_grade, ds.quality_score) == (report.grade, report.score)
     assert ds.quality_checked_at == report.finished_at
-    # writing the grade is not an edit of the dataset (its modification time is left alone)...
-    assert ds.updated_at == before
+    # the upload is an edit of the dataset (new data: its date of last change is today)...
+    assert ds.updated_at > before and ds.modified == report.finished_at.date()
+    # ...but writing the grade is not one (its modification time is left from the upload)...
+    assert ds.updated_at < report.finished_at
     s = session_of(qapp)
     try:
         with qapp.app_context():
@@ -256,3 +258,29 @@ def test_deleting_a_checked_dataset_removes_its_reports(qapp, caplog):
         s.close()
     assert reports_of(qapp, ds_id) == []
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_a_just_uploaded_file_without_schema_is_fresh_and_not_asked_for_a_key(qapp):
+    """Issue 12: the upload renews the dataset's date of last change (which freshness reads), and a
+    table nobody gave a schema is not marked down for lacking a primary key."""
+    import datetime as dt
+
+    old = dt.date.today() - dt.timedelta(days=400)
+    ds_id = new_dataset(qapp, update_frequency="MONTHLY", issued=old.isoformat(), modified=old.isoformat())
+    assert check(reports_of(qapp, ds_id)[-1], "meta_fresh")["status"] == "fail"
+    add_file(qapp, ds_id, "moi.csv", b"ten,so\nA,1\nB,2\n")
+    report = reports_of(qapp, ds_id)[-1]
+    today = report.finished_at.date()
+    s = session_of(qapp)
+    try:
+        ds = s.get(Dataset, ds_id)
+        assert ds.modified == today and ds.distributions[0].modified == today
+        slug = ds.slug
+    finally:
+        s.close()
+    fresh = check(report, "meta_fresh")
+    assert fresh["status"] == "pass" and fresh["detail"]["age_days"] == 0
+    key = check(report, "data_primary_key")
+    assert key["status"] == "na" and key["earned"] is None
+    page = qapp.test_client().get(f"/datasets/{slug}/quality?lang=en").get_data(as_text=True)
+    assert "not applicable" in page

@@ -27,7 +27,7 @@ PEOPLE_CSV = (
 ).encode()
 PEOPLE_SCHEMA = {"fields": [
     {"name": "so_dinh_danh", "type": "string", "classification": "special_request"},
-    {"name": "ho_ten", "type": "string", "classification": "special_request"},
+    {"name": "ho_ten", "type": "string", "title": "Họ và tên", "classification": "special_request"},
     {"name": "nam_sinh", "type": "integer", "classification": "default_shared"},
     {"name": "tinh", "type": "string", "classification": "open"},
 ]}

@@ -40,16 +40,17 @@ def test_request_form_draft_then_send_then_decide_in_part(world):
     form = officer.get(f"/sharing/requests/new?dataset={world.people.slug}")
     html = form.get_data(as_text=True)
     assert form.status_code == 200 and "so_dinh_danh" in html and "Chỉ theo yêu cầu đặc thù" in html
-    # sending with what the law asks missing: saved as a draft, errors named field by field
+    # sending with what the law asks missing: nothing is saved, errors named field by field
     incomplete = officer.post("/sharing/requests/new", data=form_for(world, purpose="", security_measures=""))
     assert incomplete.status_code == 400
     text = incomplete.get_data(as_text=True)
-    assert "purpose" in text and "security_measures" in text and "bản nháp" in text
-    req = world.session.scalars(select(SharingRequest)).one()
-    assert req.status == "draft"
-    done = officer.post(f"/sharing/requests/{req.id}/edit", data=form_for(world))
+    assert "purpose" in text and "security_measures" in text and "không có gì được lưu" in text
+    assert world.session.scalars(select(SharingRequest)).all() == []
+    # sent again once corrected, from the same form: exactly one request
+    done = officer.post("/sharing/requests/new", data=form_for(world))
     assert done.status_code == 302
     world.session.expire_all()
+    req = world.session.scalars(select(SharingRequest)).one()
     assert req.status == "submitted" and req.items[0].columns == ["ho_ten", "so_dinh_danh"]
     # the provider's inbox, then an approval in part with its reasons
     provider = client_for(world, "provider")
@@ -73,6 +74,40 @@ def test_request_form_draft_then_send_then_decide_in_part(world):
     assert "so_dinh_danh" not in printable
     english = officer.get(f"/sharing/agreements/{agreement.id}/print?lang=en").get_data(as_text=True)
     assert "Data sharing agreement" in english and "Hanoi Department of Finance" in english
+
+
+def test_a_draft_that_fails_to_send_keeps_its_saved_state_and_stays_one_request(world):
+    req = world.request(submit=False)
+    officer = client_for(world, "officer")
+    failed = officer.post(f"/sharing/requests/{req.id}/edit", data=form_for(world, purpose=""))
+    assert failed.status_code == 400
+    world.session.expire_all()
+    assert req.status == "draft" and req.purpose == FULL_SPECIAL["purpose"]  # the failed send changed nothing
+    assert officer.post(f"/sharing/requests/{req.id}/edit", data=form_for(world)).status_code == 302
+    world.session.expire_all()
+    assert [r.status for r in world.session.scalars(select(SharingRequest))] == ["submitted"]
+
+
+def test_the_form_fills_the_agency_and_offers_datasets_and_columns_by_title(world):
+    from catalog.models import Organization
+
+    agency = world.session.scalars(select(Organization).where(Organization.code == "HN-STC")).one()
+    agency.identifier = "000.00.26.H26"
+    world.session.commit()
+    officer = client_for(world, "officer")
+    html = officer.get("/sharing/requests/new").get_data(as_text=True)
+    assert 'value="000.00.26.H26" readonly' in html
+    # datasets are picked from a list of titles, grouped by agency, not typed as addresses
+    assert 'type="text" value="" name="add_dataset"' not in html and '<select id="f-add_dataset"' in html
+    assert f'<option value="{world.people.slug}">Thông tin hộ tịch</option>' in html
+    assert 'label="Cục Cảnh sát quản lý hành chính về trật tự xã hội"' in html
+    added = officer.post("/sharing/requests/new", data={"requester": "HN-STC", "add_dataset": world.people.slug,
+                                                        "action": "add"}).get_data(as_text=True)
+    assert "Họ và tên <code>ho_ten</code>" in added
+    # the identifier comes from the agency's record, whatever was typed
+    officer.post("/sharing/requests/new", data=form_for(world, requester_identifier="gõ sai"))
+    world.session.expire_all()
+    assert world.session.scalars(select(SharingRequest)).one().requester_identifier == "000.00.26.H26"
 
 
 def test_inbox_is_ordered_by_deadline(world):
@@ -159,3 +194,24 @@ def test_agency_audit_export_through_the_api(world):
     officer = {"Authorization": f"Bearer {token_for(world.session, world.users['officer'])}"}
     assert client.get("/api/v1/audit?organization=HN-STC", headers=officer).status_code == 403
     assert client.get("/api/v1/audit", headers=steward).status_code == 403
+
+
+def test_the_requesters_dataset_page_shows_the_agreement_in_force_and_its_download(world):
+    officer = client_for(world, "officer")
+    before = officer.get(f"/datasets/{world.people.slug}").get_data(as_text=True)
+    assert "agreement-box" not in before
+    req = world.request(start_date="2026-01-05", end_date="2030-12-31")
+    world.act("provider", req, "approve_partially", reasons="Số định danh không được chia sẻ.",
+              legal_basis="Luật Căn cước 2023, Điều 16",
+              items=[{"dataset": world.people.slug, "columns": ["ho_ten"]}])
+    agreement = world.session.scalars(select(SharingAgreement)).one()
+    page = officer.get(f"/datasets/{world.people.slug}?lang=en").get_data(as_text=True)
+    assert f"under agreement {agreement.number}, in force." in page
+    start = agreement.start_date
+    assert f"From {start:%B} {start.day}, {start.year} to December 31, 2030." in page
+    assert "Columns granted: <code>ho_ten</code></p>" in page
+    assert f'href="/distributions/{world.people_dist.id}/download">Download ' in page
+    assert f"/sharing/agreements/{agreement.id}" in page
+    # the provider and other agencies see no such box
+    assert "agreement-box" not in client_for(world, "outsider").get(f"/datasets/{world.people.slug}").get_data(
+        as_text=True)

@@ -87,6 +87,16 @@ def agreement_for(session: Session, reader: policy.Reader, dataset_id: str) -> S
     return None
 
 
+def agreements_for_dataset(session: Session, reader: policy.Reader,
+                           dataset_id: str) -> list[tuple[SharingAgreement, frozenset[str] | None]]:
+    """The agreements in force under which the reader's agencies receive a dataset, with the columns
+    each grants (None: all), for the requester's view of the dataset page."""
+    if dataset_id not in reader.grants:
+        return []
+    return [(agreement, agreement.grants()[dataset_id]) for agreement in in_force(session, list(reader.roles))
+            if dataset_id in agreement.grants()]
+
+
 def install() -> None:
     """Plug agreements into the access policy (called when the app is built)."""
     policy.set_grant_provider(grant_provider)
