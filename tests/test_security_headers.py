@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from catalog.web import downloads
+from catalog import downloads
 
 from .conftest import _app_from
 from .helpers import dataset, login, make_user, token_for

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from .. import policy
 from ..auth import authenticate_bearer, current_actor, current_reader, require_scope, token_scopes
 from ..db import db_session
+from ..downloads import download_response
 from ..models import AdminUnit, Database, DataService, Distribution, Licence, Organization, Theme
 from ..services import databases, dataservices, datasets, distributions, listing, organizations
-from ..services.common import NotFound, visible_dataset
+from ..services.common import NotFound, visible_dataset, visible_distribution
 from ..web import params
-from ..web.datasets import download_response
 from . import serializers as out
 from .errors import json_error, validation_error
 
@@ -328,10 +328,7 @@ def dataset_delete(key: str) -> tuple[str, int]:
 
 
 def _distribution(dist_id: str) -> Distribution:
-    dist = db_session().get(Distribution, dist_id)
-    if dist is None or not policy.can_view_dataset(current_reader(), dist.dataset):
-        raise NotFound(dist_id)
-    return dist
+    return visible_distribution(db_session(), current_reader(), dist_id)
 
 
 def _distribution_input() -> tuple[dict[str, Any], Any]:

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from .. import policy
-from ..models import AdminUnit, Database, Dataset, Licence, Organization, Theme
+from ..models import AdminUnit, Database, Dataset, Distribution, Licence, Organization, Theme
 from ..models.base import snapshot
 
 if TYPE_CHECKING:
@@ -142,6 +142,14 @@ def dataset_by_key(session: Session, key: str) -> Dataset:
     if ds is None:
         raise NotFound(key)
     return ds
+
+
+def visible_distribution(session: Session, reader: Reader, dist_id: str) -> Distribution:
+    """A file or link, loaded for a reader like `visible_dataset`: hidden answers as missing."""
+    dist = session.get(Distribution, dist_id)
+    if dist is None or not policy.can_view_dataset(reader, dist.dataset):
+        raise NotFound(dist_id)
+    return dist
 
 
 def visible_dataset(session: Session, reader: Reader, key: str) -> Dataset:

@@ -7,7 +7,6 @@ import json
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -24,13 +23,13 @@ from werkzeug import Response as WResponse
 from .. import policy
 from ..auth import current_actor, current_reader
 from ..db import db_session
+from ..downloads import download_response
 from ..models import Database, Dataset, Distribution, Licence, Organization, Theme
 from ..models.reference import AdminUnit
 from ..quality import service as quality_service
 from ..services import datasets, distributions, files, listing
-from ..services.common import NotFound, visible_dataset
+from ..services.common import visible_dataset, visible_distribution
 from ..services.sharing import access as sharing_access
-from . import downloads
 from .forms import page_args, read_form
 
 bp = Blueprint("datasets", __name__)
@@ -216,10 +215,7 @@ DIST_TEXT = ["title_vi", "title_en", "description_vi", "description_en", "access
 
 
 def _dist(dist_id: str) -> Distribution:
-    dist = db_session().get(Distribution, dist_id)
-    if dist is None or not policy.can_view_dataset(current_reader(), dist.dataset):
-        raise NotFound(dist_id)
-    return dist
+    return visible_distribution(db_session(), current_reader(), dist_id)
 
 
 def _dist_form(
@@ -330,31 +326,3 @@ def download_excel(dist_id: str) -> WResponse:
     return download_response(dist_id, excel=True)
 
 
-def download_response(dist_id: str, *, excel: bool = False) -> WResponse:
-    """The file, trimmed to the columns the reader may receive, or a redirect to an external copy;
-    `excel`: a stored CSV as UTF-8 with a byte-order mark, for Excel on Windows."""
-    s = db_session()
-    dist = _dist(dist_id)
-    if excel and ((dist.format or "").upper() != "CSV" or not dist.file_path):
-        raise NotFound(dist_id)  # only a stored CSV has an Excel variant
-    plan = distributions.plan_download(s, current_actor(), dist, _cfg()["UPLOAD_FOLDER"])
-    s.commit()
-    if plan.redirect_to:
-        return redirect(plan.redirect_to)
-    assert plan.path is not None
-    if not plan.path.exists():
-        raise NotFound(dist_id)
-    name = dist.file_name or plan.path.name
-    if excel:
-        response = Response(files.iter_csv_columns(plan.path, plan.columns, bom=True),
-                            mimetype="text/csv; charset=utf-8")
-        response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(files.excel_name(name))}"
-        if plan.columns is not None:
-            response.headers["X-Columns-Trimmed"] = "true"
-        return response
-    if plan.columns is None:
-        return downloads.file_response(plan.path, name, dist.media_type, etag=dist.checksum_sha256 or True)
-    response = Response(files.iter_csv_columns(plan.path, plan.columns), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = downloads.content_disposition(name)
-    response.headers["X-Columns-Trimmed"] = "true"
-    return response

@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug import Response as WResponse
 
-from .. import charts, policy, rules
+from .. import charts, downloads, policy, rules
 from ..auth import current_actor, current_reader
 from ..db import db_session
 from ..i18n import current_locale
@@ -22,7 +22,7 @@ from ..services.common import NotFound, dataset_by_key
 from ..services.sharing import access, agreements, reports, workflow
 from ..services.sharing import requests as requests_service
 from ..workdays import local_date, working_days_between
-from . import downloads, labels
+from . import labels
 from .forms import page_args
 from .redirects import safe_next
 

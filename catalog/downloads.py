@@ -1,4 +1,6 @@
-"""Serving stored files safely: a type checked against the content, always as an attachment, and a
+"""Downloads for pages and the API alike: the file, trimmed to the columns the reader may receive.
+
+Serving stored files safely: a type checked against the content, always as an attachment, and a
 file name with no path in it, encoded for any browser (RFC 6266 with RFC 5987 for Vietnamese).
 
 A file's declared type comes from the uploader; a browser that believed "text/html" or
@@ -13,8 +15,13 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 
-from flask import send_file
+from flask import current_app, redirect, send_file
 from werkzeug import Response
+
+from .auth import current_actor, current_reader
+from .db import db_session
+from .services import distributions, files
+from .services.common import NotFound, visible_distribution
 
 #: Types a browser never executes, kept when the content does not look like markup.
 PASSIVE_TEXT = frozenset({"text/csv", "text/tab-separated-values", "text/plain", "application/json",
@@ -77,4 +84,29 @@ def file_response(path: Path, name: str | None, declared_type: str | None, etag:
     """A stored file as a download (conditional requests and ranges work as usual)."""
     response = send_file(path, mimetype=served_type(path, declared_type), conditional=True, etag=etag)
     response.headers["Content-Disposition"] = content_disposition(name)
+    return response
+
+
+def download_response(dist_id: str, *, excel: bool = False) -> Response:
+    """The file, trimmed to the columns the reader may receive, or a redirect to an external copy;
+    `excel`: a stored CSV as UTF-8 with a byte-order mark, for Excel on Windows."""
+    s = db_session()
+    dist = visible_distribution(s, current_reader(), dist_id)
+    if excel and ((dist.format or "").upper() != "CSV" or not dist.file_path):
+        raise NotFound(dist_id)  # only a stored CSV has an Excel variant
+    plan = distributions.plan_download(s, current_actor(), dist, current_app.config["CATALOG"]["UPLOAD_FOLDER"])
+    s.commit()
+    if plan.redirect_to:
+        return redirect(plan.redirect_to)
+    assert plan.path is not None
+    if not plan.path.exists():
+        raise NotFound(dist_id)
+    name = dist.file_name or plan.path.name
+    if plan.columns is None and not excel:
+        return file_response(plan.path, name, dist.media_type, etag=dist.checksum_sha256 or True)
+    response = Response(files.iter_csv_columns(plan.path, plan.columns, bom=excel),
+                        mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = content_disposition(files.excel_name(name) if excel else name)
+    if plan.columns is not None:
+        response.headers["X-Columns-Trimmed"] = "true"
     return response
