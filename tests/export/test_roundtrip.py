@@ -9,6 +9,7 @@ from catalog.db import registry_db
 from catalog.models import Dataset
 
 from ..harvest.conftest import errors_of, make_source, run
+from ..helpers import csv_distribution, dataset
 
 
 def snapshot(app, *, by: str = "title_vi") -> dict[str, dict]:
@@ -47,9 +48,24 @@ def download_urls(app) -> set[str]:
         s.close()
 
 
+def open_master_dataset(app) -> None:
+    """An open dataset of a registered database, marked master data, covering two provinces."""
+    s = registry_db(app).session_factory()
+    try:
+        ds = dataset(s, "BTC", "open", title_vi="Danh sách doanh nghiệp mới thành lập", title_en="Newly founded firms",
+                     description_en="Firms founded each month.", database="DKDN", is_master_data=True,
+                     spatial=["01", "04"], themes=["ECON"], keywords=["doanh nghiệp"], update_frequency="MONTHLY",
+                     issued="2025-07-01", modified="2025-08-01", temporal_start="2025-01-01",
+                     temporal_end="2025-06-30", languages=["vi", "en"])
+        csv_distribution(s, ds, app.config["CATALOG"]["UPLOAD_FOLDER"], "ma,ten\n0101,Công ty A\n".encode())
+    finally:
+        s.close()
+
+
 def test_dcat_feed_harvests_back_with_nothing_lost(served, seeded_app, second_catalogue):
+    open_master_dataset(seeded_app)
     original = snapshot(seeded_app)
-    assert len(original) == 5
+    assert len(original) == 6
     assert all(v["title_en"] and v["files"] and v["licence"] and v["issued"] for v in original.values())
     assert any(v["database"] for v in original.values()) and any(v["spatial"] for v in original.values())
     publishers = {v["publisher"] for v in original.values()}
