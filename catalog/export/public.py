@@ -9,10 +9,12 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..db import db_session
+from ..i18n import current_locale
 from ..models import Database, Dataset, Licence, Organization
 from . import schema_org, source, uris
 
@@ -24,8 +26,8 @@ ATOM_ENTRIES = 50
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 #: pages of accounts, forms and internal work: nothing for a crawler
-ROBOTS_DISALLOW = ("/login", "/logout", "/account", "/admin", "/harvest", "/sharing", "/inbox", "/api/v1/",
-                   "/datasets/new", "/search/suggest")
+ROBOTS_DISALLOW = ("/login", "/logout", "/account", "/admin", "/harvest", "/sharing", "/notifications",
+                   "/language", "/api/v1/", "/datasets/new")
 
 
 @bp.app_template_global()
@@ -119,9 +121,11 @@ def atom() -> Response:
     rows = list(s.scalars(source.open_datasets().options(selectinload(Dataset.publisher)).order_by(
         Dataset.updated_at.desc(), Dataset.id).limit(ATOM_ENTRIES)))
     a = f"{{{ATOM_NS}}}"
-    feed = ET.Element(f"{a}feed", {"{http://www.w3.org/XML/1998/namespace}lang": "vi"})
+    loc = current_locale()
+    feed = ET.Element(f"{a}feed", {"{http://www.w3.org/XML/1998/namespace}lang": loc})
     ET.SubElement(feed, f"{a}id").text = uris.absolute("/feeds/datasets.atom")
-    ET.SubElement(feed, f"{a}title").text = f"{cfg['SITE_NAME_VI']}: dữ liệu mở mới và cập nhật"
+    ET.SubElement(feed, f"{a}title").text = gettext("%(site)s: new and updated open data",
+                                                     site=cfg["SITE_NAME_EN" if loc == "en" else "SITE_NAME_VI"])
     ET.SubElement(feed, f"{a}updated").text = _w3c(max((d.updated_at for d in rows), default=None)) or \
         _w3c(datetime.now(UTC))
     ET.SubElement(feed, f"{a}link", rel="self", type="application/atom+xml", href=uris.absolute("/feeds/datasets.atom"))
@@ -129,7 +133,7 @@ def atom() -> Response:
     for ds in rows:
         entry = ET.SubElement(feed, f"{a}entry")
         ET.SubElement(entry, f"{a}id").text = uris.dataset_uri(ds)
-        ET.SubElement(entry, f"{a}title").text = ds.title_vi
+        ET.SubElement(entry, f"{a}title").text = ds.title(loc)
         ET.SubElement(entry, f"{a}updated").text = _w3c(ds.updated_at)
         ET.SubElement(entry, f"{a}published").text = _w3c(ds.published_at or ds.created_at)
         ET.SubElement(entry, f"{a}link", rel="alternate", type="text/html", href=uris.dataset_uri(ds))
@@ -137,8 +141,8 @@ def atom() -> Response:
         author = ET.SubElement(entry, f"{a}author")
         ET.SubElement(author, f"{a}name").text = ds.publisher.name_vi
         ET.SubElement(author, f"{a}uri").text = uris.organization_uri(ds.publisher)
-        if ds.description_vi:
-            ET.SubElement(entry, f"{a}summary").text = ds.description_vi
+        if ds.description(loc):
+            ET.SubElement(entry, f"{a}summary").text = ds.description(loc)
         for code in ds.themes or []:
             ET.SubElement(entry, f"{a}category", term=code)
     return _xml(feed, "application/atom+xml")

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale, gettext
 from rdflib import Graph, Literal, URIRef
 
 from ..models import Dataset
@@ -71,8 +72,11 @@ def catalog_graph(datasets: list[Dataset], ctx: FeedContext, *, page: int, per_p
     cat = URIRef(uris.catalog_uri())
     g.add((cat, RDF.type, DCAT.Catalog))
     texts(g, cat, DCT.title, cfg["SITE_NAME_VI"], cfg["SITE_NAME_EN"])
-    texts(g, cat, DCT.description, f"Danh mục dữ liệu mở của {cfg['SITE_NAME_VI']}",
-          f"Open data of {cfg['SITE_NAME_EN']}")
+    descriptions = {}
+    for lang in ("vi", "en"):
+        with force_locale(lang):
+            descriptions[lang] = gettext("Open data of %(site)s", site=cfg[f"SITE_NAME_{lang.upper()}"])
+    texts(g, cat, DCT.description, descriptions["vi"], descriptions["en"])
     g.add((cat, FOAF.homepage, URIRef(uris.absolute("/"))))
     g.add((URIRef(uris.absolute("/")), RDF.type, FOAF.Document))
     publisher = URIRef(uris.absolute("/") + "#publisher")

@@ -120,3 +120,15 @@ def test_ckan_harvester_harvests_the_api_back(served, seeded_app, second_catalog
         for key in ("title_vi", "title_en", "description_vi", "description_en", "issued", "modified", "publisher",
                     "licence", "files", "keywords", "temporal"):
             assert after[key] == before[key], (title, key)
+
+
+def test_get_with_json_lists_and_post_with_a_body(client):
+    answer = client.get('/api/3/action/package_search?facet.field=["organization","res_format"]&rows=0')
+    assert answer.status_code == 200
+    result = answer.get_json()["result"]
+    assert result["results"] == [] and result["count"] == 5
+    assert result["facets"]["res_format"]["CSV"] == 5
+    answer = client.post("/api/action/package_search", json={"fq": "organization:BNV", "rows": 1})
+    assert answer.status_code == 200 and answer.get_json()["result"]["count"] == 2
+    answer = client.post("/api/action/package_search", data="[1]", content_type="application/json")
+    assert answer.status_code == 409 and answer.get_json()["error"]["__type"] == "Validation Error"

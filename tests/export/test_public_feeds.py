@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET
+
+import defusedxml.ElementTree as ET
 
 from catalog.export import public
 
