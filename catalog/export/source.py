@@ -19,6 +19,7 @@ from ..search import backend_for
 from ..search.base import AccessFilter, SearchRequest
 from ..search.text import parse_query
 from ..services import listing
+from ..services.common import NotFound, visible_dataset
 
 READER = policy.ANONYMOUS
 #: a text query narrows the feed to at most this many best matches
@@ -75,20 +76,9 @@ def feed_page(session: Session, *, q: str | None = None, modified_since: datetim
 
 def feed_dataset(session: Session, key: str) -> Dataset:
     """One dataset for a feed: the same NotFound for a hidden one as for a missing one."""
-    from ..services.common import visible_dataset
-
     ds = visible_dataset(session, READER, key)
     if ds.status != "published":
-        from ..services.common import NotFound
-
         raise NotFound(key)
     return ds
-
-
-def dataset_ids_in(session: Session, ids: list[str]) -> set[str]:
-    """Which of these ids are feed datasets (one query)."""
-    if not ids:
-        return set()
-    return set(session.scalars(open_datasets().with_only_columns(Dataset.id).where(Dataset.id.in_(ids))))
 
 

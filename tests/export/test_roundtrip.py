@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -62,7 +63,8 @@ def open_master_dataset(app) -> None:
         s.close()
 
 
-def test_dcat_feed_harvests_back_with_nothing_lost(served, seeded_app, second_catalogue):
+@pytest.mark.parametrize("fmt", ["ttl", "rdf", "jsonld"])
+def test_dcat_feed_harvests_back_with_nothing_lost(served, seeded_app, second_catalogue, fmt):
     open_master_dataset(seeded_app)
     original = snapshot(seeded_app)
     assert len(original) == 6
@@ -71,7 +73,7 @@ def test_dcat_feed_harvests_back_with_nothing_lost(served, seeded_app, second_ca
     publishers = {v["publisher"] for v in original.values()}
     for code in sorted(publishers):
         source = make_source(second_catalogue, name=f"Cổng {code}", protocol="dcat", organization=code,
-                             url=f"{served.url}/catalog.ttl?organization={code}", default_licence=None)
+                             url=f"{served.url}/catalog.{fmt}?organization={code}", default_licence=None)
         summary = run(second_catalogue, source)
         assert summary.status == "succeeded", summary
         assert not errors_of(second_catalogue, summary.job_id), errors_of(second_catalogue, summary.job_id)
