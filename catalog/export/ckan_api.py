@@ -283,7 +283,18 @@ def _facets(s: Session, query: Select[Any], fields: list[str], limit: int) -> di
 
 
 @action
+def help_show(_s: Session, p: dict[str, Any]) -> str:
+    """What an action does (the address every answer's `help` names)."""
+    name = _required(p, "name")
+    fn = ACTIONS.get(name)
+    if fn is None:
+        raise ActionNotFound("action")
+    return " ".join((fn.__doc__ or name).split())
+
+
+@action
 def status_show(_s: Session, _p: dict[str, Any]) -> dict[str, Any]:
+    """The portal's name, address, default language and the CKAN version whose API this follows."""
     cfg = current_app.config["CATALOG"]
     return {"site_title": cfg["SITE_NAME_VI"], "site_url": uris.base_url(), "site_description": cfg["SITE_NAME_EN"],
             "ckan_version": CKAN_VERSION, "locale_default": cfg["DEFAULT_LOCALE"], "error_emails_to": None,
@@ -292,6 +303,7 @@ def status_show(_s: Session, _p: dict[str, Any]) -> dict[str, Any]:
 
 @action
 def package_list(s: Session, p: dict[str, Any]) -> list[str]:
+    """Names of the open datasets, alphabetically (`limit`, `offset`)."""
     limit = _int(p, "limit", MAX_ROWS, None) if "limit" in p else None
     query = source.open_datasets().with_only_columns(Dataset.slug).order_by(Dataset.slug)
     if limit is not None:
@@ -301,6 +313,8 @@ def package_list(s: Session, p: dict[str, Any]) -> list[str]:
 
 @action
 def package_search(s: Session, p: dict[str, Any]) -> dict[str, Any]:
+    """Open datasets matching `q` (diacritics folded) and `fq`, paged by `rows` and `start`, sorted by
+    `sort`, with counts per `facet.field`."""
     rows = _int(p, "rows", 10, MAX_ROWS)
     start = _int(p, "start", 0)
     q = str(p.get("q") or "").strip()
@@ -342,6 +356,7 @@ def _package(s: Session, key: str) -> Dataset:
 
 @action
 def package_show(s: Session, p: dict[str, Any]) -> dict[str, Any]:
+    """One open dataset by name or id."""
     ds = _package(s, _required(p))
     licences, themes = _lookups(s)
     return ckan.package_dict(ds, licences, themes)
@@ -349,6 +364,7 @@ def package_show(s: Session, p: dict[str, Any]) -> dict[str, Any]:
 
 @action
 def resource_show(s: Session, p: dict[str, Any]) -> dict[str, Any]:
+    """One file of an open dataset by id."""
     dist_id = _required(p)
     ds = s.scalar(_load(source.open_datasets().where(Dataset.id.in_(
         select(Distribution.dataset_id).where(Distribution.id == dist_id)))))
@@ -360,6 +376,7 @@ def resource_show(s: Session, p: dict[str, Any]) -> dict[str, Any]:
 
 @action
 def current_package_list_with_resources(s: Session, p: dict[str, Any]) -> list[dict[str, Any]]:
+    """Open datasets with their files, most recently changed first (`limit`, `offset` or `page`)."""
     limit = _int(p, "limit", 10, MAX_ROWS)
     offset = _int(p, "offset", 0) or max(0, _int(p, "page", 1) - 1) * limit
     query = _load(source.open_datasets().order_by(Dataset.updated_at.desc(), Dataset.id).limit(limit).offset(offset))
@@ -374,6 +391,7 @@ def _open_counts(s: Session, column: Any) -> dict[str, int]:
 
 @action
 def organization_list(s: Session, p: dict[str, Any]) -> list[Any]:
+    """Agencies by code (`all_fields` for their details and counts of open datasets)."""
     orgs = list(s.scalars(select(Organization).order_by(Organization.code)))
     wanted = set(_list(p, "organizations"))
     if wanted:
@@ -387,6 +405,7 @@ def organization_list(s: Session, p: dict[str, Any]) -> list[Any]:
 
 @action
 def organization_show(s: Session, p: dict[str, Any]) -> dict[str, Any]:
+    """One agency by code or id (`include_datasets` for its open datasets)."""
     key = _required(p)
     org = s.scalar(select(Organization).where(or_(Organization.code == key, Organization.id == key)))
     if org is None:
@@ -403,6 +422,7 @@ def organization_show(s: Session, p: dict[str, Any]) -> dict[str, Any]:
 
 @action
 def group_list(s: Session, p: dict[str, Any]) -> list[Any]:
+    """Our data themes, as CKAN groups (`all_fields` for details and counts)."""
     themes = list(s.scalars(select(Theme).order_by(Theme.code)))
     if not _bool(p, "all_fields"):
         return [t.code.lower() for t in themes]
@@ -415,6 +435,7 @@ def group_list(s: Session, p: dict[str, Any]) -> list[Any]:
 
 @action
 def tag_list(s: Session, p: dict[str, Any]) -> list[str]:
+    """Keywords of open datasets (`query` narrows them)."""
     query = source.open_datasets().with_only_columns(Dataset.keywords).order_by(None)
     needle = str(p.get("query") or "").strip().lower()
     if needle:

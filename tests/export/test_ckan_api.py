@@ -132,3 +132,12 @@ def test_get_with_json_lists_and_post_with_a_body(client):
     assert answer.status_code == 200 and answer.get_json()["result"]["count"] == 2
     answer = client.post("/api/action/package_search", data="[1]", content_type="application/json")
     assert answer.status_code == 409 and answer.get_json()["error"]["__type"] == "Validation Error"
+
+
+def test_help_show_explains_an_action(client):
+    answer = client.get("/api/3/action/package_search?rows=0").get_json()
+    help_url = answer["help"]
+    assert help_url.endswith("/api/3/action/help_show?name=package_search")
+    text = client.get("/api/3/action/help_show?name=package_search").get_json()["result"]
+    assert "facet.field" in text
+    assert client.get("/api/3/action/help_show?name=nope").status_code == 404
