@@ -40,6 +40,20 @@ def page_number(name: str = "page") -> int:
     return int(raw)
 
 
+#: media types a client may ask for at `/catalog` -> our suffix
+ACCEPTED = {"text/turtle": "ttl", "application/rdf+xml": "rdf", "application/ld+json": "jsonld",
+            "application/json": "jsonld"}
+
+
+@bp.get("/catalog")
+def negotiated_catalog() -> Response:
+    """The catalogue in the syntax the `Accept` header prefers (Turtle when it names none of ours)."""
+    best = request.accept_mimetypes.best_match(list(ACCEPTED))
+    response = catalog(ACCEPTED.get(best or "", "ttl"))
+    response.headers["Vary"] = "Accept"
+    return response
+
+
 @bp.get(f"/catalog.<{FEED_FORMATS}:fmt>")
 def catalog(fmt: str) -> Response:
     s = db_session()

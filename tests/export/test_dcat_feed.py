@@ -130,3 +130,11 @@ def test_nothing_hidden_in_the_dcat_feeds(client, hidden):
     # seed data shared with agencies or restricted is not public either
     assert client.get("/datasets/thong-tin-co-ban-cong-dan.ttl").status_code == 404
     assert client.get("/datasets/ho-so-dien-tu-can-bo-cong-chuc-vien-chuc.jsonld").status_code == 404
+
+
+def test_catalog_address_negotiates_the_syntax(client):
+    for accept, mimetype in (("application/rdf+xml", "application/rdf+xml"), ("application/ld+json",
+                             "application/ld+json"), ("text/html,*/*;q=0.1", "text/turtle"), ("", "text/turtle")):
+        response = client.get("/catalog", headers={"Accept": accept} if accept else {})
+        assert response.status_code == 200 and response.mimetype == mimetype, accept
+        assert "Accept" in response.headers["Vary"]
