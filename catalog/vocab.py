@@ -10,6 +10,7 @@ which takes its aliases and word lists from here.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from rdflib import Namespace, URIRef
@@ -301,6 +302,4 @@ VNCAT = Namespace("https://w3id.org/vn-data-catalog/ns#")
 
 def date_literal_type(value: object) -> URIRef:
     """xsd:date for a date, xsd:dateTime for a datetime (DCAT-AP accepts both for dct:issued)."""
-    from datetime import datetime
-
     return XSD.dateTime if isinstance(value, datetime) else XSD.date
