@@ -15,7 +15,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from rdflib import Graph, Literal, URIRef
 
-from ..models import Dataset
+from ..models import DataService, Dataset
 from ..vocab import (
     ADMS,
     DCAT,
@@ -33,7 +33,7 @@ from ..vocab import (
 )
 from . import uris
 from .profiles import FeedContext, profiles_named
-from .profiles.dcat_ap_3 import texts
+from .profiles.dcat_ap_3 import service_graph, texts
 
 #: URL suffix -> (rdflib format, media type)
 FORMATS = {
@@ -64,9 +64,10 @@ def add_datasets(g: Graph, datasets: Iterable[Dataset], ctx: FeedContext) -> lis
 
 
 def catalog_graph(datasets: list[Dataset], ctx: FeedContext, *, page: int, per_page: int, total: int, fmt: str,
-                  filters: dict[str, Any]) -> Graph:
-    """One page of the catalogue: the dcat:Catalog with this page's datasets, and a
-    hydra:PagedCollection (first, last, previous, next) for harvesters to walk."""
+                  filters: dict[str, Any], services: Iterable[DataService] = ()) -> Graph:
+    """One page of the catalogue: the dcat:Catalog with this page's datasets (and the data
+    services given, which the first page carries), and a hydra:PagedCollection (first, last,
+    previous, next) for harvesters to walk."""
     cfg = current_app.config["CATALOG"]
     g = new_graph()
     cat = URIRef(uris.catalog_uri())
@@ -85,6 +86,10 @@ def catalog_graph(datasets: list[Dataset], ctx: FeedContext, *, page: int, per_p
     g.add((cat, DCT.publisher, publisher))
     for node in add_datasets(g, datasets, ctx):
         g.add((cat, DCAT.dataset, node))
+    for svc in services:
+        node = URIRef(uris.dataservice_uri(svc))
+        service_graph(g, node, svc, ctx)
+        g.add((cat, DCAT.service, node))
     last = max(1, -(-total // per_page))
 
     def link(n: int) -> URIRef:

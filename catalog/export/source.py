@@ -10,11 +10,11 @@ from typing import Any
 
 from flask_babel import gettext
 from marshmallow import ValidationError
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import policy
-from ..models import Dataset
+from ..models import DataService, Dataset
 from ..search import backend_for
 from ..search.base import AccessFilter, SearchRequest
 from ..search.text import parse_query
@@ -82,3 +82,10 @@ def feed_dataset(session: Session, key: str) -> Dataset:
     return ds
 
 
+
+
+def feed_services(session: Session) -> list[DataService]:
+    """The open, published data services (few: the first page of the catalogue lists them all)."""
+    query = select(DataService).where(policy.dataservice_visibility(READER), DataService.status == "published")
+    query = query.options(selectinload(DataService.publisher), selectinload(DataService.datasets))
+    return list(session.scalars(query.order_by(DataService.created_at, DataService.id)))

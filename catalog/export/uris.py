@@ -7,7 +7,7 @@ from urllib.parse import quote, urlencode
 
 from flask import current_app
 
-from ..models import Database, Dataset, Distribution, Organization
+from ..models import Database, DataService, Dataset, Distribution, Organization
 
 
 def base_url() -> str:
@@ -50,3 +50,7 @@ def database_uri(db: Database) -> str:
 
 def admin_unit_uri(code: str) -> str:
     return f"{base_url()}/admin-units/{quote(code)}"
+
+
+def dataservice_uri(svc: DataService) -> str:
+    return f"{base_url()}/services/{quote(svc.slug)}"

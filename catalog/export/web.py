@@ -68,8 +68,10 @@ def catalog(fmt: str) -> Response:
     result = source.feed_page(s, q=q, modified_since=since, organization=organization, page=page,
                               per_page=per_page)
     filters = {"q": q, "modified_since": request.args.get("modified_since") or None, "organization": organization}
+    # data services are few: the first page of the unfiltered catalogue lists them all
+    services = source.feed_services(s) if page == 1 and not (q or since or organization) else []
     graph = serializer.catalog_graph(result.items, FeedContext.load(s), page=page, per_page=per_page,
-                                     total=result.total, fmt=fmt, filters=filters)
+                                     total=result.total, fmt=fmt, filters=filters, services=services)
     return _document(serializer.serialize(graph, fmt), fmt)
 
 

@@ -138,3 +138,31 @@ def test_catalog_address_negotiates_the_syntax(client):
         response = client.get("/catalog", headers={"Accept": accept} if accept else {})
         assert response.status_code == 200 and response.mimetype == mimetype, accept
         assert "Accept" in response.headers["Vary"]
+
+
+def test_open_data_services_join_the_first_page(client, session, shapes):
+    from catalog.services import dataservices
+    from catalog.services.actor import system_actor
+
+    def service(title: str, access: str, status: str = "published"):
+        svc = dataservices.create_dataservice(session, system_actor("test"), {
+            "title_vi": title, "publisher": "BNV", "endpoint_url": "https://api.example.gov.vn/v1",
+            "access_level": access, "status": status,
+            "datasets": ["don-vi-hanh-chinh-cap-tinh-2025", "thong-tin-co-ban-cong-dan"]})
+        session.commit()
+        return svc
+
+    open_svc = service("API đơn vị hành chính", "open")
+    service("API nội bộ", "shared")
+    service("API nháp", "open", "draft")
+    body = client.get("/catalog.ttl").get_data(as_text=True)
+    assert "API nội bộ" not in body and "API nháp" not in body
+    g = Graph().parse(data=body, format="turtle")
+    services = set(g.subjects(RDF.type, DCAT.DataService))
+    assert services == {URIRef(f"{BASE}/services/{open_svc.slug}")}
+    served = {str(d) for d in g.objects(next(iter(services)), DCAT.servesDataset)}
+    assert served == {f"{BASE}/datasets/don-vi-hanh-chinh-cap-tinh-2025"}  # not the shared dataset
+    conforms, _report, text = pyshacl.validate(g, shacl_graph=shapes, inference="none")
+    assert conforms, text[:4000]
+    g2 = graph_of(client.get("/catalog.ttl?page=1&q=hanh+chinh"), "ttl")
+    assert not set(g2.subjects(RDF.type, DCAT.DataService))

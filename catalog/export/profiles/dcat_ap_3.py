@@ -12,7 +12,7 @@ from __future__ import annotations
 from rdflib import BNode, Graph, Literal, URIRef
 
 from ... import policy
-from ...models import Dataset, Distribution, Organization
+from ...models import DataService, Dataset, Distribution, Organization
 from ...vocab import (
     DCAT,
     DCT,
@@ -175,3 +175,18 @@ def dataset_graph(g: Graph, node: URIRef, ds: Dataset, ctx: FeedContext) -> None
         g.add((statement, RDFS.label, Literal(ds.provenance, lang="vi")))
     for dist in ds.distributions:
         distribution_graph(g, node, dist, ds, ctx)
+
+
+def service_graph(g: Graph, node: URIRef, svc: DataService, ctx: FeedContext) -> None:
+    """A data service (an API); `dcat:servesDataset` names only datasets the reader may see."""
+    g.add((node, RDF.type, DCAT.DataService))
+    texts(g, node, DCT.title, svc.title_vi, svc.title_en)
+    texts(g, node, DCT.description, svc.description_vi, svc.description_en)
+    g.add((node, DCAT.endpointURL, typed(g, URIRef(svc.endpoint_url), RDFS.Resource)))
+    if svc.endpoint_description:
+        g.add((node, DCAT.endpointDescription, typed(g, URIRef(svc.endpoint_description), RDFS.Resource)))
+    g.add((node, DCT.publisher, agent(g, svc.publisher)))
+    g.add((node, DCT.accessRights, typed(g, access_level_to_rdf(svc.access_level), DCT.RightsStatement)))
+    for ds in svc.datasets:
+        if policy.can_view_dataset(ctx.reader, ds):
+            g.add((node, DCAT.servesDataset, URIRef(uris.dataset_uri(ds))))
