@@ -61,6 +61,8 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "BASE_URL": (_str, "http://127.0.0.1:5000", "public address of the portal, used in feeds and e-mails"),
     "SITE_NAME_VI": (_str, "Danh mục dữ liệu", "portal name in Vietnamese"),
     "SITE_NAME_EN": (_str, "Data Catalogue", "portal name in English"),
+    "DCAT_PROFILES": (_str, "dcat_ap_3,vn", "DCAT profiles the feeds apply, in order (dcat_ap_3, vn)"),
+    "FEED_PAGE_SIZE": (_int, 100, "datasets per page of /catalog.ttl|rdf|jsonld and of the CKAN API's lists"),
     "ALLOW_PRIVATE_URLS": (_bool, False, "let harvesters and link checks reach private/loopback addresses"),
     "CELERY_BROKER_URL": (_str, "", "Redis URL of the Celery broker (server mode); empty runs jobs in-process"),
     "SCHEDULER": (_bool, True, "web processes start due periodic jobs (harvests, link checks) once a minute"),

@@ -10,6 +10,7 @@ which takes its aliases and word lists from here.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from rdflib import Namespace, URIRef
@@ -19,7 +20,7 @@ from catalog.text import fold
 
 __all__ = [
     "ADMS", "DCAT", "DCATAP", "DCT", "DCT_BAD", "FOAF", "HYDRA", "LOCN", "OWL", "POD", "RDF", "RDFS", "SCHEMA",
-    "SKOS", "SPDX", "VCARD", "XSD",
+    "SKOS", "SPDX", "VCARD", "VNCAT", "XSD",
 ]
 
 # --- namespaces -----------------------------------------------------------------------------------
@@ -290,3 +291,15 @@ def split_format(fmt: str | None, media: str | None) -> tuple[str | None, str | 
         media = media or fmt
         fmt = fmt.rsplit("/", 1)[-1].split("+")[0].split(";")[0]
     return (fmt.upper()[:32] if fmt else None), media
+
+
+# --- our own terms --------------------------------------------------------------------------------
+
+#: Terms DCAT-AP has no word for (access level, master data, the database and its legal basis,
+#: the agency's electronic identifier code); the feeds write them and our DCAT harvester reads them.
+VNCAT = Namespace("https://w3id.org/vn-data-catalog/ns#")
+
+
+def date_literal_type(value: object) -> URIRef:
+    """xsd:date for a date, xsd:dateTime for a datetime (DCAT-AP accepts both for dct:issued)."""
+    return XSD.dateTime if isinstance(value, datetime) else XSD.date

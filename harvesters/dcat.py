@@ -10,6 +10,8 @@
 - Multilingual literals map to the Vietnamese and English fields (a literal without a language is
   the main text). Real feeds are inconsistent, so both `dct:identifier` and `dcat:identifier`,
   URIs written as literals, `adms:contactPoint`, and a misspelt `dct:#license` are all accepted.
+- The catalogue's own terms (`vncat:database` by its code, `vncat:masterData`) are read back, so
+  that our feeds harvest into another of our catalogues with nothing lost.
 - `hydra:next` / `hydra:nextPage` are followed, stopping on a repeated page. Single-document sources
   are fetched with ETag / Last-Modified: "not modified" keeps every record as it is.
 """
@@ -41,6 +43,7 @@ from catalog.vocab import (
     SCHEMA,
     SKOS,
     VCARD,
+    VNCAT,
     access_level_from_rdf,
     file_type_from_rdf,
     media_type_from_rdf,
@@ -273,6 +276,10 @@ def dataset_record(g: Graph, node: Any) -> Record | Problem:
     provenance = None
     for prov in _objects(g, node, DCTERMS.provenance):
         provenance = _label(g, prov)
+    database = None
+    for db in _objects(g, node, VNCAT.database):  # our own feeds name the database by its code
+        database = _first(g, db, DCTERMS.identifier)
+    master = _first(g, node, VNCAT.masterData)
     return {
         "kind": "dataset",
         "remote_id": remote_id,
@@ -294,6 +301,8 @@ def dataset_record(g: Graph, node: Any) -> Record | Problem:
         "landing_page": _first(g, node, DCAT.landingPage),
         "version": _first(g, node, OWL.versionInfo, DCAT.version),
         "provenance": provenance,
+        "database": database,
+        "is_master_data": master in ("true", "1") if master else None,
         "distributions": dists,
     }
 

@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     register_blueprints(app, __name__)
     params.install(app)
     headers.install(app)
+    register_blueprints(app, "catalog.export")  # feeds and APIs for other portals
 
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"

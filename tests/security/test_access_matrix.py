@@ -91,13 +91,18 @@ ROUTES: dict[str, str] = {
     "passwords.invitation": "page", "admin.toggle_admin": "write", "organizations.invite": "write",
     "accounts_api.invitation_create": "write", "accounts_api.tokens_list": "page",
     "accounts_api.token_create": "write", "accounts_api.token_revoke": "write",
+    "datasets.download_excel": "distribution",
+    "ckan_api.call": "page", "feeds.negotiated_catalog": "page", "feeds.catalog": "page", "feeds.dataset": "dataset",
+    "public_feeds.atom": "page", "public_feeds.robots": "public", "public_feeds.sitemap_index": "page",
+    "public_feeds.sitemap_datasets": "page", "public_feeds.sitemap_pages": "page",
 }
 
 #: query strings that make list and search routes show as much as they can
 QUERIES: dict[str, str] = {
     "search.index": "q=mx", "search_api.search_endpoint": "q=mx", "search_api.suggestions": "q=mx",
     "datasets.index": "q=mx", "api.datasets_list": "per_page=100", "home.index": "",
-    "sharing.new_request": "dataset={restricted}",
+    "sharing.new_request": "dataset={restricted}", "ckan_api.call": "q=mx&rows=100",
+    "feeds.catalog": "q=mx",
 }
 
 LEVELS = {
@@ -191,7 +196,7 @@ def matrix(seeded_app: Flask) -> Matrix:
         s.commit()
         fixed = {"code": "BCA-C06", "slug": svc.slug, "request_id": str(live.request_id), "key": str(live.id),
                  "job_id": "1", "action": "approve", "user_id": users["other_agency"].id, "membership_id": "1",
-                 "token_id": "1", "dist_id": dists["open"].id}
+                 "token_id": "1", "dist_id": dists["open"].id, "fmt": "ttl", "name": "package_search", "n": "1"}
         yield Matrix(seeded_app, s, users, made, dists, fixed)
         s.close()
 
