@@ -14,6 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import policy
+from ..db import db_session
 from ..models import DataService, Dataset
 from ..search import backend_for
 from ..search.base import AccessFilter, SearchRequest
@@ -55,8 +56,9 @@ def open_datasets(q: str | None = None, modified_since: datetime | None = None,
                   organization: str | None = None) -> Select[Any]:
     """The query of feed datasets (open, published), optionally narrowed (an organization's code
     includes its units)."""
-    query = listing.dataset_query(READER, listing.DatasetFilters(status="published", organization=organization,
-                                                                 include_units=True))
+    # no `q` in the filters: the session is never asked, the words are matched below
+    query = listing.dataset_query(db_session(), READER, listing.DatasetFilters(
+        status="published", organization=organization, include_units=True))
     if modified_since is not None:
         query = query.where(Dataset.updated_at >= modified_since)
     if q and q.strip():
