@@ -87,7 +87,7 @@ def test_the_audit_page_filters_and_exports_what_it_shows(client, session):
     args = "actor=STEWARD@mof&agency=BTC&object_type=dataset&action=update"
     page = client.get(f"/admin/audit?{args}&lang=en").get_data(as_text=True)
     assert "Thu chi ngân sách 2025" in page and "Giá đất Hà Nội" not in page
-    assert '<option value="update" selected>changed</option>' in page  # labels, not codes
+    assert '<option value="update" selected>Changed</option>' in page  # labels, not codes
     assert f"/admin/audit.csv?{args}" in page.replace("&amp;", "&") and "Export what is shown (CSV)" in page
     rows = list(csv.DictReader(io.StringIO(client.get(f"/admin/audit.csv?{args}").data.decode("utf-8-sig"))))
     assert [(r["action"], r["object_label"], r["actor_label"]) for r in rows] == [

@@ -16,12 +16,15 @@ BAD = [("page", "99999999999999999999"), ("page", "-3"), ("page", "0"), ("page",
 KNOWN = {"code": "BTC"}
 #: Routes that are not lists or that change something on GET.
 SKIP = {"auth.logout", "static"}
+#: Feeds for other portals' programs: a bad page is a 400 naming it, as in the API (tested below).
+FEEDS = {"feeds.negotiated_catalog", "feeds.catalog", "public_feeds.atom", "public_feeds.sitemap_index",
+         "public_feeds.sitemap_pages", "public_feeds.robots"}
 
 
 def _routes(app, api: bool) -> list[str]:
     out = []
     for rule in app.url_map.iter_rules():
-        if "GET" not in rule.methods or rule.endpoint in SKIP or rule.rule.startswith("/api/") != api:
+        if "GET" not in rule.methods or rule.endpoint in SKIP | FEEDS or rule.rule.startswith("/api/") != api:
             continue
         if not set(rule.arguments) <= set(KNOWN):
             continue
@@ -135,3 +138,11 @@ def test_a_file_with_nul_bytes_still_uploads(client, session):
                     data={"file": (io.BytesIO(b"PK\x03\x04\x00\x00binary"), "data.zip"),
                           "metadata": '{"title_vi": "Tệp nén"}'}, content_type="multipart/form-data")
     assert r.status_code == 201, r.json
+
+
+@pytest.mark.parametrize("path", ["/catalog.ttl", "/catalog.jsonld", "/catalog"])
+def test_feeds_refuse_a_bad_page_naming_it(client, path):
+    assert client.get(path).status_code == 200
+    for value in ("99999999999999999999", "-3", "0", "abc", str(MAX_PAGE + 1)):
+        r = client.get(path, query_string={"page": value})
+        assert r.status_code == 400 and "page" in r.get_data(as_text=True), (path, value)

@@ -67,7 +67,9 @@ def test_hsts_when_the_site_is_served_over_https(seeded_template, tmp_path, monk
             assert app.test_client().get(path).headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-INLINE = [re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I), re.compile(r"<style\b", re.I),
+#: (a `<script type="application/ld+json">` is data the browser never runs: CSP does not apply to it)
+INLINE = [re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/ld\+json\")[^>]*>", re.I),
+          re.compile(r"<style\b", re.I),
           re.compile(r"\sstyle=\"", re.I), re.compile(r"\son[a-z]+=\"", re.I), re.compile(r"javascript:", re.I)]
 
 

@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import BadRequest
 
 from ..db import db_session
+from ..web.params import MAX_PAGE
 from . import serializer, source
 from .profiles import FeedContext
 
@@ -34,9 +35,11 @@ def bad_request(error: ValidationError) -> BadRequest:
 
 
 def page_number(name: str = "page") -> int:
+    """Feeds are read by programs: a page that is not a whole number from 1 to MAX_PAGE is a 400
+    naming the parameter (a larger one would overflow the database's offset)."""
     raw = request.args.get(name, "1")
-    if not raw.isdigit() or int(raw) < 1:
-        raise bad_request(ValidationError({name: [f"not a page number: {raw[:20]}"]}))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise bad_request(ValidationError({name: [f"not a page number from 1 to {MAX_PAGE}: {raw[:20]}"]}))
     return int(raw)
 
 

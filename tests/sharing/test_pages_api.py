@@ -103,7 +103,7 @@ def test_the_form_fills_the_agency_and_offers_datasets_and_columns_by_title(worl
     assert 'label="Cục Cảnh sát quản lý hành chính về trật tự xã hội"' in html
     added = officer.post("/sharing/requests/new", data={"requester": "HN-STC", "add_dataset": world.people.slug,
                                                         "action": "add"}).get_data(as_text=True)
-    assert "Họ và tên <code>ho_ten</code>" in added
+    assert 'Họ và tên <code class="small">ho_ten</code>' in added
     # the identifier comes from the agency's record, whatever was typed
     officer.post("/sharing/requests/new", data=form_for(world, requester_identifier="gõ sai"))
     world.session.expire_all()
