@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from ..helpers import PASSWORD, make_user
+from ..helpers import PASSWORD, csv_distribution, dataset, make_user
 
 OPEN = "don-vi-hanh-chinh-cap-tinh-2025"
 
@@ -78,3 +78,48 @@ def test_a_steward_registers_a_database_and_a_dataset_and_uploads_a_csv(journey,
     j.shot("quality report")
     assert "Hạng" in j.page.locator("main").inner_text() or "hạng" in j.page.locator("main").inner_text()
     j.close()
+
+
+def test_an_officer_asks_for_restricted_data_and_the_owner_approves(journey, seeded_app, session):
+    from ..sharing.conftest import FULL_SPECIAL, PEOPLE_CSV, PEOPLE_SCHEMA
+
+    make_user(session, "officer@stc.hanoi.gov.vn", roles={"HN-STC": "member"})
+    make_user(session, "steward@c06.gov.vn", roles={"BCA-C06": "steward"})
+    people = dataset(session, "BCA-C06", "restricted", title_vi="Thông tin hộ tịch điện tử", slug="ho-tich-dien-tu")
+    csv_distribution(session, people, seeded_app.config["CATALOG"]["UPLOAD_FOLDER"], PEOPLE_CSV, PEOPLE_SCHEMA)
+
+    officer = journey("officer", width=390)
+    officer.sign_in("officer@stc.hanoi.gov.vn", PASSWORD)
+    officer.go("/search?q=thong+tin+ho+tich")  # typed without diacritics
+    officer.shot("search without diacritics")
+    officer.navigate(lambda: officer.page.locator("a[href*='/datasets/ho-tich-dien-tu']").first.click())
+    officer.shot("restricted dataset")
+    officer.navigate(lambda: officer.page.locator("a[href*='/sharing/requests/new']").first.click())
+    page = officer.page
+    page.check("input[name=kind][value=special]")
+    page.check("input[name=columns_ho-tich-dien-tu][value=ho_ten]")
+    for name in ("application", "contact_email", "start_date", "end_date"):
+        page.fill(f"#f-{name}", FULL_SPECIAL[name])
+    for name in ("purpose", "intended_use", "special_reason", "limits_of_use", "security_measures",
+                 "retention_deletion"):
+        page.fill(f"#f-{name}", FULL_SPECIAL[name])
+    page.select_option("#f-frequency", FULL_SPECIAL["frequency"])
+    if page.locator("#f-requester_identifier").is_editable():  # the agency's record may not have its code
+        page.fill("#f-requester_identifier", FULL_SPECIAL["requester_identifier"])
+    page.check("input[name=methods][value=api_lgsp]")
+    page.check("input[name=protection_commitment]")
+    officer.shot("request form")
+    officer.submit("form.stacked button[name=action][value=submit]")
+    officer.shot("request sent")
+    assert "/sharing/requests/" in page.url and "/new" not in page.url, "the request was not sent"
+    request_url = page.url.split(officer.base, 1)[1]
+    officer.close()
+
+    owner = journey("owner")
+    owner.sign_in("steward@c06.gov.vn", PASSWORD)
+    owner.go(request_url)
+    owner.shot("request received")
+    owner.submit("form#approve button[type=submit]")
+    owner.shot("approved")
+    assert owner.page.locator("a[href*='/sharing/agreements/']").count() > 0
+    owner.close()
