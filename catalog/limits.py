@@ -62,7 +62,7 @@ def init_limits(app: Flask) -> Limiter | None:
     if not cfg["RATELIMIT_ENABLED"]:
         return None
     limiter = Limiter(client_address, app=app, storage_uri=storage_url(cfg), headers_enabled=True,
-                      strategy="moving-window", swallow_errors=True, in_memory_fallback_enabled=True,
+                      strategy="fixed-window", swallow_errors=True, in_memory_fallback_enabled=True,
                       key_prefix=key_prefix(cfg))
     limited: set[str] = set()
     for rule in app.url_map.iter_rules():
