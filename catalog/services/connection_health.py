@@ -400,10 +400,13 @@ def incidents(session: Session, conn: Connection, limit: int = 100) -> list[Conn
 
 
 def check_lag_all(session: Session, cfg: Mapping[str, Any], now: datetime | None = None) -> int:
-    """Re-derive the health of connections that report syncs (a silent system grows late by itself)."""
+    """Re-derive the health of connections that report syncs (a silent system grows late by itself)
+    and of those with announced maintenance (a window starts and ends by itself)."""
     now = now or utcnow()
     count = 0
-    for conn in session.scalars(select(Connection).where(Connection.last_sync_at.is_not(None))):
+    announced = select(ConnectionMaintenance.connection_id)
+    for conn in session.scalars(select(Connection).where(
+            Connection.last_sync_at.is_not(None) | Connection.id.in_(announced))):
         evaluate(session, conn, cfg, now)
         count += 1
     return count

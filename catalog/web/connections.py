@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import login_required
+from marshmallow import ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -107,6 +108,56 @@ def _lag_chart(conn: Connection, now: Any) -> Any:
     top = max((v for _l, v in points if v is not None), default=1) or 1
     return charts.line_chart(points, title=gettext("Synchronisation lag (minutes), last 30 days"),
                              unit=" min", y_max=max(top, conn.sync_interval_minutes or 0) * 1.1, color="#E69F00")
+
+
+FORM_FIELDS = (
+    "code", "consumer", "provider_database", "provider_service", "platform", "mode", "sync_interval_minutes",
+    "status", "legal_basis", "agreement", "description_vi", "description_en", "consumer_contact_name",
+    "consumer_contact_email", "provider_contact_name", "provider_contact_email", "probe_url",
+    "probe_expected_status", "probe_interval_minutes",
+)
+
+
+def parse_items(text: str) -> list[dict[str, str]]:
+    """One data item a line: "field | label | class | dataset" (only the field is required)."""
+    items = []
+    for line in text.splitlines():
+        parts = [p.strip() for p in line.split("|")]
+        if not parts[0]:
+            continue
+        item = dict(zip(("name", "label_vi", "classification", "dataset"), parts, strict=False))
+        items.append({k: v for k, v in item.items() if v})
+    return items
+
+
+def _form_data() -> dict[str, Any]:
+    data: dict[str, Any] = {k: request.form[k].strip() for k in FORM_FIELDS if request.form.get(k, "").strip()}
+    data["items"] = parse_items(request.form.get("items", ""))
+    return data
+
+
+@bp.route("/connections/new", methods=["GET", "POST"])
+@login_required
+def create() -> ResponseReturnValue:
+    """Stewards and editors of either side register a connection; the other side confirms it."""
+    reader = current_reader()
+    policy.require(reader.is_admin or bool(policy.editable_org_ids(reader)))
+    values: dict[str, Any] = {"platform": "NDXP", "mode": "realtime_api", "status": "planned",
+                              "probe_expected_status": 200}
+    errors: dict[str, Any] = {}
+    if request.method == "POST":
+        session = db_session()
+        try:
+            conn = connections.create_connection(session, current_actor(), _form_data())
+        except ValidationError as err:
+            session.rollback()
+            values, errors = request.form.to_dict(), err.messages
+        else:
+            session.commit()
+            flash(gettext("The connection is registered; the other side is asked to confirm it."), "success")
+            return redirect(url_for(".show", conn_id=conn.id))
+    return render_template("connections/form.html", values=values, errors=errors, cl=cl,
+                           platforms=CONNECTION_PLATFORMS, statuses=CONNECTION_STATUSES), 400 if errors else 200
 
 
 @bp.get("/connections/<conn_id>")

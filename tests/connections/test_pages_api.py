@@ -183,3 +183,32 @@ def test_openapi_lists_the_connection_routes(world):
     for path in ("/connections", "/connections/{conn_id}", "/connections/{conn_id}/health",
                  "/connections/{conn_id}/incidents", "/connections/{conn_id}/heartbeat", "/reuse"):
         assert path in paths
+
+
+def test_register_through_the_page(world):
+    client = world.app.test_client()
+    login(client, "hn@example.gov.vn")
+    assert client.get("/connections/new").status_code == 200
+    form = {"code": "HN-TTHC-DKDN", "consumer": "HN-TTHC", "provider_database": "DKDN", "platform": "NDXP",
+            "mode": "scheduled_sync", "sync_interval_minutes": "", "status": "testing",
+            "items": "ma_so_doanh_nghiep | Mã số doanh nghiệp | open\n\nten_doanh_nghiep"}
+    bad = client.post("/connections/new", data=form)
+    assert bad.status_code == 400 and "sync_interval_minutes" in bad.get_data(as_text=True)
+    made = client.post("/connections/new", data={**form, "sync_interval_minutes": "1440"})
+    assert made.status_code == 302
+    conn = world.session.scalar(select(Connection).where(Connection.code == "HN-TTHC-DKDN"))
+    assert conn.confirmed_at is None and conn.sync_interval_minutes == 1440
+    assert conn.items == [{"name": "ma_so_doanh_nghiep", "label_vi": "Mã số doanh nghiệp", "classification": "open"},
+                          {"name": "ten_doanh_nghiep"}]
+    # the other side (the Ministry of Finance) confirms it on the page
+    from ..helpers import make_user
+
+    make_user(world.session, "btc@example.gov.vn", roles={"BTC": "steward"})
+    other = world.app.test_client()
+    login(other, "btc@example.gov.vn")
+    assert "Xác nhận kết nối này" in other.get(f"/connections/{conn.id}").get_data(as_text=True)
+    assert other.post(f"/connections/{conn.id}/confirm").status_code == 302
+    world.session.refresh(conn)
+    assert conn.confirmed_at is not None
+    anonymous = world.app.test_client()
+    assert anonymous.get("/connections/new").status_code == 302  # sign in first
