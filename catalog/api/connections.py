@@ -12,12 +12,13 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from sqlalchemy import func, select
 
 from .. import policy
 from ..auth import _bearer, authenticate_bearer, current_actor, current_reader
 from ..db import db_session
 from ..i18n import current_locale
-from ..models import Connection, ConnectionIncident
+from ..models import Connection, ConnectionIncident, utcnow
 from ..services import connection_health as health
 from ..services import connections, listing, reuse
 from . import routes
@@ -98,6 +99,41 @@ def connection_create() -> ResponseReturnValue:
     db_session().commit()
     return jsonify(connection_json(conn, detail=True)), 201, {
         "Location": url_for(".connection", conn_id=conn.id, _external=True)}
+
+
+@bp.get("/connections/metrics")
+def metrics() -> Response:
+    """Prometheus-style gauges per connection (officers: health is theirs to see)."""
+    reader = current_reader()
+    if not reader.is_authenticated:
+        raise routes._Unauthorized()
+    policy.require(reader.is_admin or reader.is_agency_member)
+    session = db_session()
+    open_counts = dict(session.execute(
+        select(ConnectionIncident.connection_id, func.count()).where(ConnectionIncident.closed_at.is_(None))
+        .group_by(ConnectionIncident.connection_id)).all())
+    now = utcnow()
+    lines = [
+        "# HELP catalog_connection_up 1 when the connection works, 0.5 degraded, 0 down; absent when not monitored",
+        "# TYPE catalog_connection_up gauge",
+        "# HELP catalog_connection_lag_seconds Seconds since the last successful synchronisation reported",
+        "# TYPE catalog_connection_lag_seconds gauge",
+        "# HELP catalog_connection_consecutive_failures Failed probes in a row",
+        "# TYPE catalog_connection_consecutive_failures gauge",
+        "# HELP catalog_connection_open_incidents Incidents open now",
+        "# TYPE catalog_connection_open_incidents gauge",
+    ]
+    values = {"up": 1, "degraded": 0.5, "down": 0}
+    for conn in session.scalars(select(Connection).where(policy.connection_visibility(reader))
+                                .order_by(Connection.code)):
+        label = '{code="%s",platform="%s"}' % (conn.code.replace('"', ""), conn.platform)  # noqa: UP031
+        if conn.health in values:
+            lines.append(f"catalog_connection_up{label} {values[conn.health]}")
+        if conn.last_sync_at is not None:
+            lines.append(f"catalog_connection_lag_seconds{label} {int((now - conn.last_sync_at).total_seconds())}")
+        lines.append(f"catalog_connection_consecutive_failures{label} {conn.consecutive_failures}")
+        lines.append(f"catalog_connection_open_incidents{label} {open_counts.get(conn.id, 0)}")
+    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
 
 
 @bp.get("/connections/<conn_id>")
@@ -249,6 +285,10 @@ def _openapi_paths() -> dict[str, Any]:
             "patch": op("Change a connection", write=True, with_body=True),
             "delete": op("Remove a connection", "204", write=True),
         },
+        "/connections/metrics": {"get": {"tags": tags, "summary": "Prometheus-style gauges per connection (officers)",
+                                          "responses": {"200": {"description": "text/plain exposition format"},
+                                                        "401": {"description": "A bearer token is needed", **err},
+                                                        "403": {"description": "Not allowed", **err}}}},
         "/connections/{conn_id}/confirm": {"parameters": [cid], "post": op("The other side confirms", write=True)},
         "/connections/{conn_id}/heartbeat-token": {
             "parameters": [cid], "post": op("Issue the token a system uses for heartbeats (replaces the old one)",

@@ -212,3 +212,20 @@ def test_register_through_the_page(world):
     assert conn.confirmed_at is not None
     anonymous = world.app.test_client()
     assert anonymous.get("/connections/new").status_code == 302  # sign in first
+
+
+def test_prometheus_gauges_for_officers(world):
+    s = world.session
+    conn = world.connection("T-METRICS", mode="scheduled_sync", sync_interval_minutes=60)
+    from catalog.services import connection_health as health
+
+    health.record_heartbeat(s, conn, {"last_sync_at": T0.isoformat()}, world.cfg(), now=T0)
+    s.commit()
+    client = world.app.test_client()
+    assert client.get("/api/v1/connections/metrics").status_code == 401
+    text = client.get("/api/v1/connections/metrics", headers=_bearer(token_for(s, world.outsider))).get_data(
+        as_text=True)
+    assert "# TYPE catalog_connection_up gauge" in text
+    assert 'catalog_connection_up{code="T-METRICS",platform="NDXP"} 1' in text
+    assert 'catalog_connection_consecutive_failures{code="NPSP-HN-TTHC",platform="NDXP"} 0' in text
+    assert 'catalog_connection_lag_seconds{code="T-METRICS",platform="NDXP"}' in text
