@@ -19,6 +19,7 @@ Every function takes `now`, so that tests run on a fixed clock.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -297,9 +298,13 @@ def availability_of(checks: Sequence[tuple[datetime, bool]], windows: Iterable[t
     the time inside maintenance windows, count neither way. `checks` are (time, ok), in order, and
     may begin with the last probe before `start`.
     """
-    windows = list(windows)
+    windows = [w for w in windows if w[0] < end and w[1] > start]
+    times = [at for at, _ok in checks]
+    first = max(0, bisect_right(times, start) - 1)  # the answer that holds at `start`
+    last = bisect_left(times, end)
     up = known = 0.0
-    for i, (at, ok) in enumerate(checks):
+    for i in range(first, last):
+        at, ok = checks[i]
         seg_start = max(at, start)
         seg_end = min(checks[i + 1][0] if i + 1 < len(checks) else end, end)
         if seg_end <= seg_start:
