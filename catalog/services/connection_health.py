@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from harvesters.http import Fetcher, FetchError, policy_from_config
@@ -299,7 +299,7 @@ def availability_of(checks: Sequence[tuple[datetime, bool]], windows: Iterable[t
     may begin with the last probe before `start`.
     """
     windows = [w for w in windows if w[0] < end and w[1] > start]
-    times = [at for at, _ok in checks]
+    times = _times(checks)
     first = max(0, bisect_right(times, start) - 1)  # the answer that holds at `start`
     last = bisect_left(times, end)
     up = known = 0.0
@@ -322,18 +322,40 @@ def availability_of(checks: Sequence[tuple[datetime, bool]], windows: Iterable[t
     return None if known == 0 else round(100.0 * up / known, 3)
 
 
-def _probe_history(session: Session, conn: Connection, start: datetime, end: datetime) -> list[tuple[datetime, bool]]:
+_TIMES_CACHE: dict[int, tuple[Sequence[tuple[datetime, bool]], list[datetime]]] = {}
+
+
+def _times(checks: Sequence[tuple[datetime, bool]]) -> list[datetime]:
+    """The times of a history, computed once for the many windows asked of the same list."""
+    cached = _TIMES_CACHE.get(id(checks))
+    if cached is not None and cached[0] is checks:
+        return cached[1]
+    times = [at for at, _ok in checks]
+    _TIMES_CACHE.clear()
+    _TIMES_CACHE[id(checks)] = (checks, times)
+    return times
+
+
+def probe_history(session: Session, conn: Connection, start: datetime, end: datetime) -> list[tuple[datetime, bool]]:
     before = session.execute(select(ConnectionCheck.at, ConnectionCheck.ok).where(
         ConnectionCheck.connection_id == conn.id, ConnectionCheck.kind == "probe", ConnectionCheck.at < start)
         .order_by(ConnectionCheck.at.desc()).limit(1)).all()
-    rows = session.execute(select(ConnectionCheck.at, ConnectionCheck.ok).where(
-        ConnectionCheck.connection_id == conn.id, ConnectionCheck.kind == "probe", ConnectionCheck.at >= start,
-        ConnectionCheck.at < end).order_by(ConnectionCheck.at)).all()
-    return [(r[0], r[1]) for r in [*before, *rows]]
+    where = (ConnectionCheck.connection_id == conn.id, ConnectionCheck.kind == "probe", ConnectionCheck.at >= start,
+             ConnectionCheck.at < end)
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite keeps the times as text: parsing them in C is several times faster than the generic
+        # result processor, and the health page reads 30 days of probes (8,640 at a 5-minute interval).
+        raw = session.execute(select(cast(ConnectionCheck.at, String), ConnectionCheck.ok).where(*where)
+                              .order_by(ConnectionCheck.at)).all()
+        parse = datetime.fromisoformat
+        return [*before, *[(parse(at).replace(tzinfo=UTC), bool(ok)) for at, ok in raw]]
+    rows = session.execute(select(ConnectionCheck.at, ConnectionCheck.ok).where(*where)
+                           .order_by(ConnectionCheck.at)).all()
+    return [*before, *rows]
 
 
 def availability(session: Session, conn: Connection, start: datetime, end: datetime) -> float | None:
-    return availability_of(_probe_history(session, conn, start, end), maintenance_windows(conn), start, end)
+    return availability_of(probe_history(session, conn, start, end), maintenance_windows(conn), start, end)
 
 
 def percentile(values: Sequence[int], pct: float) -> int | None:
@@ -355,9 +377,14 @@ def latency(session: Session, conn: Connection, start: datetime, end: datetime) 
 WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
 
-def summary(session: Session, conn: Connection, cfg: Mapping[str, Any], now: datetime | None = None) -> dict[str, Any]:
-    """Everything the health page and the API show, computed at `now`."""
+def summary(session: Session, conn: Connection, cfg: Mapping[str, Any], now: datetime | None = None,
+            history: Sequence[tuple[datetime, bool]] | None = None) -> dict[str, Any]:
+    """Everything the health page and the API show, computed at `now` (from one read of the last
+    30 days of probes, or from `history` when the caller already has it)."""
     now = now or utcnow()
+    if history is None:
+        history = probe_history(session, conn, now - WINDOWS["30d"], now)
+    windows = maintenance_windows(conn)
     current_lag = lag(conn, now)
     interval = expected_interval(conn)
     threshold = lag_threshold(conn, cfg)
@@ -370,7 +397,7 @@ def summary(session: Session, conn: Connection, cfg: Mapping[str, Any], now: dat
     upcoming = [m for m in conn.maintenance if m.ends_at > now]
     return {
         "health": derive_health(session, conn, now),
-        "availability": {name: availability(session, conn, now - span, now) for name, span in WINDOWS.items()},
+        "availability": {name: availability_of(history, windows, now - span, now) for name, span in WINDOWS.items()},
         "latency_ms_24h": latency(session, conn, now - WINDOWS["24h"], now),
         "last_sync_at": conn.last_sync_at,
         "lag_seconds": int(current_lag.total_seconds()) if current_lag is not None else None,
@@ -386,11 +413,11 @@ def summary(session: Session, conn: Connection, cfg: Mapping[str, Any], now: dat
     }
 
 
-def daily_availability(session: Session, conn: Connection, now: datetime, days: int = 30
-                       ) -> list[tuple[datetime, float | None]]:
+def daily_availability(session: Session, conn: Connection, now: datetime, days: int = 30,
+                       history: Sequence[tuple[datetime, bool]] | None = None) -> list[tuple[datetime, float | None]]:
     """Availability of each of the last `days` days (one query, computed here)."""
     start = now - timedelta(days=days)
-    checks = _probe_history(session, conn, start, now)
+    checks = history if history is not None else probe_history(session, conn, start, now)
     windows = maintenance_windows(conn)
     out = []
     for n in range(days):

@@ -170,8 +170,9 @@ def show(conn_id: str) -> str:
     now = utcnow()
     data: dict[str, Any] = {}
     if can_health:
-        data["summary"] = health.summary(session, conn, cfg, now)
-        days = health.daily_availability(session, conn, now, 30)
+        history = health.probe_history(session, conn, now - timedelta(days=30), now)
+        data["summary"] = health.summary(session, conn, cfg, now, history)
+        days = health.daily_availability(session, conn, now, 30, history)
         if any(v is not None for _d, v in days):
             data["availability_chart"] = charts.line_chart(
                 [(d.strftime("%d/%m"), v) for d, v in days],
