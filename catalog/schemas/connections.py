@@ -50,11 +50,12 @@ class ConnectionInput(BaseSchema):
     probe_interval_minutes = fields.Integer(allow_none=True, validate=lambda v: 1 <= v <= 10080)
 
     @validates_schema
-    def _provider_and_interval(self, data: dict[str, Any], **_kw: Any) -> None:
-        named = "provider_database" in data or "provider_service" in data or not self.partial
+    def _provider_and_interval(self, data: dict[str, Any], **kw: Any) -> None:
+        partial = bool(kw.get("partial") or self.partial)
+        named = "provider_database" in data or "provider_service" in data or not partial
         if named and not data.get("provider_database") and not data.get("provider_service"):
             raise ValidationError(gettext("Name the provider's data service or database."), "provider_database")
-        if data.get("mode") == "scheduled_sync" and not data.get("sync_interval_minutes"):
+        if not partial and data.get("mode") == "scheduled_sync" and not data.get("sync_interval_minutes"):
             raise ValidationError(gettext("A scheduled synchronisation needs its interval in minutes."),
                                   "sync_interval_minutes")
 

@@ -150,6 +150,11 @@ def update_connection(session: Session, actor: Actor, conn: Connection, raw: Map
             policy.require(actor.reader.may_edit_in(data[side]) or actor.reader.is_admin)
     apply(conn, data, [*FIELDS, "consumer_id", "consumer_org_id", "provider_database_id", "provider_service_id",
                        "provider_org_id", "agreement_id"])
+    if conn.mode == "scheduled_sync" and not conn.sync_interval_minutes:
+        raise field_error("sync_interval_minutes",
+                          gettext("A scheduled synchronisation needs its interval in minutes."))
+    if not conn.provider_database_id and not conn.provider_service_id:
+        raise field_error("provider_database", gettext("Name the provider's data service or database."))
     session.flush()
     audit.record(session, actor, "update", "connection", conn.id, label=conn.code,
                  organization_id=conn.consumer_org_id, before=before, after=_state(conn))

@@ -229,3 +229,21 @@ def test_prometheus_gauges_for_officers(world):
     assert 'catalog_connection_up{code="T-METRICS",platform="NDXP"} 1' in text
     assert 'catalog_connection_consecutive_failures{code="NPSP-HN-TTHC",platform="NDXP"} 0' in text
     assert 'catalog_connection_lag_seconds{code="T-METRICS",platform="NDXP"}' in text
+
+
+def test_changes_through_the_api(world):
+    s = world.session
+    conn = world.connection("T-PATCH", mode="scheduled_sync", sync_interval_minutes=30)
+    client = world.app.test_client()
+    auth = _bearer(token_for(s, world.provider_steward))
+    changed = client.patch(f"/api/v1/connections/{conn.id}", json={"status": "suspended", "mode": "scheduled_sync"},
+                           headers=auth)
+    assert changed.status_code == 200 and changed.json["status"] == "suspended"
+    assert changed.json["sync_interval_minutes"] == 30
+    cleared = client.patch(f"/api/v1/connections/{conn.id}", json={"sync_interval_minutes": None}, headers=auth)
+    assert cleared.status_code == 422 and "sync_interval_minutes" in cleared.json["errors"]
+    outsider = _bearer(token_for(s, world.outsider))
+    refused = client.patch(f"/api/v1/connections/{conn.id}", json={"status": "retired"}, headers=outsider)
+    assert refused.status_code == 403
+    assert client.delete(f"/api/v1/connections/{conn.id}", headers=auth).status_code == 204
+    assert client.get(f"/api/v1/connections/{conn.id}", headers=auth).status_code == 404
