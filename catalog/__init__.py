@@ -56,6 +56,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .quality import tasks as _quality  # noqa: F401  (checks follow uploads and harvests; schedules)
     from .search import indexer  # noqa: F401  (keeps the search index in step with every commit)
     from .services import sharing
+    from .services.connection_health import probe_job  # noqa: F401  (registers the probe round)
     from .services.notifications import email_notifications  # noqa: F401  (registers the e-mail task)
 
     db.init_app(app)

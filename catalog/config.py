@@ -85,6 +85,11 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "QUALITY_EXAMPLES": (_int, 20, "examples kept per check and file (every error is counted)"),
     "QUALITY_LINK_TIMEOUT": (_int, 15, "seconds a link check waits for an answer"),
     "QUALITY_LINK_RECHECK_HOURS": (_int, 24, "a link's remembered answer is reused this long"),
+    "PROBE_INTERVAL_MINUTES": (_int, 5, "how often a connection's health URL is asked (a probe may set its own)"),
+    "PROBE_TIMEOUT_SECONDS": (_int, 10, "seconds a probe waits for the whole answer before it counts as failed"),
+    "PROBE_CONCURRENCY": (_int, 16, "probes asked at the same time in one round"),
+    "PROBE_FAILURES_FOR_INCIDENT": (_int, 3, "failed probes in a row that open an incident"),
+    "CONNECTION_LAG_FACTOR": (_int, 2, "an incident opens when a sync is late by this many of its intervals"),
 }
 
 

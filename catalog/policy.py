@@ -23,7 +23,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, and_, false, not_, or_, select, true
 
 from . import rules
-from .models import DataService, Dataset, Distribution, Organization, SharingAgreement, SharingRequest
+from .models import (
+    Connection,
+    DataService,
+    Dataset,
+    Distribution,
+    Organization,
+    SharingAgreement,
+    SharingRequest,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -388,3 +396,77 @@ def can_manage_harvest_source(reader: Reader, source: Any) -> bool:
 
 def can_register_harvest_source(reader: Reader) -> bool:
     return reader.is_admin or any(role == "steward" for role in reader.roles.values())
+
+
+# --- connections between systems ----------------------------------------------------------------
+# That two public systems exchange data is public (Decree 47/2020 wants sharing known); a
+# connection through a data service the reader may not see, or one that the other side has not
+# confirmed yet, is seen only by the two sides and administrators. Its data items follow the
+# provider's field classes; its health details (probes, lag, incidents) are for officers.
+
+
+def connection_visibility(reader: Reader) -> ColumnElement[bool]:
+    """SQL condition selecting the connections the reader may know of."""
+    if reader.is_admin:
+        return true()
+    services = select(DataService.id).where(dataservice_visibility(reader))
+    public = and_(Connection.confirmed_at.is_not(None),
+                  or_(Connection.provider_service_id.is_(None), Connection.provider_service_id.in_(services)))
+    if not reader.is_agency_member:
+        return public
+    orgs = list(reader.roles)
+    return or_(public, Connection.consumer_org_id.in_(orgs), Connection.provider_org_id.in_(orgs))
+
+
+def is_connection_party(reader: Reader, conn: Connection) -> bool:
+    return reader.is_member_of(conn.consumer_org_id) or reader.is_member_of(conn.provider_org_id)
+
+
+def can_view_connection(reader: Reader, conn: Connection) -> bool:
+    if reader.is_admin or is_connection_party(reader, conn):
+        return True
+    if conn.confirmed_at is None:
+        return False
+    return conn.provider_service is None or can_view_dataservice(reader, conn.provider_service)
+
+
+def can_view_connection_health(reader: Reader, conn: Connection) -> bool:
+    """Availability, lag, latency, probes and incidents: officers of state agencies."""
+    return reader.is_admin or reader.is_agency_member
+
+
+def can_register_connection(reader: Reader, consumer_org_id: str, provider_org_id: str) -> bool:
+    """Stewards and editors of either side register a connection; the other side confirms it."""
+    return reader.may_edit_in(consumer_org_id) or reader.may_edit_in(provider_org_id)
+
+
+def can_edit_connection(reader: Reader, conn: Connection) -> bool:
+    return reader.may_edit_in(conn.consumer_org_id) or reader.may_edit_in(conn.provider_org_id)
+
+
+def can_confirm_connection(reader: Reader, conn: Connection) -> bool:
+    """A steward of the side that did not register it (either side, when an administrator did)."""
+    if conn.confirmed_at is not None:
+        return False
+    sides = [conn.consumer_org_id, conn.provider_org_id]
+    other = [org for org in sides if org != conn.registered_by_org_id] or sides
+    return any(reader.roles.get(org) == "steward" for org in other) or reader.is_admin
+
+
+def connection_item_visible(reader: Reader, conn: Connection, item_class: str, dataset_id: str | None,
+                            name: str) -> bool:
+    """May the reader see that this data item is exchanged? As the provider's field class allows."""
+    if reader.is_admin or is_connection_party(reader, conn):
+        return True
+    if item_class == rules.FIELD_OPEN:
+        return True
+    if dataset_id is not None:
+        granted = reader.grants.get(dataset_id, frozenset())
+        if granted is None or name in granted:
+            return True
+    return item_class == rules.FIELD_DEFAULT_SHARED and reader.is_agency_member
+
+
+def can_mark_reuse(reader: Reader, db: Database) -> bool:
+    """The stewards of the system that collects the data answer a "typed twice" finding."""
+    return reader.is_steward_of(db.owner_id) or reader.may_edit_in(db.owner_id)

@@ -2,6 +2,17 @@
 
 from .audit import AuditEvent, AuditLogIsAppendOnly
 from .base import Base, utcnow
+from .connection import (
+    CONNECTION_MODES,
+    CONNECTION_PLATFORMS,
+    CONNECTION_STATUSES,
+    HEALTH_STATES,
+    Connection,
+    ConnectionCheck,
+    ConnectionIncident,
+    ConnectionMaintenance,
+    ReuseMark,
+)
 from .database import DATABASE_STATUSES, PLATFORMS, Database
 from .dataset import DATASET_STATUSES, ORIGINS, UPDATE_FREQUENCIES, DataService, Dataset, dataservice_dataset
 from .distribution import Distribution
@@ -32,9 +43,13 @@ from .user import LINK_KINDS, ROLES, SCOPES, AccountLink, ApiToken, LoginAttempt
 
 __all__ = [
     "AGREEMENT_STATUSES",
+    "CONNECTION_MODES",
+    "CONNECTION_PLATFORMS",
+    "CONNECTION_STATUSES",
     "DATABASE_STATUSES",
     "DATASET_STATUSES",
     "DECIDED_STATUSES",
+    "HEALTH_STATES",
     "JOB_STATUSES",
     "LINK_KINDS",
     "ORIGINS",
@@ -54,6 +69,10 @@ __all__ = [
     "AuditEvent",
     "AuditLogIsAppendOnly",
     "Base",
+    "Connection",
+    "ConnectionCheck",
+    "ConnectionIncident",
+    "ConnectionMaintenance",
     "DataService",
     "Database",
     "Dataset",
@@ -70,6 +89,7 @@ __all__ = [
     "Notification",
     "Organization",
     "QualityReport",
+    "ReuseMark",
     "SharingAgreement",
     "SharingRequest",
     "SharingRequestItem",

@@ -95,6 +95,8 @@ class SchemaFieldInput(BaseSchema):
     code_list = Text(allow_none=True, data_key="codeList", attribute="codeList",
                      validate=one_of(("admin_unit", "organization", "theme", "licence")))
     constraints = fields.Dict(allow_none=True)
+    #: a concept of the common data dictionary (Decision 2439/QĐ-TTg), e.g. "personal_id"; see services/reuse.py
+    concept = Text(allow_none=True, validate=max_len(64))
     example = fields.Raw(allow_none=True)
 
     class Meta(BaseSchema.Meta):

@@ -100,6 +100,19 @@ MESSAGES: dict[str, tuple[Any, Any]] = {
         _l("Agreement %(agreement)s renewed"),
         _l("Agreement %(agreement)s now runs until %(end_on)s."),
     ),
+    "connection_incident_opened": (
+        _l("Connection %(connection)s: incident opened"),
+        _l("The connection %(connection)s has had an incident since %(opened_at)s (%(cause)s). %(detail)s"),
+    ),
+    "connection_incident_closed": (
+        _l("Connection %(connection)s: incident closed"),
+        _l("The connection %(connection)s works again since %(closed_at)s; the incident (%(cause)s) lasted "
+           "%(minutes)s minutes."),
+    ),
+    "connection_maintenance": (
+        _l("Connection %(connection)s: planned maintenance"),
+        _l("The connection %(connection)s will be under maintenance from %(from_at)s until %(until_at)s."),
+    ),
     "deletion_confirmed": (
         _l("Agreement %(agreement)s: data deleted"),
         _l("%(requester)s confirms it deleted the data received under agreement %(agreement)s."),
@@ -216,6 +229,8 @@ def link_for(note: Notification) -> str:
         return f"/sharing/requests/{note.object_id}"
     if note.object_type == "sharing_agreement" and note.object_id:
         return f"/sharing/agreements/{note.object_id}"
+    if note.object_type == "connection" and note.object_id:
+        return f"/connections/{note.object_id}"
     return "/notifications"
 
 

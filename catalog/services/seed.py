@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import AdminUnit, Database, Dataset, Licence, Organization, Theme
-from . import databases, datasets, distributions, organizations
+from . import connection_seed, databases, datasets, distributions, organizations
 from .actor import system_actor
 
 #: The whole country, for datasets whose spatial coverage is national.
@@ -237,6 +237,8 @@ def load_seed(session: Session, root: Path, cfg: dict[str, Any], *, update: bool
     report["organizations"] = _organizations(session, root, update, errors)
     report["databases"] = _databases(session, root, update, errors)
     report["datasets"] = _datasets(session, root, cfg, update, errors)
+    report["systems"] = connection_seed.load_systems(session, root, errors)
+    report["connections"] = connection_seed.load_connections(session, root, errors)
     if errors:
         raise ValidationError(errors)
     return report

@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 
 from ..rules import Rule
 from ..schemas.base import field_errors
+from .connection_labels import INCIDENT_CAUSES
 
 ACCESS_LEVELS = {
     "open": _l("Open data"),
@@ -213,7 +214,8 @@ SHARING_ACTIONS = {
 }
 
 #: Codes in notification parameters, shown with these labels.
-NOTIFICATION_CODE_LABELS = {"reason": SUSPENSION_REASONS, "ground": TERMINATION_GROUNDS, "step": ESCALATION_STEPS}
+NOTIFICATION_CODE_LABELS = {"reason": SUSPENSION_REASONS, "ground": TERMINATION_GROUNDS, "step": ESCALATION_STEPS,
+                            "cause": INCIDENT_CAUSES}
 
 
 def label(table: dict, code: str | None) -> str:
