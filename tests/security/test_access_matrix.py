@@ -95,6 +95,16 @@ ROUTES: dict[str, str] = {
     "ckan_api.call": "page", "feeds.negotiated_catalog": "page", "feeds.catalog": "page", "feeds.dataset": "dataset",
     "public_feeds.atom": "page", "public_feeds.robots": "public", "public_feeds.sitemap_index": "page",
     "public_feeds.sitemap_datasets": "page", "public_feeds.sitemap_pages": "page",
+    "connections_api.connections_list": "page", "connections_api.connection_create": "write",
+    "connections_api.connection": "page", "connections_api.connection_update": "write",
+    "connections_api.connection_delete": "write", "connections_api.connection_confirm": "write",
+    "connections_api.connection_health": "page", "connections_api.heartbeat": "write",
+    "connections_api.heartbeat_token": "write", "connections_api.connection_incidents": "page",
+    "connections_api.maintenance": "write", "connections_api.metrics": "page",
+    "connections_api.reuse_findings": "page", "connections_api.reuse_mark": "write",
+    "connections.index": "page", "connections.show": "page", "connections.confirm": "write",
+    "connections.heartbeat_token": "write", "connections.create": "page", "connections.province": "page",
+    "connections.reuse_page": "page", "connections.reuse_csv": "page", "connections.reuse_mark": "write",
 }
 
 #: query strings that make list and search routes show as much as they can
@@ -229,6 +239,8 @@ def _url(m: Matrix, rule: Any, values: dict[str, str]) -> str:
             value = "CSDLQG-DC"
         if arg == "code" and rule.rule.startswith("/language"):
             value = "en"
+        if arg == "code" and rule.rule.startswith("/provinces"):
+            value = "HN"
         if arg == "slug" and "harvest" in rule.rule:
             value = "x"
         if arg == "key" and "/datasets/" not in rule.rule:
