@@ -26,7 +26,17 @@ from .errors import json_error
 from .routes import _body, _page_args, _require_token
 
 bp = Blueprint("connections_api", __name__, url_prefix="/api/v1")
-bp.before_request(authenticate_bearer)
+
+
+@bp.before_request
+def _person_token() -> ResponseReturnValue | None:
+    """A person's token, as on every API route; the heartbeat carries a system's token scoped to one
+    connection instead, which its own view checks."""
+    if request.endpoint == "connections_api.heartbeat":
+        return None
+    return authenticate_bearer()
+
+
 routes.install_error_handlers(bp)
 
 
