@@ -18,7 +18,6 @@ from ..db import db_session
 from ..models import SCOPES, ApiToken
 from ..schemas.accounts import InvitationInput, TokenInput
 from ..services import account_links, users
-from ..services.common import NotFound
 from . import routes
 from .openapi import content, json_schema
 from .routes import _body, _require_token
@@ -59,10 +58,7 @@ def token_create() -> ResponseReturnValue:
 def token_revoke(token_id: str) -> tuple[str, int]:
     _require_token("read")
     s = db_session()
-    token = s.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
-        raise NotFound(token_id)
-    users.revoke_token(s, current_actor(), token)
+    users.revoke_token(s, current_actor(), users.own_token(s, current_user.id, token_id))
     s.commit()
     return "", 204
 

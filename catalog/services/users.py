@@ -21,7 +21,7 @@ from ..models import SCOPES, AccountLink, ApiToken, LoginAttempt, Membership, Or
 from ..schemas.accounts import MembershipInput, PasswordChangeInput, TokenInput, UserInput
 from . import audit
 from .actor import Actor
-from .common import field_error, load, org_by_code
+from .common import NotFound, field_error, load, org_by_code
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 #: A hash to check against when the account does not exist, so that timing does not tell.
@@ -239,6 +239,14 @@ def _recent_failures(session: Session, who: Any, *, since: datetime, email_key: 
 
 
 # --- API tokens ---------------------------------------------------------------------------------
+
+
+def own_token(session: Session, user_id: str, token_id: str) -> ApiToken:
+    """One of the person's own tokens; anyone else's answers as missing."""
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user_id:
+        raise NotFound(token_id)
+    return token
 
 
 def _digest(token: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, gettext
+from flask_babel import gettext
 from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from ..search.folding import folded_match
 from ..services import account_links, audit, users
 from ..services.common import NotFound
 from .forms import page_args, read_form
+from .invitations import flash_invitation
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -56,11 +57,7 @@ def user_list() -> tuple[str, int] | Response:
         s.rollback()
         return _users_page(err.messages, 400)
     s.commit()
-    if result.url is None:
-        flash(gettext("%(email)s already had an account and now has the role.", email=result.user.email), "success")
-    else:
-        flash(gettext("An invitation was e-mailed to %(email)s; its link works until %(date)s.",
-                      email=result.user.email, date=format_datetime(result.expires_at, "short")), "success")
+    flash_invitation(result)
     return redirect(url_for(".user_list"))
 
 

@@ -13,7 +13,6 @@ from ..auth import current_actor
 from ..db import db_session
 from ..models import ApiToken
 from ..services import users
-from ..services.common import NotFound
 from . import labels
 from .forms import read_form
 from .redirects import safe_next
@@ -95,10 +94,7 @@ def create_token() -> tuple[str, int]:
 @login_required
 def revoke_token(token_id: str) -> Response:
     s = db_session()
-    token = s.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
-        raise NotFound(token_id)
-    users.revoke_token(s, current_actor(), token)
+    users.revoke_token(s, current_actor(), users.own_token(s, current_user.id, token_id))
     s.commit()
     flash(gettext("The token was revoked."), "info")
     return redirect(url_for("auth.account"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime, gettext
+from flask_babel import gettext
 from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from ..models import Dataset, Membership, Organization, User, utcnow
 from ..services import account_links, audit, listing, organizations, users
 from ..services.common import NotFound
 from .forms import page_args, read_form
+from .invitations import flash_invitation
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
@@ -184,11 +185,7 @@ def invite(code: str) -> tuple[str, int] | Response:
         s.rollback()
         return _members_page(org, invite_errors=err.messages, status=400)
     s.commit()
-    if result.url is None:
-        flash(gettext("%(email)s already had an account and now has the role.", email=result.user.email), "success")
-    else:
-        flash(gettext("An invitation was e-mailed to %(email)s; its link works until %(date)s.",
-                      email=result.user.email, date=format_datetime(result.expires_at, "short")), "success")
+    flash_invitation(result)
     return redirect(url_for(".members", code=code))
 
 
