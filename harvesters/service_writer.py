@@ -1,0 +1,85 @@
+"""Writing harvested data services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+
+from catalog.models import (
+    DataService,
+    HarvestRecord,
+    utcnow,
+)
+from catalog.models.base import new_id
+from catalog.services.common import unique_slug
+from catalog.text import slugify
+
+from .base import (
+    Record,
+)
+
+SERVICE_FIELDS = (
+    "title_vi", "title_en", "description_vi", "description_en", "publisher_id", "database_id", "endpoint_url",
+    "endpoint_description", "openapi_spec", "protocol", "platform", "access_level",
+)
+
+
+class ServiceWriterMixin:
+    """Create and update harvested data services."""
+
+    def _service_values(self, data: Record) -> dict[str, Any]:
+        rid, warn, codes, source = data["remote_id"], self.log.warn, self.codes, self.source
+        return {
+            "title_vi": data["title_vi"], "title_en": data.get("title_en"),
+            "description_vi": data.get("description_vi"), "description_en": data.get("description_en"),
+            "publisher_id": codes.publisher_of(data.get("publisher"), source.organization_id, rid, warn),
+            "database_id": codes.database_of(data.get("database"), source.database_id, rid, warn),
+            "endpoint_url": data["endpoint_url"], "endpoint_description": data.get("endpoint_description"),
+            "openapi_spec": data.get("openapi_spec"), "protocol": data.get("protocol"),
+            "platform": data.get("platform"), "access_level": data.get("access_level") or source.default_access_level,
+        }
+
+    def _write_services(self, items: list[tuple[Record, str, Any]]) -> None:
+        s = self.session
+        ids = [row.dataservice_id for _d, _h, row in items if row is not None and row.dataservice_id]
+        found = {svc.id: svc for svc in s.scalars(select(DataService).where(DataService.id.in_(ids)))} if ids else {}
+        status = "published" if self.source.auto_publish else "draft"
+        for data, digest, row in items:
+            values = self._service_values(data)
+            svc = found.get(row.dataservice_id) if row is not None and row.dataservice_id else None
+            if svc is None:
+                svc = DataService(id=new_id(), origin="harvested", harvest_source_id=self.source.id,
+                                  remote_id=data["remote_id"], source_url=data.get("source_url"), local_edits=[],
+                                  status=status, published_at=utcnow() if status == "published" else None)
+                for name, value in values.items():
+                    setattr(svc, name, value)
+                with s.no_autoflush:
+                    svc.slug = unique_slug(s, DataService, slugify(values["title_vi"]))
+                s.add(svc)
+                s.flush()
+                if row is None:
+                    s.execute(HarvestRecord.__table__.insert(), [self._record_row(data, digest, dataservice_id=svc.id)])
+                    self.job.new += 1
+                else:
+                    s.execute(update(HarvestRecord).where(HarvestRecord.id == row.id).values(
+                        dataservice_id=svc.id).execution_options(synchronize_session=False))
+                    self._mark_record(row.id, data, digest)
+                    self.job.updated += 1
+                continue
+            kept = set(svc.local_edits or [])
+            for name, value in values.items():
+                if name not in kept and getattr(svc, name) != value:
+                    setattr(svc, name, value)
+            svc.source_url = data.get("source_url")
+            if "status" not in kept:
+                svc.status = status
+            elif row.state == "withdrawn" and svc.status == "withdrawn":
+                svc.status = row.status_before_withdrawal or status
+            if svc.status == "published" and svc.published_at is None:
+                svc.published_at = utcnow()
+            self._mark_record(row.id, data, digest)
+            self.job.updated += 1
+        s.flush()
+
+    # after the gather ----------------------------------------------------------------------------
