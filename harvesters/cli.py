@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -78,10 +79,17 @@ def _summary(summary: Summary) -> str:
 @click.argument("source")
 @click.option("--full", is_flag=True, help="read everything and rewrite every record (ignore what is unchanged)")
 @click.option("--quiet", is_flag=True, help="no progress bar")
-def run_cmd(source: str, full: bool, quiet: bool) -> None:
+@click.option("--dry-run", "dry_run", is_flag=True,
+              help="show what a harvest would create, change and withdraw, saving nothing")
+def run_cmd(source: str, full: bool, quiet: bool, dry_run: bool) -> None:
     """Run SOURCE (its slug) now, here, with a progress bar and a summary."""
     with session_scope() as session:
         source_id = _source(session, source).id
+    if dry_run:
+        from .preview import preview_source
+
+        click.echo(_preview(preview_source(current_app._get_current_object(), source_id)))
+        return
     bar = _Bar(enabled=not quiet and sys.stderr.isatty())
     try:
         summary = run_source(current_app._get_current_object(), source_id, triggered_by="cli", progress=bar,
@@ -94,6 +102,20 @@ def run_cmd(source: str, full: bool, quiet: bool) -> None:
     click.echo(_summary(summary))
     if summary.status != "succeeded":
         sys.exit(1)
+
+
+def _preview(p: Any, shown: int = 20) -> str:
+    lines = [f"Dry run of {p.source}: nothing was saved."]
+    for label, items in (("new", p.new), ("changed", p.changed), ("withdrawn", p.withdrawn)):
+        lines.append(f"  would be {label}: {len(items)}" + (f" ({', '.join(items[:shown])}"
+                                                            f"{', …' if len(items) > shown else ''})" if items else ""))
+    lines.append(f"  unchanged: {p.unchanged}")
+    lines.append(f"  not taken: {len(p.invalid)}")
+    lines += [f"    {rid or '—'}: {message}" for rid, message in p.invalid[:shown]]
+    if not p.complete:
+        lines.append("  the gather was incomplete" + (f" ({p.message})" if p.message else "")
+                     + ": nothing would be withdrawn")
+    return "\n".join(lines)
 
 
 @harvest_cli.command("list")

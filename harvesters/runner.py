@@ -106,6 +106,14 @@ def run_source(
         session.close()
 
 
+def content_salt(source: HarvestSource) -> str:
+    """What goes into every record's content hash besides the record: a change of the source's
+    defaults rewrites its records on the next run."""
+    return "|".join(str(x) for x in (
+        RUNNER_VERSION, source.organization_id, source.database_id, source.default_access_level,
+        source.default_licence_code, source.auto_publish, source.authoritative)) + "|"
+
+
 class _Run(LockMixin, BatchMixin, DatasetWriterMixin, ServiceWriterMixin, WithdrawerMixin):
     def __init__(self, app: Flask, session: Session, source_id: str, job_id: int | None, triggered_by: str,
                  policy: FetchPolicy | None, progress: Progress | None, full: bool) -> None:
@@ -167,9 +175,7 @@ class _Run(LockMixin, BatchMixin, DatasetWriterMixin, ServiceWriterMixin, Withdr
         self.codes = CodeLists(s)
         self.writers = Writers(s, self.codes, source.organization_id, source.filters)
         self.clashes = 0
-        self.salt = "|".join(str(x) for x in (
-            RUNNER_VERSION, source.organization_id, source.database_id, source.default_access_level,
-            source.default_licence_code, source.auto_publish, source.authoritative)) + "|"
+        self.salt = content_salt(source)
         status, message = "failed", None
         harvester = None
         batch = _Batch()

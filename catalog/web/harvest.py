@@ -212,6 +212,18 @@ def run_now(slug: str) -> Response:
     return redirect(url_for(".show", slug=slug))
 
 
+@bp.post("/<slug>/dry-run")
+@login_required
+def dry_run(slug: str) -> str:
+    """What a harvest would create, change and withdraw, saving nothing (run here and now)."""
+    from harvesters.preview import preview_source
+
+    src = _source(slug)
+    policy.require(policy.can_manage_harvest_source(current_reader(), src))
+    result = preview_source(current_app._get_current_object(), src.id)
+    return render_template("harvest/preview.html", src=src, result=result, shown=50)
+
+
 @bp.post("/<slug>/delete")
 @login_required
 def delete(slug: str) -> Response:

@@ -75,7 +75,7 @@ ROUTES: dict[str, str] = {
     "datasets.delete_distribution": "distribution-write", "datasets.download": "distribution",
     "datasets.edit_distribution": "distribution",
     "harvest.index": "page", "harvest.show": "page", "harvest.delete": "write", "harvest.edit": "page",
-    "harvest.run_now": "write", "harvest.job": "page", "harvest.create": "page",
+    "harvest.run_now": "write", "harvest.dry_run": "write", "harvest.job": "page", "harvest.create": "page",
     "sharing.notifications_page": "page", "sharing.mark_read": "write",
     "organizations.index": "page", "organizations.show": "page", "organizations.audit_export": "page",
     "organizations.delete": "write", "organizations.edit": "page", "organizations.members": "page",
