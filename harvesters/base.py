@@ -113,9 +113,11 @@ class HarvestContext:
 
 
 class Harvester:
-    """One protocol. Subclasses implement `gather`."""
+    """One protocol. Subclasses implement `gather` and name the schema of their options."""
 
     protocol: ClassVar[str] = ""
+    #: the options a source of this protocol takes (harvesters.options); set below to avoid a cycle
+    options: ClassVar[Any] = None
 
     def __init__(self, ctx: HarvestContext) -> None:
         self.ctx = ctx
@@ -129,15 +131,32 @@ class Harvester:
 
 
 _MODULES = {p: f"harvesters.{p}" for p in ("ckan", "dcat", "csw", "spreadsheet", "sqldb", "datapackage", "openapi")}
+#: Harvesters registered by class (tests register in-memory ones; a plug-in could add a protocol).
+_REGISTERED: dict[str, type[Harvester]] = {}
+
+
+def register(protocol: str, cls: type[Harvester]) -> None:
+    _REGISTERED[protocol] = cls
+
+
+def unregister(protocol: str) -> None:
+    _REGISTERED.pop(protocol, None)
 
 
 def harvester_class(protocol: str) -> type[Harvester]:
     import importlib
 
+    if protocol in _REGISTERED:
+        return _REGISTERED[protocol]
     if protocol not in _MODULES:
         raise HarvestFailed(f"unknown protocol {protocol!r}")
     module = importlib.import_module(_MODULES[protocol])
-    return module.HARVESTER
+    cls = module.HARVESTER
+    if cls.options is None:
+        from .options import HarvestOptions
+
+        cls.options = HarvestOptions
+    return cls
 
 
 # --- reading a location: the web through the guarded fetcher, or a demo file under seed/ ----------

@@ -34,6 +34,7 @@ from .base import (
     pick_language,
     read,
 )
+from .options import CkanOptions
 
 MAX_PAGES = 10_000
 SORT = "metadata_created asc, id asc"
@@ -181,6 +182,7 @@ def _packages_of_dump(body: Any) -> tuple[list[Any], str | None]:
 
 
 class CkanHarvester(Harvester):
+    options = CkanOptions
     protocol = "ckan"
 
     def gather(self) -> Iterator[Record | Problem | Seen]:

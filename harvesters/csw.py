@@ -22,6 +22,7 @@ import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
 from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, is_web, read
+from .options import CswOptions
 
 NS = {
     "csw": "http://www.opengis.net/cat/csw/2.0.2",
@@ -162,6 +163,7 @@ def iso_record(md: Element) -> Record | Problem:
 
 
 class CswHarvester(Harvester):
+    options = CswOptions
     protocol = "csw"
 
     def gather(self) -> Iterator[Record | Problem]:

@@ -24,6 +24,7 @@ import yaml
 from catalog.http import Response
 
 from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, is_web, join_url, read
+from .options import GatewayOptions
 
 OFFERED = {"PUBLISHED", "PROTOTYPED"}
 PROTOCOLS = {"HTTP": "REST", "REST": "REST", "SOAP": "SOAP", "SOAPTOREST": "REST", "GRAPHQL": "GraphQL",
@@ -121,6 +122,7 @@ def wso2_record(item: dict[str, Any], api_root: str, gateway: str | None, platfo
 
 
 class OpenApiHarvester(Harvester):
+    options = GatewayOptions
     protocol = "openapi"
 
     def gather(self) -> Iterator[Record | Problem]:

@@ -31,6 +31,7 @@ from catalog import zipguard
 from catalog.text import fold, slugify
 
 from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, read
+from .options import SpreadsheetOptions
 
 #: column -> the headings it is known by (compared folded).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -214,6 +215,7 @@ def _xlsx_sheets(data: bytes, wanted: str | None) -> Iterator[tuple[str, list[li
 
 
 class SpreadsheetHarvester(Harvester):
+    options = SpreadsheetOptions
     protocol = "spreadsheet"
 
     def gather(self) -> Iterator[Record | Problem]:

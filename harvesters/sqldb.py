@@ -38,6 +38,7 @@ from catalog.config import PROJECT_ROOT
 
 from . import connections
 from .base import Harvester, HarvestFailed, LogText, Problem, Record
+from .options import SqlOptions
 
 SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast", "sys", "mysql", "performance_schema",
                   "INFORMATION_SCHEMA", "guest", "db_owner", "db_accessadmin"}
@@ -89,6 +90,7 @@ def _type_name(sql_type: Any) -> str:
 
 
 class SqlDbHarvester(Harvester):
+    options = SqlOptions
     protocol = "sqldb"
 
     def gather(self) -> Iterator[Record | Problem]:

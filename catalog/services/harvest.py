@@ -193,6 +193,7 @@ def create_source(session: Session, actor: Actor, raw: Mapping[str, Any], secret
     schema = HarvestSourceInput()
     data = _resolve(session, load(schema, raw), None, secret_key)
     policy.require(actor.reader.is_steward_of(data["organization_id"]))
+    data["filters"] = _check_options(data["protocol"], data.get("filters"))
     _check_delegation(session, actor, data.get("filters"), {})
     src = HarvestSource()
     defaults = {k: v for k, v in blank_values(schema).items() if k not in ("organization", "database",
@@ -218,7 +219,8 @@ def update_source(session: Session, actor: Actor, src: HarvestSource, raw: Mappi
     data = _resolve(session, data, src, secret_key)
     if data.get("organization_id", src.organization_id) != src.organization_id:
         policy.require(actor.reader.is_steward_of(data["organization_id"]))
-    if "filters" in data:
+    if "filters" in data or "protocol" in data:
+        data["filters"] = _check_options(data.get("protocol", src.protocol), data.get("filters", src.filters))
         _check_delegation(session, actor, data["filters"], src.filters)
     before = _state(src)
     old_secret = src.secret
@@ -236,6 +238,15 @@ def update_source(session: Session, actor: Actor, src: HarvestSource, raw: Mappi
                  after={k: after[k] for k in changed if k in after} | ({"password": "changed"}
                                                                         if "password" in changed else {}))
     return changed
+
+
+def _check_options(protocol: str, filters: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The options as the protocol declares them (harvesters.options): a misspelt or mistyped one is
+    a field error naming it, never a setting silently ignored at the next harvest."""
+    from harvesters.base import harvester_class
+    from harvesters.options import check
+
+    return check(harvester_class(protocol), dict(filters or {}))
 
 
 def _check_delegation(session: Session, actor: Actor, filters: Mapping[str, Any] | None,

@@ -133,8 +133,12 @@ def _choices() -> dict[str, Any]:
 
 def _render_form(src: HarvestSource | None, values: dict[str, Any], errors: dict | None = None,
                  status: int = 200) -> tuple[str, int]:
+    from harvesters.base import harvester_class
+    from harvesters.options import described
+
+    options = {code: described(harvester_class(code)) for code in PROTOCOL_LABELS}
     return render_template("harvest/form.html", src=src, values=values, errors=errors or {},
-                           choices=_choices(), protocols=PROTOCOL_LABELS), status
+                           choices=_choices(), protocols=PROTOCOL_LABELS, protocol_options=options), status
 
 
 def _submitted() -> dict[str, Any]:
