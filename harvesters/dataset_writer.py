@@ -19,6 +19,7 @@ from catalog.models import (
     utcnow,
 )
 from catalog.models.base import new_id
+from catalog.services.datasets import missing_to_publish
 from catalog.signals import note_changes
 from catalog.text import slugify
 
@@ -64,19 +65,9 @@ class DatasetWriterMixin:
         }
 
     def _gaps(self, values: dict[str, Any]) -> list[str]:
-        """What rules.REQUIRED_TO_PUBLISH still misses (the same rule the registration forms apply)."""
-        gaps = []
-        for name in rules.REQUIRED_TO_PUBLISH.get(values["access_level"], ()):
-            if name == "contact":
-                present = values.get("contact_name") or values.get("contact_email") or values.get("contact_phone")
-            else:
-                present = values.get(name)
-            if not present:
-                gaps.append(name)
-        if (values["access_level"] == rules.ACCESS_OPEN and values.get("licence_code")
-                and values["licence_code"] not in self.codes.open_licences):
-            gaps.append("licence_code")
-        return gaps
+        """The registration forms' rule (services.datasets.missing_to_publish) on the row to write."""
+        return missing_to_publish(values["access_level"], values.get,
+                                  lambda code: code in self.codes.open_licences)
 
     def _status_for(self, values: dict[str, Any], rid: str, has_data: bool = True) -> str:
         """Published when the source may publish and nothing required is missing. Open data must
