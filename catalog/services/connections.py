@@ -33,7 +33,8 @@ from ..models import (
 from ..schemas.connections import ConnectionInput
 from . import audit
 from .actor import Actor
-from .common import NotFound, apply, blank_values, field_error, load
+from .common import NotFound, apply, blank_values, field_error, load, org_by_code
+from .listing import org_tree_ids
 
 FIELDS = (
     "code", "items", "platform", "mode", "sync_interval_minutes", "legal_basis", "status", "description_vi",
@@ -228,17 +229,10 @@ class Filters:
     health: str | None = None
 
 
-def _org_and_units(session: Session, code: str) -> list[str]:
-    org = session.scalar(select(Organization).where(Organization.code == code))
-    if org is None:
-        raise field_error("organization", gettext("No organization has the code %(code)s.", code=code))
-    ids, todo = [org.id], [org]
-    while todo:
-        node = todo.pop()
-        for child in node.children:
-            ids.append(child.id)
-            todo.append(child)
-    return ids
+def agency_and_units(session: Session, code: str) -> Select[Any]:
+    """The agency of `code` and its units (an unknown code is a field error)."""
+    org_by_code(session, code)
+    return org_tree_ids(code)
 
 
 def query(session: Session, reader: policy.Reader, filters: Filters = Filters()) -> Select[tuple[Connection]]:
@@ -246,7 +240,7 @@ def query(session: Session, reader: policy.Reader, filters: Filters = Filters())
     q = select(Connection).where(policy.connection_visibility(reader))
     for value in (filters.province, filters.ministry):
         if value:
-            ids = _org_and_units(session, value)
+            ids = agency_and_units(session, value)
             q = q.where(Connection.consumer_org_id.in_(ids) | Connection.provider_org_id.in_(ids))
     for field, value, allowed, column in (("platform", filters.platform, CONNECTION_PLATFORMS, Connection.platform),
                                           ("status", filters.status, CONNECTION_STATUSES, Connection.status),

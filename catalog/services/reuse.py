@@ -21,12 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import policy
-from ..models import Connection, Database, DataService, Dataset, Organization, ReuseMark
+from ..models import Connection, Database, DataService, Dataset, ReuseMark
 from ..schemas.connections import ReuseMarkInput
 from ..text import fold
 from . import audit
 from .actor import Actor
 from .common import NotFound, field_error, load
+from .connections import agency_and_units
 
 
 @dataclass(frozen=True)
@@ -109,18 +110,6 @@ class Group:
         return sum(1 for f in self.findings if f.open)
 
 
-def _org_ids(session: Session, code: str) -> list[str]:
-    org = session.scalar(select(Organization).where(Organization.code == code))
-    if org is None:
-        raise field_error("organization", gettext("No organization has the code %(code)s.", code=code))
-    ids, todo = [org.id], [org]
-    while todo:
-        node = todo.pop()
-        ids.extend(c.id for c in node.children)
-        todo.extend(node.children)
-    return ids
-
-
 def findings(session: Session, reader: policy.Reader, organization: str | None = None) -> list[Group]:
     """Concepts collected by systems other than the national database that holds them, ranked by
     how many systems collect them again (then by name)."""
@@ -128,7 +117,7 @@ def findings(session: Session, reader: policy.Reader, organization: str | None =
          .options(selectinload(Dataset.distributions), selectinload(Dataset.database)))
     if organization:
         q = q.join(Database, Database.id == Dataset.database_id).where(
-            Database.owner_id.in_(_org_ids(session, organization)))
+            Database.owner_id.in_(agency_and_units(session, organization)))
     holders = {db.code: db for db in session.scalars(
         select(Database).where(Database.code.in_([c.held_by for c in CONCEPTS])))}
     found: dict[tuple[str, str], Finding] = {}
