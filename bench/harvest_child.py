@@ -44,8 +44,9 @@ def validate_only(instance: str, url: str) -> dict:
     os.environ.setdefault("CATALOG_SECRET_KEY", "bench")
     from catalog import create_app
     from catalog.http import Fetcher, FetchPolicy
-    from harvesters.base import HarvestContext, RecordSchema, load_record, tidy
+    from harvesters.base import HarvestContext
     from harvesters.ckan import CkanHarvester
+    from harvesters.record import RecordSchema, load_record, tidy
 
     def warn(*_args: object) -> None:
         pass

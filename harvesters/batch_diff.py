@@ -13,14 +13,8 @@ from catalog.models import (
 )
 from catalog.schemas.base import field_errors
 
-from .base import (
-    LogText,
-    Problem,
-    Record,
-    content_hash,
-    load_record,
-    tidy,
-)
+from .base import LogText, Problem, Record
+from .record import content_hash, load_record, tidy
 
 
 @dataclass

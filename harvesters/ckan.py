@@ -21,20 +21,10 @@ from urllib.parse import urlsplit
 
 from catalog.vocab import split_format
 
-from .base import (
-    Harvester,
-    HarvestFailed,
-    LogText,
-    Problem,
-    Record,
-    Seen,
-    as_text,
-    is_web,
-    load_json,
-    pick_language,
-    read,
-)
+from .base import Harvester, HarvestFailed, LogText, Problem, Record, Seen
 from .options import CkanOptions
+from .reading import is_web, load_json, read
+from .record import as_text, pick_language
 
 MAX_PAGES = 10_000
 SORT = "metadata_created asc, id asc"

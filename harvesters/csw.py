@@ -21,8 +21,10 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
-from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, is_web, read
+from .base import Harvester, HarvestFailed, LogText, Problem, Record
 from .options import CswOptions
+from .reading import is_web, read
+from .record import as_text
 
 NS = {
     "csw": "http://www.opengis.net/cat/csw/2.0.2",

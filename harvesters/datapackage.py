@@ -26,7 +26,9 @@ from catalog import zipguard
 from catalog.rules import FIELD_CLASSES
 from catalog.schemas.registry import TABLE_SCHEMA_TYPES
 
-from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, is_web, join_url, load_json, read
+from .base import Harvester, HarvestFailed, LogText, Problem, Record
+from .reading import is_web, join_url, load_json, read
+from .record import as_text
 
 #: Largest uncompressed content of a zipped data package, and of one JSON file read from it.
 MAX_INFLATED_BYTES = 100 * 1024 * 1024

@@ -23,10 +23,7 @@ from catalog.services.datasets import missing_to_publish
 from catalog.signals import note_changes
 from catalog.text import slugify
 
-from .base import (
-    LogText,
-    Record,
-)
+from .base import LogText, Record
 
 DATASET_FIELDS = (
     "title_vi", "title_en", "description_vi", "description_en", "keywords", "themes", "spatial", "languages",

@@ -50,8 +50,10 @@ from catalog.vocab import (
 )
 from catalog.vocab import DCT as DCTERMS
 
-from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, is_web, join_url, pick_language, read
+from .base import Harvester, HarvestFailed, LogText, Problem, Record
 from .jsonld_contexts import Contexts
+from .reading import is_web, join_url, read
+from .record import as_text, pick_language
 
 ACCEPT = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.9, application/json;q=0.5, */*;q=0.1"
 MAX_PAGES = 5_000

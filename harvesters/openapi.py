@@ -23,8 +23,10 @@ import yaml
 
 from catalog.http import Response
 
-from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, is_web, join_url, read
+from .base import Harvester, HarvestFailed, LogText, Problem, Record
 from .options import GatewayOptions
+from .reading import is_web, join_url, read
+from .record import as_text
 
 OFFERED = {"PUBLISHED", "PROTOTYPED"}
 PROTOCOLS = {"HTTP": "REST", "REST": "REST", "SOAP": "SOAP", "SOAPTOREST": "REST", "GRAPHQL": "GraphQL",

@@ -19,8 +19,9 @@ from catalog.http import Fetcher, FetchError, FetchPolicy, policy_from_config
 from catalog.models import HarvestJob, HarvestRecord, HarvestSource
 from catalog.schemas.base import field_errors
 
-from .base import HarvestFailed, Problem, Seen, content_hash, harvester_class, load_record, tidy
+from .base import HarvestFailed, Problem, Seen, harvester_class
 from .job_log import JobLog
+from .record import content_hash, load_record, tidy
 from .runner import _Run, content_salt
 
 

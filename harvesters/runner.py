@@ -52,15 +52,7 @@ from catalog.services.actor import system_actor
 
 from . import connections
 from .agencies import Writers
-from .base import (
-    HarvestContext,
-    HarvestFailed,
-    LogText,
-    Problem,
-    RecordSchema,
-    Seen,
-    harvester_class,
-)
+from .base import HarvestContext, HarvestFailed, LogText, Problem, Seen, harvester_class
 from .batch_diff import Batch as _Batch
 from .batch_diff import BatchMixin
 from .dataset_writer import DatasetWriterMixin
@@ -76,6 +68,7 @@ from .job_lock import (  # noqa: F401  (the runner's public names)
 )
 from .job_log import JobLog, Summary, count_records, summary  # noqa: F401
 from .jsonld_contexts import contexts_for
+from .record import RecordSchema
 from .resolve import CodeLists
 from .service_writer import ServiceWriterMixin
 from .withdrawer import WithdrawerMixin

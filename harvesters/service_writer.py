@@ -15,9 +15,7 @@ from catalog.models.base import new_id
 from catalog.services.common import unique_slug
 from catalog.text import slugify
 
-from .base import (
-    Record,
-)
+from .base import Record
 
 SERVICE_FIELDS = (
     "title_vi", "title_en", "description_vi", "description_en", "publisher_id", "database_id", "endpoint_url",

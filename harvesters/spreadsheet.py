@@ -30,8 +30,10 @@ from typing import Any
 from catalog import zipguard
 from catalog.text import fold, slugify
 
-from .base import Harvester, HarvestFailed, LogText, Problem, Record, as_text, read
+from .base import Harvester, HarvestFailed, LogText, Problem, Record
 from .options import SpreadsheetOptions
+from .reading import read
+from .record import as_text
 
 #: column -> the headings it is known by (compared folded).
 COLUMNS: dict[str, tuple[str, ...]] = {

@@ -15,9 +15,7 @@ from catalog.models import (
 )
 from catalog.signals import note_changes
 
-from .base import (
-    LogText,
-)
+from .base import LogText
 
 
 class WithdrawerMixin:

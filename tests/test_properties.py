@@ -23,7 +23,8 @@ from catalog import schemas as schema_package
 from catalog.schemas.base import BaseSchema
 from catalog.vocab import ADMS, DCAT, DCT, FOAF, RDF, RDFS, SKOS, VCARD
 from harvesters import ckan, csw, dcat, openapi, spreadsheet
-from harvesters.base import Problem, RecordSchema
+from harvesters.base import Problem
+from harvesters.record import RecordSchema
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                            HealthCheck.function_scoped_fixture])
