@@ -19,6 +19,7 @@ from catalog.models import (
     utcnow,
 )
 from catalog.models.base import new_id
+from catalog.services.common import unique_slugs
 from catalog.services.datasets import missing_to_publish
 from catalog.signals import note_changes
 from catalog.text import slugify
@@ -127,7 +128,6 @@ class DatasetWriterMixin:
     def _create_datasets(self, new: list[tuple[Record, str]]) -> None:
         s, job, source = self.session, self.job, self.source
         by_identifier, by_page = self._matches(new)
-        taken_slugs = self._taken_slugs([slugify(d["title_vi"]) for d, _h in new])
         rows: list[dict[str, Any]] = []
         dists: list[dict[str, Any]] = []
         records: list[dict[str, Any]] = []
@@ -151,16 +151,16 @@ class DatasetWriterMixin:
             batch_identifiers[identifier] = rid
             values = self._values(data)
             ds_id = new_id()
-            slug = self._free_slug(slugify(values["title_vi"]), taken_slugs)
-            taken_slugs.add(slug)
             status = self._status_for(values, rid, _gives_data(data.get("distributions") or []))
-            rows.append({**values, "id": ds_id, "slug": slug, "identifier": identifier, "status": status,
+            rows.append({**values, "id": ds_id, "identifier": identifier, "status": status,
                          "published_at": now if status == "published" else None, "origin": "harvested",
                          "harvest_source_id": source.id, "remote_id": rid, "source_url": data.get("source_url"),
                          "local_edits": [], "unlisted": False})
             dists.extend(_dist_rows(ds_id, data.get("distributions") or []))
             records.append(self._record_row(data, digest, dataset_id=ds_id))
         if rows:
+            for row, slug in zip(rows, unique_slugs(s, Dataset, [slugify(r["title_vi"]) for r in rows]), strict=True):
+                row["slug"] = slug
             s.execute(Dataset.__table__.insert(), rows)
             note_changes(s, "dataset", [r["id"] for r in rows])
         if dists:
@@ -181,20 +181,6 @@ class DatasetWriterMixin:
         self.log.error(rid, "duplicate", LogText(
             "same_identifier", "has the same identifier as record {other} of this source; not taken", other=other))
         self.job.failed += 1
-
-    def _taken_slugs(self, bases: list[str]) -> set[str]:
-        if not bases:
-            return set()
-        return set(self.session.scalars(select(Dataset.slug).where(Dataset.slug.in_(set(bases)))))
-
-    def _free_slug(self, base: str, taken: set[str]) -> str:
-        if base not in taken:
-            return base
-        in_db = set(self.session.scalars(select(Dataset.slug).where(Dataset.slug.like(f"{base}-%"))))
-        n = 2
-        while f"{base}-{n}" in taken or f"{base}-{n}" in in_db:
-            n += 1
-        return f"{base}-{n}"
 
     def _owner_is_authoritative(self, source_id: str | None) -> bool:
         if source_id is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask_babel import gettext
@@ -92,6 +92,27 @@ def unique_slug(session: Session, model: type, base: str, exclude_id: str | None
     if exclude_id is not None:
         own = session.scalar(select(column).where(model.id == exclude_id))
         taken.discard(own)
+    return _first_free(base, taken)
+
+
+def unique_slugs(session: Session, model: type, bases: Sequence[str]) -> list[str]:
+    """`unique_slug` for a whole batch (a harvest writes thousands at once): one query for the plain
+    bases, one more only per base already taken; the slugs are distinct among themselves too."""
+    column = model.slug
+    taken = set(session.scalars(select(column).where(column.in_(set(bases))))) if bases else set()
+    looked: set[str] = set()
+    out: list[str] = []
+    for base in bases:
+        if base in taken and base not in looked:
+            taken |= set(session.scalars(select(column).where(column.like(f"{base}-%"))))
+            looked.add(base)
+        slug = _first_free(base, taken)
+        taken.add(slug)
+        out.append(slug)
+    return out
+
+
+def _first_free(base: str, taken: set[str]) -> str:
     if base not in taken:
         return base
     n = 2

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -17,6 +18,8 @@ from catalog.http import FetchPolicy
 from catalog.models import Dataset, HarvestJob, HarvestRecord, HarvestSource
 from catalog.services import harvest as harvest_service
 from catalog.services.actor import system_actor
+from harvesters import base
+from harvesters.base import Harvester, HarvestFailed, Problem, Record
 from harvesters.runner import run_source
 
 from ..httpserver import LocalServer, Reply, Seen
@@ -173,3 +176,56 @@ def package(n: int, **extra: Any) -> dict[str, Any]:
 @pytest.fixture
 def portal(http_server):
     return CkanPortal(http_server, [package(n) for n in range(1, 8)])
+
+
+# --- an in-memory harvester: the runner's own behaviour, without any protocol -----------------------
+
+
+class FakeHarvester(Harvester):
+    """Records from memory. `fail_after` makes the gather break after that many items (a source going
+    down halfway); `incomplete` says the listing was short (a capped source)."""
+
+    protocol = "fake"
+    records: ClassVar[list[Record | Problem]] = []
+    fail_after: ClassVar[int | None] = None
+    incomplete: ClassVar[bool] = False
+
+    def gather(self) -> Iterator[Record | Problem]:
+        self.complete = not self.incomplete
+        for n, item in enumerate(self.records):
+            if self.fail_after is not None and n == self.fail_after:
+                raise HarvestFailed("the source stopped answering halfway", "fetch")
+            yield dict(item) if isinstance(item, dict) else item
+
+
+@pytest.fixture
+def fake():
+    base.register("fake", FakeHarvester)
+    yield FakeHarvester
+    base.unregister("fake")
+    FakeHarvester.records = []
+    FakeHarvester.fail_after = None
+    FakeHarvester.incomplete = False
+
+
+def fake_record(n: int, **extra: Any) -> Record:
+    return {"remote_id": f"r{n}", "title_vi": f"Bản ghi {n}", "description_vi": f"Mô tả bản ghi {n}.",
+            "licence": "CC-BY-4.0",
+            "contact_email": "dl@mof.gov.vn", "contact_name": "Phòng Dữ liệu",
+            "distributions": [{"remote_id": f"f{n}", "download_url": f"https://example.vn/{n}.csv", "format": "CSV"}],
+            **extra}
+
+
+def fake_source(app, **fields: Any) -> HarvestSource:
+    """A source of the registered fake protocol (the protocol column is a plain string)."""
+    src = make_source(app, url="https://example.vn/datapackage.json", protocol="datapackage", **fields)
+    s = session_of(app)
+    try:
+        row = s.get(HarvestSource, src.id)
+        row.protocol = "fake"
+        s.commit()
+        s.refresh(row)
+        s.expunge(row)
+        return row
+    finally:
+        s.close()

@@ -4,18 +4,13 @@ so a CKAN bug cannot fail the runner's own tests)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import ClassVar
-
 import pytest
 from marshmallow import ValidationError
 
-from catalog.models import HarvestSource
 from harvesters import base
-from harvesters.base import Harvester, Record
 
 from ..helpers import login, make_user
-from .conftest import datasets_of, make_source, run, session_of
+from .conftest import datasets_of, fake_source, make_source, run, session_of
 
 
 def test_a_misspelt_or_mistyped_option_is_refused_on_save(happ):
@@ -46,43 +41,11 @@ def test_the_form_lists_each_protocol_s_options_with_labels(happ):
     assert "Chỉ các tổ chức này của cổng dữ liệu" in page
 
 
-class FakeHarvester(Harvester):
-    """Records from memory: the runner's own behaviour, without any protocol."""
-
-    protocol = "fake"
-    records: ClassVar[list[Record]] = []
-
-    def gather(self) -> Iterator[Record]:
-        yield from (dict(r) for r in self.records)
-
-
-@pytest.fixture
-def fake():
-    base.register("fake", FakeHarvester)
-    yield FakeHarvester
-    base.unregister("fake")
-    FakeHarvester.records = []
-
-
-def _fake_source(app) -> HarvestSource:
-    src = make_source(app, url="https://example.vn/datapackage.json", protocol="datapackage")
-    s = session_of(app)
-    try:  # the protocol column is a plain string: point the source at the registered fake
-        row = s.get(HarvestSource, src.id)
-        row.protocol = "fake"
-        s.commit()
-        s.refresh(row)
-        s.expunge(row)
-        return row
-    finally:
-        s.close()
-
-
 def test_the_runner_on_an_in_memory_harvester(happ, fake):
     fake.records = [{"remote_id": f"r{n}", "title_vi": f"Bản ghi {n}", "licence": "CC-BY-4.0",
                      "distributions": [{"remote_id": f"f{n}", "download_url": f"https://example.vn/{n}.csv",
                                         "format": "CSV"}]} for n in range(5)]
-    src = _fake_source(happ)
+    src = fake_source(happ)
     first = run(happ, src)
     assert first.status == "succeeded" and first.counts["new"] == 5
     again = run(happ, src)
