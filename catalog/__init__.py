@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import PROJECT_ROOT, load_config, secret_key_for
+from .json_input import BoundedJSONProvider
 
 __all__ = ["create_app"]
 
@@ -42,6 +43,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         REMEMBER_COOKIE_DURATION=timedelta(days=cfg["REMEMBER_DAYS"]),
         WTF_CSRF_TIME_LIMIT=8 * 3600,
     )
+    app.json = BoundedJSONProvider(app)  # bodies nested too deeply are a 400, not a crash
     app.json.sort_keys = False  # keep the order of the schemas
     app.json.ensure_ascii = False  # Vietnamese as UTF-8, readable
     logging.basicConfig(level=cfg["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -68,7 +68,7 @@ def test_organization_round_trip(client, admin_token):
     assert r.status_code == 422 and "parent" in r.json["errors"]
     assert client.delete("/api/v1/organizations/QNI-SKHCN", headers=auth(admin_token)).status_code == 204
     # an agency that still owns data cannot be deleted
-    assert client.delete("/api/v1/organizations/BTC", headers=auth(admin_token)).status_code == 422
+    assert client.delete("/api/v1/organizations/BTC", headers=auth(admin_token)).status_code == 409
 
 
 def test_database_round_trip(client, steward_token):

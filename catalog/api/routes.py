@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
@@ -12,13 +11,14 @@ from flask_login import current_user
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
-from .. import policy
+from .. import json_input, policy
 from ..auth import authenticate_bearer, current_actor, current_reader, require_scope, token_scopes
 from ..db import db_session
 from ..downloads import download_response
 from ..models import AdminUnit, Database, DataService, Distribution, Licence, Organization, Theme
 from ..services import databases, dataservices, datasets, distributions, listing, organizations
 from ..services.common import NotFound, visible_dataset, visible_distribution
+from ..services.references import InUse
 from ..web import params
 from . import serializers as out
 from .errors import json_error, validation_error
@@ -47,7 +47,9 @@ def _too_large(_e: BodyTooLarge) -> ResponseReturnValue:
 
 
 @bp.errorhandler(BadBody)
-def _bad_body(_e: BadBody) -> ResponseReturnValue:
+def _bad_body(e: BadBody) -> ResponseReturnValue:
+    if e.args:  # the parser's reason (where it broke, or how deep the nesting went)
+        return json_error(400, "invalid_json", gettext("The body is not valid JSON: %(reason)s", reason=e.args[0]))
     return json_error(400, "invalid_json")
 
 
@@ -55,6 +57,13 @@ def _bad_body(_e: BadBody) -> ResponseReturnValue:
 def _invalid(e: ValidationError) -> ResponseReturnValue:
     db_session().rollback()
     return validation_error(e)
+
+
+@bp.errorhandler(InUse)
+def _in_use(e: InUse) -> ResponseReturnValue:
+    """409, naming what still refers to the record and how many (a program can follow up)."""
+    db_session().rollback()
+    return jsonify({"error": "in_use", "message": e.text, "referenced_by": e.referrers}), 409
 
 
 @bp.errorhandler(policy.Forbidden)
@@ -76,8 +85,9 @@ class _Unauthorized(Exception):
 
 def install_error_handlers(blueprint: Blueprint) -> None:
     """Another API area answers bad bodies, validation errors, refusals and misses like this one."""
-    for exc, handler in ((BodyTooLarge, _too_large), (BadBody, _bad_body), (ValidationError, _invalid),
-                         (policy.Forbidden, _forbidden), (NotFound, _not_found), (_Unauthorized, _unauthorized)):
+    for exc, handler in ((BodyTooLarge, _too_large), (BadBody, _bad_body), (InUse, _in_use),
+                         (ValidationError, _invalid), (policy.Forbidden, _forbidden), (NotFound, _not_found),
+                         (_Unauthorized, _unauthorized)):
         blueprint.register_error_handler(exc, handler)
 
 
@@ -101,9 +111,9 @@ def _body() -> dict[str, Any]:
     if len(raw) > limit:
         raise BodyTooLarge()
     try:
-        data = json.loads(raw or b"null")
+        data = json_input.loads(raw or b"null")
     except ValueError as exc:
-        raise BadBody() from exc
+        raise BadBody(str(exc)) from exc
     if not isinstance(data, dict):
         raise BadBody()
     return data
@@ -336,7 +346,7 @@ def _distribution_input() -> tuple[dict[str, Any], Any]:
     if request.mimetype == "multipart/form-data":
         raw = request.form.get("metadata") or "{}"
         try:
-            data = json.loads(raw)
+            data = json_input.loads(raw)
         except ValueError as exc:
             raise BadBody() from exc
         if not isinstance(data, dict):

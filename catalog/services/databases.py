@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from .. import policy, rules
 from ..models import Database, DataService, Dataset
 from ..schemas.registry import DatabaseInput
-from . import audit
+from . import audit, references
 from .actor import Actor
 from .common import apply, blank_values, columns_of, field_error, load, org_by_code, state
 
@@ -71,12 +71,11 @@ def update_database(
 
 def delete_database(session: Session, actor: Actor, db: Database) -> None:
     policy.require(policy.can_delete_database(actor.reader, db))
-    used = session.scalar(select(func.count()).where(Dataset.database_id == db.id)) or session.scalar(
-        select(func.count()).where(DataService.database_id == db.id)
-    )
-    if used:
-        raise field_error("_schema", gettext(
-            "Datasets or services still belong to this database; move or delete them first."))
+    # datasets and services would lose their database quietly (SET NULL): the registry forbids that
+    references.require_unreferenced(session, db, {
+        "dataset": session.scalar(select(func.count()).where(Dataset.database_id == db.id)) or 0,
+        "dataservice": session.scalar(select(func.count()).where(DataService.database_id == db.id)) or 0,
+    })
     audit.record(session, actor, "delete", "database", db.id, label=db.name_vi,
                  organization_id=db.owner_id, before=state(db))
     session.delete(db)

@@ -17,7 +17,7 @@ from ..models.base import new_id
 from ..schemas.registry import DataServiceInput
 from ..text import slugify
 from ..workdays import deadline, local_date, working_days_between
-from . import audit
+from . import audit, references
 from .actor import Actor
 from .common import (
     apply,
@@ -124,6 +124,7 @@ def update_dataservice(
 
 def delete_dataservice(session: Session, actor: Actor, svc: DataService) -> None:
     policy.require(policy.can_edit_dataservice(actor.reader, svc))
+    references.require_unreferenced(session, svc)
     audit.record(session, actor, "delete", "dataservice", svc.id, label=svc.title_vi,
                  organization_id=svc.publisher_id, before=_state(svc))
     session.delete(svc)

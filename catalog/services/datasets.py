@@ -15,7 +15,7 @@ from ..models import Dataset, Licence, Organization, utcnow
 from ..models.base import new_id
 from ..schemas.registry import DatasetInput
 from ..text import slugify
-from . import audit, files
+from . import audit, files, references
 from .actor import Actor
 from .common import (
     apply,
@@ -190,6 +190,7 @@ def update_dataset(
 
 def delete_dataset(session: Session, actor: Actor, ds: Dataset, upload_folder: str) -> None:
     policy.require(policy.can_delete_dataset(actor.reader, ds))
+    references.require_unreferenced(session, ds)
     paths = [d.file_path for d in ds.distributions if d.file_path]
     audit.record(session, actor, "delete", "dataset", ds.id, label=ds.title_vi,
                  organization_id=ds.publisher_id, before=state(ds))

@@ -22,7 +22,7 @@ from ..policy import Reader
 from ..schemas.harvest import HarvestSourceInput
 from ..search.folding import folded_match
 from ..text import slugify
-from . import audit
+from . import audit, references
 from .actor import Actor
 from .common import NotFound, apply, blank_values, database_by_code, field_error, load, org_by_code
 from .listing import Page, paginate
@@ -271,6 +271,7 @@ def delete_source(session: Session, actor: Actor, src: HarvestSource) -> None:
     policy.require(policy.can_manage_harvest_source(actor.reader, src))
     if src.running_job_id is not None:
         raise field_error("_schema", gettext("A job of this source is running; wait until it ends."))
+    references.require_unreferenced(session, src)
     audit.record(session, actor, "delete", "harvest_source", src.id, label=src.name,
                  organization_id=src.organization_id, before=_state(src))
     from ..models import DataService, Dataset

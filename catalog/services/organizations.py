@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import policy
-from ..models import Database, DataService, Dataset, Organization
+from ..models import Organization
 from ..schemas.registry import OrganizationInput
-from . import audit
+from . import audit, references
 from .actor import Actor
 from .common import apply, blank_values, columns_of, field_error, load, org_by_code, state
 
@@ -75,16 +75,7 @@ def update_organization(
 
 def delete_organization(session: Session, actor: Actor, org: Organization) -> None:
     policy.require(policy.can_delete_organization(actor.reader, org))
-    in_use = {
-        "children": session.scalar(select(func.count()).where(Organization.parent_id == org.id)),
-        "databases": session.scalar(select(func.count()).where(Database.owner_id == org.id)),
-        "datasets": session.scalar(select(func.count()).where(Dataset.publisher_id == org.id)),
-        "services": session.scalar(select(func.count()).where(DataService.publisher_id == org.id)),
-    }
-    if any(in_use.values()):
-        raise field_error("_schema", gettext(
-            "This organization still has units, databases, datasets or services; move or delete them first."
-        ))
+    references.require_unreferenced(session, org)
     audit.record(session, actor, "delete", "organization", org.id, label=org.name_vi,
                  organization_id=org.id, before=state(org))
     session.delete(org)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -12,6 +11,7 @@ from flask_babel import gettext
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
+from .. import json_input
 from . import params
 
 _SEPARATORS = re.compile(r"[,;\n]")
@@ -42,7 +42,7 @@ def read_form(
                 data[key] = None
                 continue
             try:
-                data[key] = json.loads(raw)
+                data[key] = json_input.loads(raw)
             except ValueError as exc:
                 errors[key] = [gettext("Not valid JSON: %(reason)s", reason=str(exc))]
         else:

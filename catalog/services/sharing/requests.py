@@ -21,7 +21,7 @@ from ... import policy, rules
 from ...models import DataService, Dataset, Organization, SharingRequest, SharingRequestItem, utcnow
 from ...models.base import new_id
 from ...schemas.sharing import RequestInput
-from .. import audit, files
+from .. import audit, files, references
 from ..actor import Actor
 from ..common import NotFound, field_error, load, org_by_code
 from ..listing import Page, paginate
@@ -192,6 +192,7 @@ def delete_draft(session: Session, actor: Actor, req: SharingRequest, upload_fol
     policy.require(policy.is_requester_side(actor.reader, req))
     if req.status != "draft":
         raise field_error("status", gettext("Only a draft can be deleted; withdraw a request already sent."))
+    references.require_unreferenced(session, req)
     audit.record(session, actor, "sharing.delete_draft", "sharing_request", req.id, label=req.number,
                  organization_id=req.requester_org_id, before=state(req))
     if req.attachment_path:
