@@ -29,6 +29,13 @@ _ERRORS = {
     "403": {"description": "The token's user may not do this", "content": _ERROR_BODY},
     "404": {"description": "Not found, or not visible to the caller", "content": _ERROR_BODY},
     "422": {"description": "Field-level validation errors; nothing was changed", "content": _ERROR_BODY},
+    "409": {"description": "Other records still refer to this one (`referenced_by` counts them per kind); "
+                           "nothing was deleted", "content": {"application/json": {"schema": {
+                               "type": "object", "required": ["error", "message", "referenced_by"],
+                               "properties": {"error": {"type": "string", "enum": ["in_use"]},
+                                              "message": {"type": "string"},
+                                              "referenced_by": {"type": "object",
+                                                                "additionalProperties": {"type": "integer"}}}}}}},
 }
 
 PAGING = [
@@ -104,7 +111,7 @@ def _crud(tag: str, name: str, out_schema: str, in_schema: str, key: str, filter
                       "responses": {"200": {"description": "Saved", **_json(out_schema)},
                                     **_errors("400", "401", "403", "404", "422")}},
             "delete": {"tags": [tag], "summary": f"Delete a {name}", "security": write,
-                       "responses": {"204": {"description": "Deleted"}, **_errors("401", "403", "404", "422")}},
+                       "responses": {"204": {"description": "Deleted"}, **_errors("401", "403", "404", "409", "422")}},
         },
     }
 
