@@ -21,6 +21,7 @@ from ..i18n import current_locale
 from ..models import Connection, ConnectionIncident, utcnow
 from ..services import connection_health as health
 from ..services import connections, listing, reuse
+from ..web.params import MAX_PAGE
 from . import routes
 from .errors import json_error
 from .routes import _body, _page_args, _require_token
@@ -276,13 +277,15 @@ def _openapi_paths() -> dict[str, Any]:
             out["requestBody"] = body
         if params:
             out["parameters"] = params
+            out["responses"]["422"] = {"description": "A filter names an agency code that does not exist", **err}
         return out
 
     filters = [{"name": n, "in": "query", "schema": {"type": "string"}, "description": d} for n, d in (
         ("province", "a province's agency code"), ("ministry", "a ministry's agency code (its units included)"),
         ("platform", "NDXP, NDOP, LGSP or direct"), ("status", "planned, testing, operating, suspended, retired"),
-        ("health", "up, degraded, down, maintenance, unknown"), ("page", "page number"),
-        ("per_page", "page size"))]
+        ("health", "up, degraded, down, maintenance, unknown"))] + [
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
+        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}]
     return {
         "/connections": {
             "get": op("Connections the caller may know of, filtered", params=filters),

@@ -21,6 +21,7 @@ from ..db import db_session
 from ..models import HarvestJob, HarvestSource
 from ..schemas.harvest import HarvestSourceInput
 from ..services import harvest as service
+from ..web.params import MAX_PAGE
 from . import routes
 from .openapi import content, json_schema, paged
 from .routes import _body, _page_args, _page_response, _require_token
@@ -217,7 +218,7 @@ def _openapi_paths() -> dict[str, dict[str, Any]]:
     job_out, error_out = json_schema(HarvestJobOut), json_schema(HarvestErrorOut)
     err = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     write = [{"bearer": []}]
-    paging = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    paging = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
               {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}]
     slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
     job_id = {"name": "job_id", "in": "path", "required": True, "schema": {"type": "integer"}}

@@ -23,6 +23,7 @@ from . import api_modules
 from . import serializers as out
 
 _ERROR_BODY = {"application/json": {"schema": "Error"}}
+_ERROR_REF = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}  # after apispec
 _ERRORS = {
     "400": {"description": "The body is not valid JSON", "content": _ERROR_BODY},
     "401": {"description": "A bearer token is needed", "content": _ERROR_BODY},
@@ -126,9 +127,11 @@ def _paths() -> dict[str, dict[str, Any]]:
         _q("organization", "publisher's code"), _q("database", "database code"),
         _q("access_level", "open, shared or restricted", ["open", "shared", "restricted"]),
         _q("theme", "theme code"), _q("licence", "licence code"), _q("format", "distribution format, e.g. CSV"),
-        _q("keyword", "exact keyword"), _q("status", "draft, published or withdrawn (drafts: owners only)"),
+        _q("keyword", "exact keyword"),
+        _q("status", "draft, published or withdrawn (drafts: owners only)", ["draft", "published", "withdrawn"]),
         _q("master_data", "true for master data only"),
-        _q("sort", "newest, modified, title or -title", ["newest", "modified", "title", "-title"]),
+        _q("sort", "newest, downloadable (those giving data first), modified, title or -title",
+           ["newest", "downloadable", "modified", "title", "-title"]),
     ]
     paths: dict[str, dict[str, Any]] = {
         "/": {"get": {"tags": ["meta"], "summary": "Entry point with links to the collections",
@@ -168,11 +171,12 @@ def _paths() -> dict[str, dict[str, Any]]:
     }
     paths.update(_crud("organizations", "organization", "Organization", "OrganizationInput", "code", [
         _q("q", WORDS), _q("kind", "ministry, province..."), _q("parent", "parent's code"),
-        _q("sort", "name, code or kind")], "/organizations", "/organizations/{code}"))
+        _q("sort", "name, code or kind", ["name", "code", "kind"])], "/organizations", "/organizations/{code}"))
     paths.update(_crud("databases", "database", "Database", "DatabaseInput", "code", [
         _q("q", WORDS), _q("kind", "national, sectoral, local or information_system"),
         _q("owner", "owner's code"), _q("status", "planned, building, operating or retired"),
-        _q("platform", "NDXP, NDOP, LGSP, NPSP or VBQG"), _q("sort", "name, code or newest")],
+        _q("platform", "NDXP, NDOP, LGSP, NPSP or VBQG"),
+        _q("sort", "name, code or newest", ["name", "code", "newest"])],
         "/databases", "/databases/{code}"))
     paths.update(_crud("datasets", "dataset", "Dataset", "DatasetInput", "key", dataset_filters,
                        "/datasets", "/datasets/{key}"))
@@ -213,4 +217,28 @@ def build_spec() -> dict[str, Any]:
         operations = dict(declared)  # modules' declarations stay untouched
         params = operations.pop("parameters", None)
         spec.path(path=path, operations=operations, parameters=params)
-    return spec.to_dict()
+    document = spec.to_dict()
+    _declare_answers_of_every_route(document)
+    return document
+
+
+#: What any route may answer whatever it does, because the checks run before it (tested in
+#: tests/test_bad_parameters.py, tests/test_limits.py and tests/security): declared once here.
+_EVERYWHERE = {
+    "400": "A parameter or the body is not acceptable: a NUL byte, a page out of range, JSON that is not "
+           "valid or nested too deeply (the body names the parameter)",
+    "401": "The bearer token sent is invalid, expired or revoked (or a write came without one)",
+    "429": "Too many requests from this address; try again after Retry-After seconds",
+}
+
+
+def _declare_answers_of_every_route(document: dict[str, Any]) -> None:
+    for path, operations in document.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            for code, text in _EVERYWHERE.items():
+                responses.setdefault(code, {"description": text, "content": _ERROR_REF})
+            if "{" in path:  # a key that names nothing, or something the caller may not see
+                responses.setdefault("404", {"description": _ERRORS["404"]["description"], "content": _ERROR_REF})

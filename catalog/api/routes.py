@@ -11,11 +11,12 @@ from flask_login import current_user
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select
 
-from .. import json_input, policy
+from .. import json_input, policy, rules
 from ..auth import authenticate_bearer, current_actor, current_reader, require_scope, token_scopes
 from ..db import db_session
 from ..downloads import download_response
 from ..models import AdminUnit, Database, DataService, Distribution, Licence, Organization, Theme
+from ..models.dataset import DATASET_STATUSES
 from ..services import databases, dataservices, datasets, distributions, listing, organizations
 from ..services.common import NotFound, visible_dataset, visible_distribution
 from ..services.references import InUse
@@ -209,7 +210,7 @@ def organizations_list() -> Response:
     page, per_page = _page_args()
     result = listing.list_organizations(
         db_session(), q=request.args.get("q"), kind=request.args.get("kind"), parent=request.args.get("parent"),
-        sort=request.args.get("sort", "name"), page=page, per_page=per_page)
+        sort=params.choice(request.args, "sort", listing.ORG_SORTS, "name"), page=page, per_page=per_page)
     return _page_response(result, out.OrganizationOut(), ".organizations_list")
 
 
@@ -255,8 +256,8 @@ def _db(code: str) -> Database:
 def databases_list() -> Response:
     page, per_page = _page_args()
     args = {k: request.args.get(k) for k in ("q", "kind", "owner", "status", "platform")}
-    result = listing.list_databases(db_session(), **args, sort=request.args.get("sort", "name"), page=page,
-                                    per_page=per_page)
+    sort = params.choice(request.args, "sort", listing.DATABASE_SORTS, "name")
+    result = listing.list_databases(db_session(), **args, sort=sort, page=page, per_page=per_page)
     return _page_response(result, out.DatabaseOut(), ".databases_list")
 
 
@@ -297,11 +298,13 @@ DATASET_FILTERS = ("q", "organization", "database", "access_level", "theme", "li
 def datasets_list() -> Response:
     page, per_page = _page_args()
     filters = listing.DatasetFilters(**{k: request.args.get(k) or None for k in DATASET_FILTERS})
+    filters.access_level = params.choice(request.args, "access_level", rules.ACCESS_LEVELS, "") or None
+    filters.status = params.choice(request.args, "status", DATASET_STATUSES, "") or None
     master = request.args.get("master_data")
     if master is not None:
         filters.master_data = master.lower() in ("1", "true", "yes")
-    result = listing.list_datasets(db_session(), current_reader(), filters, sort=request.args.get("sort", "newest"),
-                                   page=page, per_page=per_page)
+    sort = params.choice(request.args, "sort", listing.DATASET_SORTS, "newest")
+    result = listing.list_datasets(db_session(), current_reader(), filters, sort=sort, page=page, per_page=per_page)
     return _page_response(result, out.DatasetOut(), ".datasets_list")
 
 

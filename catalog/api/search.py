@@ -130,22 +130,22 @@ def _openapi_paths() -> dict[str, dict[str, Any]]:
             "description": "Words are matched with or without Vietnamese diacritics; text in double quotes is a "
                            "phrase. A title equal to the words comes first, then titles holding them in a row. "
                            "Results, counts and facets only include what the caller may see.",
+            # Search forgives (a search box's visitors mistype): values out of the lists below fall
+            # back to the default instead of a 400, so the schemas say "string" and list the values.
             "parameters": [q("q", "words; \"quoted words\" form a phrase"),
-                           q("type", "what to search (default dataset); all: every kind, ranked together",
-                             enum=[*KINDS, ALL]),
+                           q("type", "what to search: " + ", ".join([*KINDS, ALL]) + " (every kind, ranked "
+                             "together); anything else: dataset"),
                            *facet_params,
-                           q("sort", "order of results", enum=list(SORTS)),
-                           {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                           {"name": "per_page", "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 100}}],
+                           q("sort", "order of results: " + ", ".join(SORTS) + "; anything else: relevance"),
+                           q("page", "page number from 1; anything else: the first page"),
+                           q("per_page", "results a page, 1 to 100; out of range: clamped")],
             "responses": {"200": {"description": "Results with facets", "content": {"application/json": {
                 "schema": body}}}}}},
         "/search/suggest": {"get": {
             "tags": ["search"],
             "summary": "Titles that complete what is typed in a search box",
             "parameters": [q("q", "the text typed so far"),
-                           {"name": "limit", "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 20}}],
+                           q("limit", "how many suggestions, 1 to 20; out of range: clamped")],
             "responses": {"200": {"description": "Suggestions", "content": {"application/json": {"schema": {
                 "type": "object", "properties": {"suggestions": {"type": "array", "items": {
                     "type": "object", "properties": {"type": {"type": "string"}, "title": {"type": "string"},

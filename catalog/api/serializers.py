@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import url_for
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 from .. import policy
 from ..auth import current_reader
@@ -241,6 +241,11 @@ class AdminUnitOut(Schema):
 
 
 class PageMeta(Schema):
+    """The paging fields beside a page's `items` (open: the items come from the page's own schema)."""
+
+    class Meta:
+        unknown = INCLUDE
+
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
@@ -249,9 +254,13 @@ class PageMeta(Schema):
 
 
 class ErrorOut(Schema):
-    error = fields.String()
-    message = fields.String()
+    class Meta:
+        unknown = INCLUDE  # some errors add context: the bad `parameter`, what refers to a record...
+
+    error = fields.String(required=True)
+    message = fields.String(required=True)
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    parameter = fields.String()
 
 
 class MeOut(Schema):

@@ -11,7 +11,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from .. import policy, rules
@@ -24,6 +26,8 @@ from ..services import audit, notifications
 from ..services.common import NotFound
 from ..services.sharing import access, agreements, reports, workflow
 from ..services.sharing import requests as requests_service
+from ..web import params
+from ..web.params import MAX_PAGE
 from . import routes
 from .openapi import content, json_schema, paged
 from .routes import _body, _page_args, _require_token
@@ -254,7 +258,8 @@ def notifications_list() -> Response:
     s = db_session()
     loc = current_locale()
     items = []
-    for note in notifications.inbox(s, current_user.id, unread_only=request.args.get("unread") == "true"):
+    unread_only = params.choice(request.args, "unread", ("true", "false"), "false") == "true"
+    for note in notifications.inbox(s, current_user.id, unread_only=unread_only):
         subject, body = notifications.render(note, loc)
         items.append({"id": note.id, "kind": note.kind, "subject": subject, "body": body,
                       "url": current_app.config["CATALOG"]["BASE_URL"].rstrip("/") + notifications.link_for(note),
@@ -267,8 +272,10 @@ def notifications_read() -> Response:
     _require_token()
     body = _body() if request.content_length else {}
     ids = body.get("ids")
-    changed = notifications.mark_read(db_session(), current_user.id,
-                                      [int(i) for i in ids] if isinstance(ids, list) else None)
+    if ids is not None and not (isinstance(ids, list) and all(isinstance(i, int) and not isinstance(i, bool)
+                                                              for i in ids)):
+        raise ValidationError({"ids": [gettext("A list of notification numbers is expected.")]})
+    changed = notifications.mark_read(db_session(), current_user.id, ids)
     db_session().commit()
     return jsonify({"marked": changed})
 
@@ -288,7 +295,7 @@ def audit_export() -> Response:
     else:
         policy.require(reader.is_admin)
     events = list(reversed(audit.events_for(db_session(), organization_id=org_id)))
-    if request.args.get("format") == "csv":
+    if params.choice(request.args, "format", ("jsonl", "csv"), "jsonl") == "csv":
         return Response("\ufeff" + audit.export_csv(events), mimetype="text/csv; charset=utf-8")
     return Response("\n".join(audit.export_jsonl(events)) + "\n", mimetype="application/x-ndjson")
 
@@ -304,7 +311,7 @@ def _openapi_paths() -> dict[str, dict[str, Any]]:
               "403": {"description": "Not allowed", **err}, "404": {"description": "Not found", **err}}
     invalid = {"422": {"description": "Field-level errors; nothing was changed", **err}}
     obj = {"type": "object"}
-    page = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+    page = [{"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
             {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}}]
     rid = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "string"},
            "description": "id or number (YC-YYYY-NNNNNN)"}

@@ -36,6 +36,17 @@ def page_args(args: Mapping[str, Any], default_per_page: int | None = None, *, s
     return _number(args, "page", 1, MAX_PAGE, strict), per_page
 
 
+def choice(args: Mapping[str, Any], name: str, allowed: Iterable[str], default: str) -> str:
+    """A value from a fixed list (a sort order, say); anything else raises BadParameter listing them."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    options = list(allowed)
+    if raw not in options:
+        raise BadParameter(name, gettext("Must be one of: %(values)s.", values=", ".join(options)))
+    return str(raw)
+
+
 def _number(args: Mapping[str, Any], name: str, default: int, largest: int, strict: bool) -> int:
     raw = args.get(name)
     if raw is None or raw == "":
