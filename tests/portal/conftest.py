@@ -64,5 +64,7 @@ def world(seeded_app: Flask) -> World:
             "opened": _plan(s, "Ptdamo da mo", -40, ds=open_ds),
             "hidden": _plan(s, "Ptan ke hoach cong khai", 20, ds=restricted),
         }
-        yield World(seeded_app, s, steward, editor, open_ds, restricted, draft, plans, dist.id)
-        s.close()
+        made = World(seeded_app, s, steward, editor, open_ds, restricted, draft, plans, dist.id)
+    # no app context is held open while the test runs: each request gets its own (and its language)
+    yield made
+    s.close()
