@@ -70,7 +70,7 @@ DATABASE_KINDS = {
 }
 
 DATABASE_STATUSES = {
-    "planned": _l("Planned"),
+    "planned": _l("Planned to open"),
     "building": _l("Being built"),
     "operating": _l("In operation"),
     "retired": _l("Retired"),
@@ -512,9 +512,9 @@ RULE_TITLES = {
 
 #: Statuses of an open-data list entry (rules.OPEN_DATA_LIST_STATUSES).
 OPEN_DATA_STATUSES = {
-    "planned": _l("Planned"),
+    "planned": _l("Planned to open"),
     "in_preparation": _l("In preparation"),
-    "open": _l("Open"),
+    "open": _l("Already open"),
     "overdue": _l("Overdue"),
 }
 #: What a citation names (rules.CITATION_ITEMS).

@@ -22,7 +22,7 @@ def test_agency_list_shows_every_status_and_hides_hidden_datasets(world):
     page = r.text
     for title in ("Ptkehoach", "Ptchuanbi", "Ptquahan", "Ptmo du lieu mo", "Ptan ke hoach cong khai"):
         assert title in page
-    for status in ("Planned", "In preparation", "Overdue", "Open"):
+    for status in ("Planned to open", "In preparation", "Overdue", "Already open"):
         assert f">{status}</span>" in page
     assert 'class="od-row od-overdue"' in page
     # the plan carried out by the open dataset shows once, as that dataset, linked
@@ -98,7 +98,7 @@ def test_csv_and_xlsx_downloads(world):
     assert rows[0][:5] == ["Agency code", "Agency", "Title (Vietnamese)", "Title (English)", "Status"]
     by_title = {row[2]: row for row in rows[1:]}
     assert by_title["Ptquahan qua han"][4] == "Overdue"
-    assert by_title["Ptmo du lieu mo cong khai"][4] == "Open"
+    assert by_title["Ptmo du lieu mo cong khai"][4] == "Already open"
     assert by_title["Ptmo du lieu mo cong khai"][9].endswith("/datasets/pt-open")
     assert "Ptan du lieu rieng" not in r.text and "pt-restricted" not in r.text
     x = c.get(f"/organizations/{ORG}/open-data.xlsx?status=overdue&lang=vi")
