@@ -117,6 +117,11 @@ def _plan_values(plan: Any) -> dict[str, Any]:
             "dataset": plan.dataset.slug if plan.dataset else ""}
 
 
+def _resubmitted_plan() -> dict[str, Any]:
+    """The form as sent, for showing it again with its errors (every theme ticked stays ticked)."""
+    return {**request.form.to_dict(), "themes": request.form.getlist("themes")}
+
+
 def _submitted_plan() -> dict[str, Any]:
     data = read_form(request.form, lists=("themes",))
     data.setdefault("themes", [])
@@ -135,7 +140,7 @@ def new_plan(code: str) -> tuple[str, int] | WResponse:
         opendata.create_plan(s, current_actor(), org, _submitted_plan())
     except ValidationError as err:
         s.rollback()
-        return _plan_form(org, None, request.form.to_dict(), err.messages, 400)
+        return _plan_form(org, None, _resubmitted_plan(), err.messages, 400)
     s.commit()
     flash(gettext("The planned entry was added to the open-data list."), "success")
     return redirect(url_for(".organization_open_data", code=org.code))
@@ -154,7 +159,7 @@ def edit_plan(code: str, plan_id: str) -> tuple[str, int] | WResponse:
         opendata.update_plan(s, current_actor(), plan, _submitted_plan())
     except ValidationError as err:
         s.rollback()
-        return _plan_form(org, plan, request.form.to_dict(), err.messages, 400)
+        return _plan_form(org, plan, _resubmitted_plan(), err.messages, 400)
     s.commit()
     flash(gettext("The changes were saved."), "success")
     return redirect(url_for(".organization_open_data", code=org.code))

@@ -87,3 +87,17 @@ def test_home_shows_themes_agencies_and_the_lists_without_hidden_data(world):
     assert "/themes/GOVE" in page and "/open-data" in page and "/requests" in page
     assert "/organizations/BCA-C06/open-data" in page
     assert "Ptan" not in page and "Ptnhap" not in page
+
+
+def test_public_pages_in_vietnamese(world):
+    c = world.app.test_client()
+    c.get("/?lang=en")
+    lists = c.get("/organizations/BCA-C06/open-data?lang=vi").text
+    assert "Danh mục dữ liệu mở của" in lists and "Quá hạn" in lists and "Dự kiến mở" in lists
+    assert "Đang chuẩn bị" in lists and "Đã mở" in lists
+    page = c.get("/datasets/pt-open?lang=vi").text
+    assert "Cách trích dẫn dữ liệu này" in page and "Truy cập ngày" in page
+    assert "miễn là trích dẫn nguồn" in page and "cập nhật: hằng tháng." in page
+    assert "Phản ánh vấn đề về dữ liệu này" in page
+    assert "Dữ liệu mở theo lĩnh vực" in c.get("/?lang=vi").text
+    assert "Đề nghị và trả lời" in c.get("/requests?lang=vi").text
