@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
+from flask import current_app
+from flask_babel import force_locale, gettext
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -15,9 +16,11 @@ from .. import policy
 from ..models import Dataset, Organization, PublicFeedback, utcnow
 from ..models.base import snapshot
 from ..schemas.portal import AnswerInput, FeedbackInput
+from ..tasks import enqueue
 from . import audit, notifications
 from .actor import Actor
 from .common import NotFound, field_error, load, org_by_code
+from .files import on_outcome
 from .listing import Page, paginate
 
 #: The name of the form field people never see and robots fill in.
@@ -52,7 +55,7 @@ def submit(session: Session, actor: Actor, raw: dict[str, Any], dataset: Dataset
                         author_email=data.get("author_email"), status="awaiting")
     session.add(fb)
     session.flush()
-    audit.record(session, actor, "feedback.submit", "public_feedback", fb.id, label=fb.subject,
+    audit.record(session, actor, "create", "public_feedback", fb.id, label=fb.subject,
                  organization_id=org.id, after=snapshot(fb, FEEDBACK_COLUMNS))
     stewards = notifications.org_user_ids(session, org.id, ["steward"])
     notifications.notify(session, stewards, "public_feedback", {
@@ -72,9 +75,27 @@ def answer(session: Session, actor: Actor, fb: PublicFeedback, raw: dict[str, An
     fb.answered_at = utcnow()
     fb.answered_by_id = actor.user_id
     session.flush()
-    audit.record(session, actor, "feedback.answer", "public_feedback", fb.id, label=fb.subject,
+    audit.record(session, actor, "answer", "public_feedback", fb.id, label=fb.subject,
                  organization_id=fb.organization_id, before=before, after=snapshot(fb, FEEDBACK_COLUMNS))
+    _mail_author(session, fb)
     return fb
+
+
+def _mail_author(session: Session, fb: PublicFeedback) -> None:
+    """The sender, if they left an address, gets the answer by e-mail once it is committed (in the
+    portal's default language: they have no account to choose another)."""
+    if not fb.author_email:
+        return
+    app = session.info.get("app") or current_app._get_current_object()
+    cfg = app.config["CATALOG"]
+    link = f"{cfg['BASE_URL'].rstrip('/')}/requests/{fb.id}"
+    locale = cfg["DEFAULT_LOCALE"]
+    with force_locale(locale):
+        subject = gettext("Answer to your message: %(subject)s", subject=fb.subject)
+        intro = gettext("%(agency)s answered your message. The answer is public at the address below.",
+                        agency=fb.organization.name(locale))
+    to, body = fb.author_email, f"{intro}\n\n{fb.answer}\n\n{link}\n"
+    on_outcome(session, committed=lambda: enqueue(app, "notifications.mail", to, subject, body))
 
 
 def visible_feedback(session: Session, reader: policy.Reader, feedback_id: str) -> PublicFeedback:

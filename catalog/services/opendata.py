@@ -273,7 +273,7 @@ def create_plan(session: Session, actor: Actor, org: Organization, raw: dict[str
     plan = OpenDataPlan(organization_id=org.id, organization=org, **data)
     session.add(plan)
     session.flush()
-    audit.record(session, actor, "open_data_plan.create", "open_data_plan", plan.id, label=plan.title_vi,
+    audit.record(session, actor, "create", "open_data_plan", plan.id, label=plan.title_vi,
                  organization_id=org.id, after=snapshot(plan, PLAN_COLUMNS))
     return plan
 
@@ -285,14 +285,14 @@ def update_plan(session: Session, actor: Actor, plan: OpenDataPlan, raw: dict[st
     for name, value in data.items():
         setattr(plan, name, value)
     session.flush()
-    audit.record(session, actor, "open_data_plan.update", "open_data_plan", plan.id, label=plan.title_vi,
+    audit.record(session, actor, "update", "open_data_plan", plan.id, label=plan.title_vi,
                  organization_id=plan.organization_id, before=before, after=snapshot(plan, PLAN_COLUMNS))
     return plan
 
 
 def delete_plan(session: Session, actor: Actor, plan: OpenDataPlan) -> None:
     policy.require(policy.can_manage_open_data_plans(actor.reader, plan.organization_id))
-    audit.record(session, actor, "open_data_plan.delete", "open_data_plan", plan.id, label=plan.title_vi,
+    audit.record(session, actor, "delete", "open_data_plan", plan.id, label=plan.title_vi,
                  organization_id=plan.organization_id, before=snapshot(plan, PLAN_COLUMNS))
     session.delete(plan)
     session.flush()

@@ -658,3 +658,7 @@ FIELD_LABELS.update({
     "author_email": _l("Your e-mail address"),
     "answer": _l("Answer"),
 })
+
+# the public portal in the audit log
+AUDIT_ACTIONS.setdefault("answer", _l("Answered"))
+AUDIT_OBJECTS.update({"open_data_plan": _l("Planned open-data entry"), "public_feedback": _l("Public feedback")})

@@ -143,3 +143,21 @@ def test_the_rate_limit_stops_a_flood(seeded_app, world):
         assert other.status_code == 302
     finally:
         _dispose(app)
+
+
+def test_the_sender_gets_the_answer_by_e_mail(world, caplog):
+    import logging
+
+    from catalog import tasks
+
+    caplog.set_level(logging.INFO, logger="catalog.mail")
+    public = world.app.test_client()
+    r = public.post("/datasets/pt-open/feedback", data={**PROBLEM, "subject": "Ptthu tra loi"})
+    feedback_id = r.headers["Location"].rsplit("/", 1)[1]
+    steward = world.app.test_client()
+    login(steward, world.steward.email)
+    steward.post(f"/notifications/answers/{feedback_id}", data={"answer": "Ptdathu Cảm ơn bạn."})
+    tasks.drain(world.app)
+    mails = [rec.getMessage() for rec in caplog.records if rec.name == "catalog.mail"]
+    assert any("lan@example.com" in m and "Ptdathu Cảm ơn bạn." in m and f"/requests/{feedback_id}" in m
+               for m in mails)
