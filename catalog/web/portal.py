@@ -8,7 +8,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
@@ -76,7 +86,8 @@ def _download(org: Organization | None, fmt: str) -> Response:
     loc, base = current_locale(), _cfg()["BASE_URL"]
     name = f"open-data-{org.code if org else 'vn'}-{date.today().isoformat()}.{fmt}"
     if fmt == "csv":
-        response = Response(opendata.iter_csv(entries, loc, base), mimetype=FORMATS["csv"])
+        # the rows are read in batches while the answer streams: the request's session stays open
+        response = Response(stream_with_context(opendata.iter_csv(entries, loc, base)), mimetype=FORMATS["csv"])
     else:
         response = Response(opendata.xlsx_bytes(entries, loc, base), mimetype=FORMATS["xlsx"])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
