@@ -161,3 +161,12 @@ def test_the_sender_gets_the_answer_by_e_mail(world, caplog):
     mails = [rec.getMessage() for rec in caplog.records if rec.name == "catalog.mail"]
     assert any("lan@example.com" in m and "Ptdathu Cảm ơn bạn." in m and f"/requests/{feedback_id}" in m
                for m in mails)
+
+
+def test_public_forms_are_in_the_feedback_rate_class_and_answers_are_not():
+    from catalog import limits
+
+    assert limits.class_of("/datasets/<key>/feedback")[0] == "feedback"
+    assert limits.class_of("/requests")[0] == "feedback"
+    assert limits.class_of("/requests")[2] == ("POST",)  # reading the answers is not limited
+    assert limits.class_of("/notifications/answers/<feedback_id>") is None
