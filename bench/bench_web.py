@@ -46,7 +46,23 @@ def _serve(app_spec: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     _wait(port)
+    _ready(port)
     return proc, port
+
+
+def _ready(port: int, timeout: float = 60) -> None:
+    """The port answers before the workers have loaded the app: wait for a first 200 from each."""
+    import http.client
+
+    deadline, answered = time.time() + timeout, 0
+    while time.time() < deadline and answered < WORKERS * 2:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/")
+            answered += conn.getresponse().status == 200
+            conn.close()
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.5)
 
 
 def _load(port: int, path: str, seconds: float) -> float:
@@ -89,6 +105,11 @@ def run(quick: bool = False) -> list[Figure]:
             _load(port, api, 1.0)
             page_rps = _load(port, page, seconds)
             api_rps = _load(port, api, seconds)
+            # the public portal: the home page (with its most-downloaded, theme and agency blocks)
+            # and the country's open-data list
+            _load(port, "/", 1.0)
+            home_rps = _load(port, "/", seconds)
+            lists_rps = _load(port, "/open-data", seconds)
         finally:
             catalog.terminate()
             catalog.wait()
@@ -100,4 +121,7 @@ def run(quick: bool = False) -> list[Figure]:
         Figure("web: dataset page / ceiling", 100 * page_rps / ceiling, "%"),
         Figure("web: API dataset list (20 per page)", api_rps, "req/s", ">= 10% of ceiling", api_rps >= 0.10 * ceiling),
         Figure("web: API list / ceiling", 100 * api_rps / ceiling, "%"),
+        Figure("web: home page", home_rps, "req/s", ">= 10% of ceiling", home_rps >= 0.10 * ceiling),
+        Figure("web: open-data list (/open-data)", lists_rps, "req/s", ">= 10% of ceiling",
+               lists_rps >= 0.10 * ceiling),
     ]

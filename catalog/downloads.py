@@ -20,7 +20,7 @@ from werkzeug import Response
 
 from .auth import current_actor, current_reader
 from .db import db_session
-from .services import distributions, files
+from .services import distributions, download_counts, files
 from .services.common import NotFound, visible_distribution
 
 #: Types a browser never executes, kept when the content does not look like markup.
@@ -95,6 +95,8 @@ def download_response(dist_id: str, *, excel: bool = False) -> Response:
     if excel and ((dist.format or "").upper() != "CSV" or not dist.file_path):
         raise NotFound(dist_id)  # only a stored CSV has an Excel variant
     plan = distributions.plan_download(s, current_actor(), dist, current_app.config["CATALOG"]["UPLOAD_FOLDER"])
+    if plan.redirect_to or (plan.path is not None and plan.path.exists()):
+        download_counts.record_download(s, dist)  # one upsert, in the same commit as the download's audit
     s.commit()
     if plan.redirect_to:
         return redirect(plan.redirect_to)

@@ -29,6 +29,7 @@ from .models import (
     Dataset,
     Distribution,
     Organization,
+    PublicFeedback,
     SharingAgreement,
     SharingRequest,
 )
@@ -470,3 +471,33 @@ def connection_item_visible(reader: Reader, conn: Connection, item_class: str, d
 def can_mark_reuse(reader: Reader, db: Database) -> bool:
     """The stewards of the system that collects the data answer a "typed twice" finding."""
     return reader.is_steward_of(db.owner_id) or reader.may_edit_in(db.owner_id)
+
+
+# --- the public portal: open-data lists and public feedback ---------------------------------------
+
+
+def public_dataset_ids() -> Any:
+    """A select of the ids of datasets everyone may see (open and published): the only datasets an
+    open-data list, a theme page or public feedback may name."""
+    return select(Dataset.id).where(dataset_visibility(ANONYMOUS))
+
+
+def public_feedback_visibility() -> ColumnElement[bool]:
+    """Feedback is public unless it is about a dataset the public may no longer see."""
+    return or_(PublicFeedback.dataset_id.is_(None), PublicFeedback.dataset_id.in_(public_dataset_ids()))
+
+
+def can_view_feedback(reader: Reader, fb: PublicFeedback) -> bool:
+    if fb.dataset is None or can_view_dataset(ANONYMOUS, fb.dataset):
+        return True
+    return reader.is_member_of(fb.organization_id) or reader.is_admin
+
+
+def can_answer_feedback(reader: Reader, fb: PublicFeedback) -> bool:
+    """The agency's stewards answer (admins too); the answer is published as theirs."""
+    return reader.is_steward_of(fb.organization_id)
+
+
+def can_manage_open_data_plans(reader: Reader, org_id: str) -> bool:
+    """An agency's stewards keep its open-data list."""
+    return reader.is_steward_of(org_id)

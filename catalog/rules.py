@@ -328,3 +328,33 @@ RULES = (
         note=_l("the consistency (thống nhất) checks expect a publisher to carry such a code"),
     ),
 )
+
+
+# --- Open data for the public -------------------------------------------------------------------
+
+#: Each agency publishes its open-data list (danh mục dữ liệu mở): the datasets it has opened and
+#: those it plans to open, with a planned date, an update frequency and a status; the lists are
+#: compiled on the National Data Portal (Data Law 60/2024/QH15; Decree 165/2025/NĐ-CP, Art. 10).
+OPEN_DATA_LIST_STATUSES: tuple[str, ...] = ("planned", "in_preparation", "open", "overdue")
+#: A planned entry not opened this many days after its planned date is overdue (0: the next day).
+OPEN_DATA_OVERDUE_AFTER_DAYS = 0
+#: The open-data list is reviewed at least every 6 months (open-data principles of Decree 47/2020,
+#: now E-Transactions Law 20/2023/QH15 Art. 43).
+OPEN_DATA_LIST_REVIEW = Period(6, "months")
+#: Users of open data must name its source (E-Transactions Law 2023 Art. 43; open-data principles):
+#: the agency, the title, the year, the address and the day it was consulted.
+CITATION_ITEMS: tuple[str, ...] = ("publisher", "title", "year", "url", "accessed")
+
+RULES = (
+    *RULES,
+    Rule("open_data_list", OPEN_DATA_LIST_STATUSES,
+         "Luật Dữ liệu 60/2024/QH15; Nghị định 165/2025/NĐ-CP, Điều 10 (danh mục dữ liệu mở)", status="verify",
+         note=_l("each agency lists the data it has opened and plans to open; a planned entry past its date "
+                 "is overdue")),
+    Rule("open_data_list_review", _l("6 months"),
+         "Luật Giao dịch điện tử 20/2023/QH15, Điều 43; nguyên tắc dữ liệu mở của Nghị định 47/2020/NĐ-CP",
+         status="verify"),
+    Rule("cite_the_source", CITATION_ITEMS,
+         "Luật Giao dịch điện tử 20/2023/QH15, Điều 43 (trích dẫn nguồn khi sử dụng dữ liệu mở)", status="verify",
+         note=_l("each open dataset's page shows how to cite it")),
+)

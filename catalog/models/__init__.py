@@ -27,6 +27,7 @@ from .harvest import (
 )
 from .job import JobRun
 from .organization import Organization
+from .portal import FEEDBACK_KINDS, FEEDBACK_STATUSES, PLAN_STATUSES, DownloadCount, OpenDataPlan, PublicFeedback
 from .quality import REPORT_STATUSES, REPORT_TRIGGERS, LinkCheck, QualityReport
 from .reference import AdminUnit, Licence, Theme
 from .sharing import (
@@ -49,11 +50,14 @@ __all__ = [
     "DATABASE_STATUSES",
     "DATASET_STATUSES",
     "DECIDED_STATUSES",
+    "FEEDBACK_KINDS",
+    "FEEDBACK_STATUSES",
     "HEALTH_STATES",
     "JOB_STATUSES",
     "LINK_KINDS",
     "ORIGINS",
     "PENDING_STATUSES",
+    "PLAN_STATUSES",
     "PLATFORMS",
     "PROTOCOLS",
     "REPORT_STATUSES",
@@ -77,6 +81,7 @@ __all__ = [
     "Database",
     "Dataset",
     "Distribution",
+    "DownloadCount",
     "HarvestError",
     "HarvestJob",
     "HarvestRecord",
@@ -87,7 +92,9 @@ __all__ = [
     "LoginAttempt",
     "Membership",
     "Notification",
+    "OpenDataPlan",
     "Organization",
+    "PublicFeedback",
     "QualityReport",
     "ReuseMark",
     "SharingAgreement",

@@ -113,6 +113,11 @@ MESSAGES: dict[str, tuple[Any, Any]] = {
         _l("Connection %(connection)s: planned maintenance"),
         _l("The connection %(connection)s will be under maintenance from %(from_at)s until %(until_at)s."),
     ),
+    "public_feedback": (
+        _l("Public feedback: %(subject)s"),
+        _l("Someone from the public wrote to your agency (%(feedback_kind)s; dataset: %(dataset)s). Answer on the "
+           "request's page: the question and your answer are public."),
+    ),
     "deletion_confirmed": (
         _l("Agreement %(agreement)s: data deleted"),
         _l("%(requester)s confirms it deleted the data received under agreement %(agreement)s."),
@@ -229,6 +234,8 @@ def link_for(note: Notification) -> str:
         return f"/sharing/requests/{note.object_id}"
     if note.object_type == "sharing_agreement" and note.object_id:
         return f"/sharing/agreements/{note.object_id}"
+    if note.object_type == "public_feedback" and note.object_id:
+        return f"/requests/{note.object_id}"
     if note.object_type == "connection" and note.object_id:
         return f"/connections/{note.object_id}"
     return "/notifications"

@@ -230,6 +230,41 @@ def _add_distribution(session: Session, actor: Any, ds: Dataset, dist: dict[str,
             upload.close()
 
 
+def _open_data_plans(session: Session, root: Path, errors: dict[str, Any]) -> dict[str, int]:
+    """Planned entries of agencies' open-data lists; one already there (same agency and title) is kept."""
+    from ..models import OpenDataPlan
+    from ..schemas.portal import PlanInput
+
+    path = root / "open_data_plans.csv"
+    counts = {"created": 0, "unchanged": 0}
+    if not path.exists():
+        return counts
+    for n, row in _rows(path):
+        where = f"open_data_plans.csv line {n}"
+        org = session.scalar(select(Organization).where(Organization.code == row.get("organization", "")))
+        if org is None:
+            errors[where] = {"organization": [f"unknown agency {row.get('organization')!r}"]}
+            continue
+        raw = {k: row.get(k, "") for k in ("title_vi", "title_en", "planned_date", "update_frequency", "status",
+                                           "description_vi")}
+        raw["themes"] = [c for c in row.get("themes", "").split(";") if c]
+        try:
+            data = PlanInput().load(raw)
+        except ValidationError as err:
+            _located(errors, where, err)
+            continue
+        exists = session.scalar(select(OpenDataPlan.id).where(OpenDataPlan.organization_id == org.id,
+                                                              OpenDataPlan.title_vi == data["title_vi"]))
+        if exists is not None:
+            counts["unchanged"] += 1
+            continue
+        data.pop("dataset", None)
+        session.add(OpenDataPlan(organization_id=org.id, **data))
+        counts["created"] += 1
+    session.flush()
+    return counts
+
+
 def load_seed(session: Session, root: Path, cfg: dict[str, Any], *, update: bool = False) -> Report:
     """Load every seed file; raises ValidationError naming each bad row, having stored nothing."""
     errors: dict[str, Any] = {}
@@ -239,6 +274,7 @@ def load_seed(session: Session, root: Path, cfg: dict[str, Any], *, update: bool
     report["datasets"] = _datasets(session, root, cfg, update, errors)
     report["systems"] = connection_seed.load_systems(session, root, errors)
     report["connections"] = connection_seed.load_connections(session, root, errors)
+    report["open_data_plans"] = _open_data_plans(session, root, errors)
     if errors:
         raise ValidationError(errors)
     return report

@@ -11,7 +11,7 @@ from ..auth import current_reader
 from ..db import db_session
 from ..i18n import LOCALES
 from ..models import Database, Organization
-from ..services import listing
+from ..services import listing, portal
 from .redirects import safe_next
 
 bp = Blueprint("home", __name__)
@@ -34,7 +34,8 @@ def index() -> str:
     # a visitor who sees a zero learns when signing in as an officer would show more
     more = ((counts["services"] == 0 and policy.officers_see_more(s, reader, "dataservice"))
             or (counts["datasets"] == 0 and policy.officers_see_more(s, reader, "dataset")))
-    return render_template("home.html", counts=counts, newest=newest, national=national, more_for_officers=more)
+    return render_template("home.html", counts=counts, newest=newest, national=national, more_for_officers=more,
+                           public=portal.home_blocks(s))
 
 
 @bp.get("/language/<code>")

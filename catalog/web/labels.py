@@ -70,7 +70,7 @@ DATABASE_KINDS = {
 }
 
 DATABASE_STATUSES = {
-    "planned": _l("Planned"),
+    "planned": _l("Planned to open"),
     "building": _l("Being built"),
     "operating": _l("In operation"),
     "retired": _l("Retired"),
@@ -505,7 +505,28 @@ RULE_TITLES = {
     "no_personal_data_in_open_data": _l("No personal data in open data"),
     "personal_id_structure": _l("Structure of the personal identification number"),
     "agency_code_pattern": _l("Form of an agency's electronic identifier code"),
+    "open_data_list": _l("Each agency's open-data list"),
+    "open_data_list_review": _l("Review of the open-data list"),
+    "cite_the_source": _l("Naming the source of open data"),
 }
+
+#: Statuses of an open-data list entry (rules.OPEN_DATA_LIST_STATUSES).
+OPEN_DATA_STATUSES = {
+    "planned": _l("Planned to open"),
+    "in_preparation": _l("In preparation"),
+    "open": _l("Already open"),
+    "overdue": _l("Overdue"),
+}
+#: What a citation names (rules.CITATION_ITEMS).
+CITATION_ITEMS = {
+    "publisher": _l("the publishing agency"),
+    "title": _l("the title"),
+    "year": _l("the year"),
+    "url": _l("the address"),
+    "accessed": _l("the day you consulted it"),
+}
+FEEDBACK_KINDS = {"problem": _l("Problem with a dataset"), "open_request": _l("Request to open data")}
+FEEDBACK_STATUSES = {"awaiting": _l("Awaiting an answer"), "answered": _l("Answered")}
 
 
 def _rule_tables() -> dict[str, tuple[dict, dict]]:
@@ -527,6 +548,8 @@ def _rule_tables() -> dict[str, tuple[dict, dict]]:
         "quality_recommended_fields": (FIELD_LABELS, ACCESS_LEVELS),
         "quality_frequency_max_age_days": ({}, UPDATE_FREQUENCIES),
         "no_personal_data_in_open_data": (PERSONAL_KINDS, {}),
+        "open_data_list": (OPEN_DATA_STATUSES, {}),
+        "cite_the_source": (CITATION_ITEMS, {}),
     }
 
 
@@ -623,3 +646,19 @@ def audit_changes(before: dict | None, after: dict | None) -> list[tuple[str, st
     for key in list(dict.fromkeys([*before.keys(), *after.keys()])):
         rows.append((field_label(key), key, before.get(key), after.get(key)))
     return rows
+
+NOTIFICATION_CODE_LABELS["feedback_kind"] = FEEDBACK_KINDS
+
+# the public portal's form fields (open-data plans, feedback, answers)
+FIELD_LABELS.update({
+    "planned_date": _l("Planned date"),
+    "subject": _l("Subject"),
+    "message": _l("Message"),
+    "author_name": _l("Your name"),
+    "author_email": _l("Your e-mail address"),
+    "answer": _l("Answer"),
+})
+
+# the public portal in the audit log
+AUDIT_ACTIONS.setdefault("answer", _l("Answered"))
+AUDIT_OBJECTS.update({"open_data_plan": _l("Planned open-data entry"), "public_feedback": _l("Public feedback")})

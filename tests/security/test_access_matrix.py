@@ -105,6 +105,14 @@ ROUTES: dict[str, str] = {
     "connections.index": "page", "connections.show": "page", "connections.confirm": "write",
     "connections.heartbeat_token": "write", "connections.create": "page", "connections.province": "page",
     "connections.reuse_page": "page", "connections.reuse_csv": "page", "connections.reuse_mark": "write",
+    "portal.open_data": "page", "portal.open_data_download": "page", "portal.organization_open_data": "page",
+    "portal.organization_open_data_download": "page", "portal.new_plan": "page", "portal.edit_plan": "page",
+    "portal.delete_plan": "write", "portal.themes": "page", "portal.theme": "page", "portal.requests_list": "page",
+    "portal.new_request": "page", "portal.submit_request": "write", "portal.dataset_feedback": "dataset-write",
+    "portal.show_request": "page", "portal.answer": "write",
+    "portal_api.open_data_list": "page", "portal_api.organization_open_data": "page", "portal_api.plan_create": "write",
+    "portal_api.plan": "page", "portal_api.plan_update": "write", "portal_api.plan_delete": "write",
+    "portal_api.requests_list": "page",
 }
 
 #: query strings that make list and search routes show as much as they can
@@ -113,6 +121,8 @@ QUERIES: dict[str, str] = {
     "datasets.index": "q=mx", "api.datasets_list": "per_page=100", "home.index": "",
     "sharing.new_request": "dataset={restricted}", "ckan_api.call": "q=mx&rows=100",
     "feeds.catalog": "q=mx",
+    "portal.open_data": "per_page=100", "portal_api.open_data_list": "per_page=100",
+    "portal.organization_open_data": "per_page=100", "portal_api.organization_open_data": "per_page=100",
 }
 
 LEVELS = {
@@ -241,6 +251,8 @@ def _url(m: Matrix, rule: Any, values: dict[str, str]) -> str:
             value = "en"
         if arg == "code" and rule.rule.startswith("/provinces"):
             value = "HN"
+        if arg == "fmt" and "open-data" in rule.rule:
+            value = "csv"  # the open-data lists' downloads are checked in CSV
         if arg == "slug" and "harvest" in rule.rule:
             value = "x"
         if arg == "key" and "/datasets/" not in rule.rule:
