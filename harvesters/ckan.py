@@ -291,7 +291,7 @@ class CkanHarvester(Harvester):
                 result = self._page(params)
             except HarvestFailed as exc:
                 bad += 1
-                if count is None or bad > MAX_BAD_PAGES:
+                if count is None or bad > MAX_BAD_PAGES or exc.kind != "parse":
                     raise
                 pages += 1
                 yield self._bad_page(pages, start, exc)
@@ -335,7 +335,7 @@ class CkanHarvester(Harvester):
                 result = self._page(params)
             except HarvestFailed as exc:
                 bad += 1
-                if count is None or bad > MAX_BAD_PAGES:
+                if count is None or bad > MAX_BAD_PAGES or exc.kind != "parse":
                     raise
                 pages += 1
                 yield self._bad_page(pages, start, exc)

@@ -264,9 +264,9 @@ class CswHarvester(Harvester):
                 seen_bodies.add(hash(response.content))
                 root = parse_xml(response.content, response.url)
             except HarvestFailed as exc:
-                # a later page that cannot be read is skipped (logged with its position), the next one read
+                # a later page that is not well-formed is skipped (logged with its position), the next one read
                 bad += 1
-                if pages == 0 or matched is None or bad > MAX_BAD_PAGES:
+                if pages == 0 or matched is None or bad > MAX_BAD_PAGES or exc.kind != "parse":
                     raise
                 pages += 1
                 self.complete = False
