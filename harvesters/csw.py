@@ -220,7 +220,7 @@ def iso_record(md: Element) -> Record | Problem:
         service_type = _text(ident, "srv:serviceType/gco:LocalName")
         record.pop("keywords"), record.pop("themes"), record.pop("languages")
         for key in ("issued", "modified", "temporal_start", "temporal_end", "update_frequency", "provenance",
-                    "contact_name", "contact_email", "contact_phone", "identifier"):
+                    "contact_name", "contact_email", "contact_phone"):  # the identifier matches it across sources
             record.pop(key, None)
         record.update(endpoint_url=links[0]["access_url"] if links else None,
                       protocol=(service_type or "OGC")[:32])

@@ -380,6 +380,7 @@ def service_record(g: Graph, node: Any) -> Record | Problem:
         publisher = _label(g, pub) or _uri_or_text(pub)
     return fidelity.note({
         "kind": "dataservice", "remote_id": remote_id, "source_url": uri if uri and is_web(uri) else None,
+        "identifier": _first(g, node, DCTERMS.identifier) or uri,
         "title_vi": title_vi, "title_en": title_en, "description_vi": desc_vi, "description_en": desc_en,
         "endpoint_url": _first(g, node, DCAT.endpointURL),
         "endpoint_description": _first(g, node, DCAT.endpointDescription),

@@ -62,7 +62,7 @@ class WithdrawerMixin:
                     before = status_of.get(r.dataset_id)
                     if before and before != "withdrawn":
                         dataset_updates.append({"id": r.dataset_id, "status": "withdrawn"})
-                if r.dataservice_id:
+                if r.dataservice_id and r.role == "primary":  # a second source's record never withdraws it
                     before = svc_status.get(r.dataservice_id)
                     if before and before != "withdrawn":
                         service_updates.append({"id": r.dataservice_id, "status": "withdrawn"})

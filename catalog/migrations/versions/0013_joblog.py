@@ -1,4 +1,5 @@
-"""Harvest jobs say what they could not keep: a fidelity summary and the warnings not stored.
+"""Harvest jobs say what they could not keep (a fidelity summary, the warnings not stored); data
+services carry their global identifier, so that two sources bringing one service keep one.
 
 Revision ID: 0013_joblog
 Revises: 0009_connections
@@ -22,9 +23,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column('warnings_not_stored', sa.Integer(), server_default='0', nullable=False))
         batch.add_column(sa.Column('fidelity', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()),
                                                                       'postgresql'), nullable=True))
+    with op.batch_alter_table('dataservice') as batch:
+        batch.add_column(sa.Column('identifier', sa.String(length=500), nullable=True))
+        batch.create_index('ix_dataservice_identifier', ['identifier'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('dataservice') as batch:
+        batch.drop_index('ix_dataservice_identifier')
+        batch.drop_column('identifier')
     with op.batch_alter_table('harvest_job') as batch:
         batch.drop_column('fidelity')
         batch.drop_column('warnings_not_stored')
