@@ -33,6 +33,8 @@ class Summary:
     duration_s: float
     message: str | None = None
     gather_complete: bool = False
+    #: What the job could not keep (harvesters.fidelity); None for protocols that do not say.
+    fidelity: dict[str, Any] | None = None
 
 
 # --- the job log --------------------------------------------------------------------------------
@@ -85,7 +87,7 @@ class JobLog:
 
 def summary(job: HarvestJob, source: HarvestSource) -> Summary:
     return Summary(job.id, source.slug, job.status, job.counts(), job.duration_s or 0.0, job.message,
-                   job.gather_complete)
+                   job.gather_complete, job.fidelity)
 
 
 def count_records(session: Session, source_id: str) -> dict[str, int]:
