@@ -44,10 +44,10 @@ class JobLog:
     """Errors and warnings of one job, written in bulk with each batch: one line per record and problem,
     so the warnings a job counts are the lines it stored (up to `max_warnings`, then said so)."""
 
-    def __init__(self, job: HarvestJob, max_warnings: int = MAX_STORED_WARNINGS) -> None:
+    def __init__(self, job: HarvestJob, max_warnings: int | None = None) -> None:
         self.job = job
         self.pending: list[dict[str, Any]] = []
-        self.max_warnings = max_warnings
+        self.max_warnings = MAX_STORED_WARNINGS if max_warnings is None else max_warnings
         self.stored_warnings = 0
         self.not_stored = 0
 
