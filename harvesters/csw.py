@@ -43,7 +43,8 @@ MAX_PAGES = 2_000
 MAX_BAD_PAGES = 3
 #: ISO 19115-3 (XML of the 2014 standard): recognised and refused record by record, with a clear reason.
 ISO19115_3 = ("http://standards.iso.org/iso/19115/-3/mdb/",)
-_PREFIXES = {uri: prefix for prefix, uri in NS.items()}
+_PREFIXES = {uri: prefix for prefix, uri in NS.items()} | {
+    f"http://standards.iso.org/iso/19115/-3/mdb/{v}": "mdb" for v in ("1.0", "2.0")}
 
 # --- what this harvester maps (the fidelity report counts every other element as not kept) ------
 #: Children of the record root that `iso_record` reads.
@@ -98,8 +99,9 @@ def record_of(el: Element) -> Record | Problem:
             reason = f"{type(exc).__name__}: {exc}"[:300]
             return Problem(_string(el, "gmd:fileIdentifier"), LogText(
                 "record_unreadable", "the record cannot be read: {reason}", reason=reason), "parse")
-    rid = next((as_text(e.text) for e in el.iter() if e.tag.rsplit("}", 1)[-1] in ("identifier", "code")
-                and as_text(e.text)), None)
+    rid = next((text for e in el.iter() if e.tag.rsplit("}", 1)[-1] in ("metadataIdentifier", "fileIdentifier",
+                                                                       "identifier")
+                and (text := as_text("".join(e.itertext())))), None)
     if el.tag.startswith("{") and el.tag[1:].startswith(ISO19115_3):
         return Problem(rid, LogText("iso19115_3", "the record is ISO 19115-3 ({root}), which this harvester does not "
                                     "read yet; ask the catalogue for ISO 19139 (outputSchema "
