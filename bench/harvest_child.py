@@ -93,7 +93,7 @@ def harvest(instance: str, url: str) -> dict:
         seconds = time.perf_counter() - started
     counts = summary.counts
     return {"records": counts["new"] + counts["updated"] + counts["unchanged"], "seconds": seconds,
-            "counts": counts, "status": summary.status, "message": summary.message}
+            "counts": counts, "status": summary.status, "message": summary.message, "fidelity": summary.fidelity}
 
 
 if __name__ == "__main__":
