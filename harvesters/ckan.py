@@ -9,6 +9,10 @@
   still noticed, and fetch any listed record the catalogue does not hold yet.
 - Paging stops on an empty page, at the announced count, or on a repeated page; if fewer distinct
   records arrived than the portal announced, the gather is marked incomplete (nothing is withdrawn).
+  A later page that is not well-formed is logged with its position and skipped (the gather is then
+  incomplete); a package whose shape breaks the mapping fails alone.
+- Fidelity: the package keys, `extras.KEY` and `resource.KEY` it maps are declared below; the others
+  are reported per job as not kept (`harvesters/fidelity.py`).
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@
   start, when a page comes back empty or repeated, or at the cap; if fewer records arrived than the
   server announced, the gather is marked incomplete (nothing is withdrawn).
 - The source URL may also be a single ISO 19139 document (`gmd:MD_Metadata`, e.g. an `.xml` address).
+- National profiles whose root extends `gmd:MD_Metadata` in their own namespace are read alike; an
+  ISO 19115-3 record (`mdb:MD_Metadata`) or any other root fails that record with a clear reason. A
+  later page that is not well-formed is logged with its position and skipped (the gather is then
+  incomplete: nothing is withdrawn).
 - XML is parsed with defusedxml: entity declarations and external references are refused.
 - `fileIdentifier` is the record's id and its global identifier (the same record reached through
   another catalogue is matched on it). Service records (`srv:SV_ServiceIdentification`) with an

@@ -9,6 +9,8 @@ distribution with its Table Schema.
   quality checks (`catalog/zipguard.py`): over MAX_INFLATED_BYTES once uncompressed it is refused;
   its `datapackage.json` (at the top or in one folder) and the schemas it names by relative path
   are read from the zip, and its resources link to the zip itself.
+- A resource without `format` takes it from its path's extension; a package without `name` and
+  `title` is called after its folder or file, with a warning.
 - Only the metadata is read: whether the files exist and match their schemas is the quality
   checks' business.
 """
