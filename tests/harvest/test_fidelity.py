@@ -139,3 +139,21 @@ def test_a_source_that_says_it_lists_nothing_succeeds(happ, portal):
     src = make_source(happ, url=portal.url)
     result = run(happ, src)
     assert result.status == "succeeded" and sum(result.counts.values()) == 0
+
+
+def test_the_report_and_the_grouped_log_on_a_postgresql_registry(pg_seeded_app, http_server):
+    from catalog.services import harvest as service
+
+    http_server.route("/dump.json", body=(FID / "ckan_fidelity.json").read_bytes(), headers=JSON)
+    pg_seeded_app.config["CATALOG"]["ALLOW_PRIVATE_URLS"] = True
+    src = make_source(pg_seeded_app, url=http_server.url("/dump.json"))
+    result = run(pg_seeded_app, src)
+    assert result.status == "succeeded"
+    s = session_of(pg_seeded_app)
+    try:
+        stored = job(pg_seeded_app, result.job_id)
+        assert stored.fidelity["not_kept"] == {"extras.ghi_chu_rieng": 2, "resource.x_mirror": 2, "ma_noi_bo": 1}
+        groups = service.log_groups(s, stored)
+        assert sum(g["count"] for g in groups) == len(errors_of(pg_seeded_app, result.job_id))
+    finally:
+        s.close()
