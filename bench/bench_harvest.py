@@ -120,8 +120,9 @@ def run(quick: bool = False) -> list[Figure]:
     first_rate = total / first["seconds"]
     again_rate = total / again["seconds"]
     size = f"{total:,} CKAN records"
-    lost = ", ".join(f"{k} ×{n:,}" for k, n in fidelity.not_kept(first.get("fidelity"), 4)) or "nothing"
-    kept = fidelity.kept_percent(first.get("fidelity"))
+    report = first.get("fidelity") or validated.get("fidelity")  # the same mapping: the same figure
+    lost = ", ".join(f"{k} ×{n:,}" for k, n in fidelity.not_kept(report, 4)) or "nothing"
+    kept = fidelity.kept_percent(report)
     return [
         Figure(f"harvest: download + parse only, {size} (ceiling)", ceiling_rate, "records/s"),
         Figure(f"harvest: download, parse, map, validate only (no database), {size}",
