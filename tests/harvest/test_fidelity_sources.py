@@ -200,3 +200,33 @@ def test_the_shipped_contexts_cover_the_semic_releases():
         assert ctx["inSeries"]["@id"] == "dcat:inSeries"
     assert json.dumps(contexts.load("https://schema.org/"))  # schema.org
     assert contexts.load("https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld")  # DCAT-US 1.1
+
+
+HYDRA_PAGE = """@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix hydra: <http://www.w3.org/ns/hydra/core#> .
+<{self}> a hydra:PartialCollectionView {links} .
+<https://data.example.org/ds/{n}> a dcat:Dataset ; dct:title "Bộ dữ liệu trang {n}"@vi .
+"""
+
+
+def test_a_malformed_hydra_page_is_skipped_and_the_next_one_found_from_its_page_number(happ, http_server):
+    def handler(seen):
+        page = int(parse_qs(urlsplit(seen.path).query)["page"][0])
+        me = http_server.url(f"/cat?page={page}")
+        if page == 2:
+            return Reply(200, b"@prefix dcat: <http://www.w3.org/ns/dcat#> .\n<https://x> a dcat:Dataset ; dct:ti",
+                         {"Content-Type": "text/turtle"})
+        links = f'; hydra:next <{http_server.url("/cat?page=2")}> ; hydra:last <{http_server.url("/cat?page=3")}>' \
+            if page == 1 else ""
+        body = HYDRA_PAGE.replace("{self}", me).replace("{links}", links).replace("{n}", str(page))
+        return Reply(200, body.encode(), {"Content-Type": "text/turtle"})
+
+    http_server.handler("/cat", handler)
+    src = make_source(happ, protocol="dcat", url=http_server.url("/cat?page=1"))
+    result = run(happ, src)
+    assert result.status == "succeeded" and not result.gather_complete
+    assert {d.remote_id for d in datasets_of(happ, src)} == {"https://data.example.org/ds/1",
+                                                             "https://data.example.org/ds/3"}
+    (line,) = errors_of(happ, result.job_id, "error")
+    assert line.startswith(f"None: page 2 ({http_server.url('/cat?page=2')}) could not be read and was skipped")
