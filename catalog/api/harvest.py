@@ -87,7 +87,11 @@ class HarvestJobOut(Schema):
     warnings_not_stored = fields.Integer()
     message = fields.String(allow_none=True)
     #: What the job could not keep of its source records; null for protocols that do not say.
-    fidelity = fields.Function(lambda j: _fidelity(j.fidelity))
+    fidelity = fields.Function(lambda j: _fidelity(j.fidelity), metadata={
+        "type": "object", "nullable": True,
+        "description": "What the job could not keep of its source records: records, fields (source fields with a "
+                       "value), kept_percent (rounded down), not_kept_count, not_kept [{field, count}] most "
+                       "frequent first, summary (English); null for protocols that do not report it"})
     links = fields.Function(lambda j: {
         "self": url_for("harvest_api.job", job_id=j.id, _external=True),
         "html": url_for("harvest.job", job_id=j.id, _external=True),
