@@ -80,6 +80,8 @@ MESSAGES: dict[str, Any] = {
                                      "address."),
     "service_already_registered": _l("The same data service is already registered in this catalogue (matched on "
                                      "its identifier); recorded as a second source of it."),
+    "service_kept_by_other": _l("A data service this source no longer lists stays in the catalogue: another source "
+                                "(%(id)s) still has it."),
     "service_already_harvested": _l("The same data service is already brought by another source (matched on its "
                                     "identifier); recorded as a second source of it."),
 }

@@ -230,3 +230,26 @@ def test_a_malformed_hydra_page_is_skipped_and_the_next_one_found_from_its_page_
                                                              "https://data.example.org/ds/3"}
     (line,) = errors_of(happ, result.job_id, "error")
     assert line.startswith(f"None: page 2 ({http_server.url('/cat?page=2')}) could not be read and was skipped")
+
+
+def test_when_the_keeping_source_drops_a_data_service_the_other_source_takes_it_over(happ, http_server):
+    empty = SERVICE.split("<https://api")[0].replace(" ; dcat:service", " .")
+    http_server.route("/a.ttl", body=SERVICE.replace("{suffix}", ""), headers={"Content-Type": "text/turtle"})
+    http_server.route("/b.ttl", body=SERVICE.replace("{suffix}", " (nguồn B)"), headers={"Content-Type": "text/turtle"})
+    first = make_source(happ, protocol="dcat", url=http_server.url("/a.ttl"), name="Nguồn A")
+    second = make_source(happ, protocol="dcat", url=http_server.url("/b.ttl"), name="Nguồn B")
+    run(happ, first)
+    run(happ, second)
+    http_server.route("/a.ttl", body=empty, headers={"Content-Type": "text/turtle"})
+    dropped = run(happ, first)
+    assert dropped.counts["withdrawn"] == 1
+    assert any("another source" in w and "still has it" in w for w in errors_of(happ, dropped.job_id, "warning"))
+    again = run(happ, second)  # the heir writes what it says
+    assert again.counts["updated"] == 1
+    s = session_of(happ)
+    try:
+        svc = s.scalar(select(DataService))
+        assert svc.status == "published" and svc.harvest_source_id == second.id
+        assert svc.title_vi == "Dịch vụ thời tiết (nguồn B)"
+    finally:
+        s.close()
