@@ -44,6 +44,7 @@ def validate_only(instance: str, url: str) -> dict:
     os.environ.setdefault("CATALOG_SECRET_KEY", "bench")
     from catalog import create_app
     from catalog.http import Fetcher, FetchPolicy
+    from harvesters import fidelity
     from harvesters.base import HarvestContext
     from harvesters.ckan import CkanHarvester
     from harvesters.record import RecordSchema, load_record, tidy
@@ -54,12 +55,13 @@ def validate_only(instance: str, url: str) -> dict:
     app = create_app()
     with app.app_context(), Fetcher(FetchPolicy(allow_loopback=True)) as fetcher:
         started = time.perf_counter()
-        schema, records = RecordSchema(), 0
+        schema, records, kept = RecordSchema(), 0, fidelity.Fidelity()
         ctx = HarvestContext(url=url, fetcher=fetcher, filters={"incremental": False, "rows": 1000})
         for item in CkanHarvester(ctx).gather():
+            kept.add(fidelity.take(item))
             load_record(schema, tidy(item, warn), warn)
             records += 1
-        return {"records": records, "seconds": time.perf_counter() - started}
+        return {"records": records, "seconds": time.perf_counter() - started, "fidelity": kept.as_json()}
 
 
 def harvest(instance: str, url: str) -> dict:
@@ -93,7 +95,7 @@ def harvest(instance: str, url: str) -> dict:
         seconds = time.perf_counter() - started
     counts = summary.counts
     return {"records": counts["new"] + counts["updated"] + counts["unchanged"], "seconds": seconds,
-            "counts": counts, "status": summary.status, "message": summary.message}
+            "counts": counts, "status": summary.status, "message": summary.message, "fidelity": summary.fidelity}
 
 
 if __name__ == "__main__":

@@ -94,6 +94,8 @@ class HarvestContext:
     #: Local copies of JSON-LD contexts (shipped, and CATALOG_HARVEST_JSONLD_CONTEXTS); none is fetched.
     jsonld_contexts: Any = None
     warn: Warn = lambda _rid, _kind, _msg: None
+    #: Bytes of the source read so far (`reading.read`): a job that read some and found no record fails.
+    bytes_read: int = 0
     #: remote ids -> those the catalogue already holds from this source (active, harvested before).
     known: Callable[[list[str]], set[str]] = lambda _ids: set()
     set_total: Callable[[int], None] = lambda _n: None
@@ -112,6 +114,9 @@ class Harvester:
         self.complete = True
         #: True when the source answered "not modified" to a conditional request.
         self.not_modified = False
+        #: True when the source itself says it lists no record (a count of 0, an empty catalogue): only
+        #: then is a gather that yielded nothing a success.
+        self.announced_empty = False
 
     def gather(self) -> Iterator[Record | Problem | Seen]:
         raise NotImplementedError

@@ -9,6 +9,10 @@
   still noticed, and fetch any listed record the catalogue does not hold yet.
 - Paging stops on an empty page, at the announced count, or on a repeated page; if fewer distinct
   records arrived than the portal announced, the gather is marked incomplete (nothing is withdrawn).
+  A later page that is not well-formed is logged with its position and skipped (the gather is then
+  incomplete); a package whose shape breaks the mapping fails alone.
+- Fidelity: the package keys, `extras.KEY` and `resource.KEY` it maps are declared below; the others
+  are reported per job as not kept (`harvesters/fidelity.py`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from urllib.parse import urlsplit
 
 from catalog.vocab import split_format
 
+from . import fidelity
 from .base import Harvester, HarvestFailed, LogText, Problem, Record, Seen
 from .options import CkanOptions
 from .reading import is_web, load_json, read
@@ -28,6 +33,47 @@ from .record import as_text, pick_language
 
 MAX_PAGES = 10_000
 SORT = "metadata_created asc, id asc"
+#: A page that cannot be read is logged and skipped; after this many in a row the job stops.
+MAX_BAD_PAGES = 3
+
+# --- what this harvester maps (the fidelity report counts every other key as not kept) ---------
+#: Package keys read by `package_record`; an extra with one of these keys is read too (`get`).
+PACKAGE_KEYS = frozenset({
+    "id", "name", "title", "title_translated", "notes", "notes_translated", "tags", "tags_translated", "groups",
+    "organization", "maintainer", "maintainer_email", "author", "author_email", "contact", "contact_name",
+    "contact_email", "provenance", "spatial_text", "spatial_uri", "identifier", "guid", "dct_identifier", "uri",
+    "theme", "language", "license_id", "license_url", "license_title", "publisher_name", "frequency",
+    "accrual_periodicity", "update_frequency", "temporal_start", "temporal_end", "issued", "dcat_issued",
+    "metadata_created", "modified", "dcat_modified", "metadata_modified", "url", "version",
+})
+#: Resource keys read by `resource`.
+RESOURCE_KEYS = frozenset({
+    "id", "name", "name_translated", "description", "description_translated", "format", "mimetype",
+    "mimetype_inner", "url", "access_url", "download_url", "url_type", "size", "issued", "created", "modified",
+    "last_modified",
+})
+#: CKAN's own bookkeeping: nothing in it describes the data, so it is neither kept nor counted.
+IGNORED_PACKAGE_KEYS = frozenset({
+    "extras", "resources", "owner_org", "private", "state", "type", "num_tags", "num_resources",
+    "creator_user_id", "revision_id", "isopen", "relationships_as_object", "relationships_as_subject",
+    "tracking_summary", "organization_id",
+})
+IGNORED_RESOURCE_KEYS = frozenset({
+    "package_id", "position", "state", "revision_id", "cache_url", "cache_last_updated", "datastore_active",
+    "tracking_summary", "resource_type", "webstore_url", "webstore_last_updated",
+    "datastore_contains_all_records_of_source_file",
+})
+KNOWN = PACKAGE_KEYS | {f"extras.{k}" for k in PACKAGE_KEYS} | {f"resource.{k}" for k in RESOURCE_KEYS}
+IGNORED = IGNORED_PACKAGE_KEYS | {f"resource.{k}" for k in IGNORED_RESOURCE_KEYS}
+
+
+def source_keys(pkg: dict[str, Any], extras: dict[str, Any]) -> list[str]:
+    """The keys of a package with a value: its own, its extras' ("extras.KEY"), its resources' ("resource.KEY")."""
+    keys = fidelity.present(pkg) + fidelity.present(extras, "extras.")
+    for res in pkg.get("resources") or []:
+        if isinstance(res, dict):
+            keys += fidelity.present(res, "resource.")
+    return keys
 
 
 def _solr_list(field: str, values: list[str]) -> str:
@@ -84,7 +130,16 @@ def resource(res: dict[str, Any]) -> dict[str, Any]:
 
 
 def package_record(pkg: dict[str, Any], base: str | None) -> Record | Problem:
-    """A CKAN package dict as a normalized record."""
+    """A CKAN package dict as a normalized record; a package whose shape breaks the mapping fails alone."""
+    try:
+        return _package_record(pkg, base)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        rid = (as_text(pkg.get("id")) or as_text(pkg.get("name"))) if isinstance(pkg, dict) else None
+        return Problem(rid, LogText("record_unreadable", "the record cannot be read: {reason}",
+                                    reason=f"{type(exc).__name__}: {exc}"[:300]), "parse")
+
+
+def _package_record(pkg: dict[str, Any], base: str | None) -> Record | Problem:
     if not isinstance(pkg, dict):
         return Problem(None, LogText("not_a_package", "an entry of the listing is not a package object"), "parse")
     rid = as_text(pkg.get("id")) or as_text(pkg.get("name"))
@@ -122,7 +177,7 @@ def package_record(pkg: dict[str, Any], base: str | None) -> Record | Problem:
         provenance = pick_language({str(k)[:2]: as_text(v) or "" for k, v in provenance.items()})[0]
     spatial = [v for v in _listish(get("spatial_text", "spatial_uri")) if v]
     name = as_text(pkg.get("name"))
-    return {
+    return fidelity.note({
         "kind": "dataset",
         "remote_id": rid,
         "identifier": as_text(get("identifier", "guid", "dct_identifier", "uri"))
@@ -146,7 +201,7 @@ def package_record(pkg: dict[str, Any], base: str | None) -> Record | Problem:
         "version": as_text(pkg.get("version")),
         "provenance": provenance,
         "distributions": [resource(r) for r in pkg.get("resources") or [] if isinstance(r, dict)],
-    }
+    }, source_keys(pkg, extras), KNOWN, IGNORED)
 
 
 def portal_base(url: str) -> str:
@@ -219,8 +274,15 @@ class CkanHarvester(Harvester):
             raise HarvestFailed(f"{self.action}: the answer has no list of results", "parse")
         return result
 
+    def _bad_page(self, page: int, start: int, exc: HarvestFailed) -> Problem:
+        """A page that could not be read: logged with its position; the gather is then incomplete."""
+        self.complete = False
+        return Problem(None, LogText("page_unreadable", "page {page} (from record {start}) could not be read and was "
+                                     "skipped: {reason}", page=page, start=start + 1, reason=exc.message[:500]),
+                       "page")
+
     def _search(self, fq: str, rows: int, *, full: bool, fields: str | None = None) -> Iterator[Record | Problem]:
-        start, pages, count = 0, 0, None
+        start, pages, count, bad = 0, 0, None, 0
         distinct: set[str] = set()
         previous: list[Any] | None = None
         while pages < MAX_PAGES:
@@ -229,11 +291,24 @@ class CkanHarvester(Harvester):
                 params["fq"] = fq
             if fields:
                 params["fl"] = fields
-            result = self._page(params)
+            try:
+                result = self._page(params)
+            except HarvestFailed as exc:
+                bad += 1
+                if count is None or bad > MAX_BAD_PAGES or exc.kind != "parse":
+                    raise
+                pages += 1
+                yield self._bad_page(pages, start, exc)
+                start += rows
+                if start >= count:
+                    break
+                continue
+            bad = 0
             pages += 1
             count = int(result.get("count") or 0)
             if full:
                 self.ctx.set_total(count)
+                self.announced_empty = count == 0
             results = result["results"]
             ids = [r.get("id") for r in results if isinstance(r, dict)]
             if not results or ids == previous:
@@ -252,7 +327,7 @@ class CkanHarvester(Harvester):
 
     def _listing(self, fq: str) -> Iterator[Record | Problem | Seen]:
         """Every id the portal lists: unchanged ones are `Seen`, unknown ones are fetched in full."""
-        start, count, pages = 0, None, 0
+        start, count, pages, bad = 0, None, 0, 0
         listed: set[str] = set()
         previous = None
         while pages < MAX_PAGES:
@@ -260,7 +335,19 @@ class CkanHarvester(Harvester):
                       "fl": "id"}
             if fq:
                 params["fq"] = fq
-            result = self._page(params)
+            try:
+                result = self._page(params)
+            except HarvestFailed as exc:
+                bad += 1
+                if count is None or bad > MAX_BAD_PAGES or exc.kind != "parse":
+                    raise
+                pages += 1
+                yield self._bad_page(pages, start, exc)
+                start += 1000
+                if start >= count:
+                    break
+                continue
+            bad = 0
             pages += 1
             count = int(result.get("count") or 0)
             self.ctx.set_total(count)
@@ -288,6 +375,7 @@ class CkanHarvester(Harvester):
         packages, base = _packages_of_dump(load_json(read(self.ctx, url, accept="application/json")))
         self.base = base
         self.ctx.set_total(len(packages))
+        self.announced_empty = not packages
         for pkg in packages:
             yield package_record(pkg, base)
 

@@ -20,6 +20,7 @@ from catalog.schemas.base import field_errors
 from catalog.services import harvest as service
 from catalog.services.actor import system_actor
 
+from . import fidelity
 from . import jobs as _jobs  # noqa: F401 - registers the harvest tasks in CLI processes too
 from .runner import AlreadyRunning, Summary, run_source
 
@@ -70,6 +71,8 @@ def _summary(summary: Summary) -> str:
         lines.append("  the source was not read completely, so nothing was withdrawn")
     if summary.message:
         lines.append(f"  {summary.message}")
+    if kept := fidelity.summary_text(summary.fidelity, limit=5):
+        lines.append(f"  {kept}")
     if c["failed"] or c["warnings"]:
         lines.append(f"  details: flask --app catalog harvest errors {summary.job_id}")
     return "\n".join(lines)
@@ -150,6 +153,8 @@ def jobs_cmd(source: str, limit: int) -> None:
             c = job.counts()
             click.echo(f"{job.id:>6} {when} {job.status:9} {took:>8}  new {c['new']:,} · updated {c['updated']:,} "
                        f"· unchanged {c['unchanged']:,} · withdrawn {c['withdrawn']:,} · failed {c['failed']:,}"
+                       + (f" · kept {kept} % of source fields" if (kept := fidelity.kept_percent(job.fidelity))
+                          is not None else "")
                        + (f"  {job.message}" if job.message else ""))
 
 
@@ -171,6 +176,11 @@ def errors_cmd(job_id: int, level: str) -> None:
             click.echo(f"{err.level:7} {err.kind:14} {err.remote_id or '-':40} {err.message}")
         if not count:
             click.echo(f"Job {job_id} ({job.status}) logged nothing at this level.")
+        if job.warnings_not_stored and level != "error":
+            click.echo(f"{job.warnings:,} warnings in all; {job.warnings_not_stored:,} of them were counted but not "
+                       "stored")
+        if kept := fidelity.summary_text(job.fidelity, limit=50):
+            click.echo(f"Fidelity: {kept}")
 
 
 def _fail(err: ValidationError) -> None:

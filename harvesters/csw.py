@@ -5,6 +5,10 @@
   start, when a page comes back empty or repeated, or at the cap; if fewer records arrived than the
   server announced, the gather is marked incomplete (nothing is withdrawn).
 - The source URL may also be a single ISO 19139 document (`gmd:MD_Metadata`, e.g. an `.xml` address).
+- National profiles whose root extends `gmd:MD_Metadata` in their own namespace are read alike; an
+  ISO 19115-3 record (`mdb:MD_Metadata`) or any other root fails that record with a clear reason. A
+  later page that is not well-formed is logged with its position and skipped (the gather is then
+  incomplete: nothing is withdrawn).
 - XML is parsed with defusedxml: entity declarations and external references are refused.
 - `fileIdentifier` is the record's id and its global identifier (the same record reached through
   another catalogue is matched on it). Service records (`srv:SV_ServiceIdentification`) with an
@@ -21,6 +25,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
+from . import fidelity
 from .base import Harvester, HarvestFailed, LogText, Problem, Record
 from .options import CswOptions
 from .reading import is_web, read
@@ -38,6 +43,75 @@ NS = {
 }
 GMD = "{http://www.isotc211.org/2005/gmd}"
 MAX_PAGES = 2_000
+#: A page that cannot be read is logged and skipped; after this many in a row the job stops.
+MAX_BAD_PAGES = 3
+#: ISO 19115-3 (XML of the 2014 standard): recognised and refused record by record, with a clear reason.
+ISO19115_3 = ("http://standards.iso.org/iso/19115/-3/mdb/",)
+_PREFIXES = {uri: prefix for prefix, uri in NS.items()} | {
+    f"http://standards.iso.org/iso/19115/-3/mdb/{v}": "mdb" for v in ("1.0", "2.0")}
+
+# --- what this harvester maps (the fidelity report counts every other element as not kept) ------
+#: Children of the record root that `iso_record` reads.
+KNOWN_TOP = frozenset({
+    "gmd:fileIdentifier", "gmd:identificationInfo", "gmd:hierarchyLevel", "gmd:contact", "gmd:distributionInfo",
+    "gmd:language", "gmd:dateStamp", "gmd:dataQualityInfo",
+})
+#: Children of the identification element (gmd:MD_DataIdentification, srv:SV_ServiceIdentification) it reads.
+KNOWN_IDENTIFICATION = frozenset({
+    "gmd:citation", "gmd:abstract", "gmd:descriptiveKeywords", "gmd:pointOfContact", "gmd:extent",
+    "gmd:topicCategory", "gmd:resourceConstraints", "gmd:resourceMaintenance", "srv:serviceType", "srv:keywords",
+    "srv:extent",
+})
+#: Metadata about the metadata document itself: neither kept nor counted.
+IGNORED_TOP = frozenset({"gmd:characterSet", "gmd:metadataStandardName", "gmd:metadataStandardVersion"})
+IGNORED_IDENTIFICATION = frozenset({"gmd:characterSet"})
+IDENT = "gmd:identificationInfo/"
+KNOWN = KNOWN_TOP | {IDENT + k for k in KNOWN_IDENTIFICATION}
+IGNORED = IGNORED_TOP | {IDENT + k for k in IGNORED_IDENTIFICATION}
+
+
+def qname(tag: str) -> str:
+    """'{http://www.isotc211.org/2005/gmd}abstract' -> 'gmd:abstract' (an unknown namespace keeps its URI)."""
+    if tag.startswith("{"):
+        uri, _sep, local = tag[1:].partition("}")
+        prefix = _PREFIXES.get(uri)
+        return f"{prefix}:{local}" if prefix else f"{{{uri}}}{local}"
+    return tag
+
+
+def source_keys(md: Element, ident: Element | None) -> list[str]:
+    keys = [qname(child.tag) for child in md]
+    if ident is not None:
+        keys += [IDENT + qname(child.tag) for child in ident]
+    return keys
+
+
+def is_iso_root(el: Element) -> bool:
+    """ISO 19139 `gmd:MD_Metadata`, or a national profile's root extending it (`XX_MD_Metadata` in the
+    profile's namespace) whose children follow the ISO 19139 structure."""
+    if el.tag == f"{GMD}MD_Metadata":
+        return True
+    return el.tag.endswith("MD_Metadata") and any(child.tag.startswith(GMD) for child in el)
+
+
+def record_of(el: Element) -> Record | Problem:
+    """One entry of a CSW answer or of an XML document: an ISO record, or a problem saying why not."""
+    if is_iso_root(el):
+        try:
+            return iso_record(el)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            reason = f"{type(exc).__name__}: {exc}"[:300]
+            return Problem(_string(el, "gmd:fileIdentifier"), LogText(
+                "record_unreadable", "the record cannot be read: {reason}", reason=reason), "parse")
+    rid = next((text for e in el.iter() if e.tag.rsplit("}", 1)[-1] in ("metadataIdentifier", "fileIdentifier",
+                                                                       "identifier")
+                and (text := as_text("".join(e.itertext())))), None)
+    if el.tag.startswith("{") and el.tag[1:].startswith(ISO19115_3):
+        return Problem(rid, LogText("iso19115_3", "the record is ISO 19115-3 ({root}), which this harvester does not "
+                                    "read yet; ask the catalogue for ISO 19139 (outputSchema "
+                                    "http://www.isotc211.org/2005/gmd)", root=qname(el.tag)[:200]), "parse")
+    return Problem(rid, LogText("unknown_root", "the record's root element {root} is not an ISO 19139 record; left out",
+                                root=qname(el.tag)[:200]), "parse")
 
 
 def parse_xml(data: bytes, url: str) -> Element:
@@ -152,7 +226,7 @@ def iso_record(md: Element) -> Record | Problem:
         service_type = _text(ident, "srv:serviceType/gco:LocalName")
         record.pop("keywords"), record.pop("themes"), record.pop("languages")
         for key in ("issued", "modified", "temporal_start", "temporal_end", "update_frequency", "provenance",
-                    "contact_name", "contact_email", "contact_phone", "identifier"):
+                    "contact_name", "contact_email", "contact_phone"):  # the identifier matches it across sources
             record.pop(key, None)
         record.update(endpoint_url=links[0]["access_url"] if links else None,
                       protocol=(service_type or "OGC")[:32])
@@ -161,7 +235,7 @@ def iso_record(md: Element) -> Record | Problem:
                                             "a service record without an address (linkage) was left out"))
     else:
         record["distributions"] = links
-    return record
+    return fidelity.note(record, source_keys(md, ident), KNOWN, IGNORED)
 
 
 class CswHarvester(Harvester):
@@ -176,7 +250,7 @@ class CswHarvester(Harvester):
             return
         filters = self.ctx.filters
         size = max(1, min(int(filters.get("max_records") or 100), 500))
-        start, pages, received = 1, 0, 0
+        start, pages, received, bad = 1, 0, 0, 0
         matched: int | None = None
         seen_bodies: set[int] = set()
         base = url.split("?", 1)[0]
@@ -189,15 +263,31 @@ class CswHarvester(Harvester):
             if filters.get("constraint"):
                 params.update(constraintLanguage="CQL_TEXT", constraint_language_version="1.1.0",
                               constraint=filters["constraint"])
-            response = read(self.ctx, base, params=params, accept="application/xml")
-            if hash(response.content) in seen_bodies:
-                break
-            seen_bodies.add(hash(response.content))
+            try:
+                response = read(self.ctx, base, params=params, accept="application/xml")
+                if hash(response.content) in seen_bodies:
+                    break
+                seen_bodies.add(hash(response.content))
+                root = parse_xml(response.content, response.url)
+            except HarvestFailed as exc:
+                # a later page that is not well-formed is skipped (logged with its position), the next one read
+                bad += 1
+                if pages == 0 or matched is None or bad > MAX_BAD_PAGES or exc.kind != "parse":
+                    raise
+                pages += 1
+                self.complete = False
+                yield Problem(None, LogText("page_unreadable", "page {page} (from record {start}) could not be read "
+                                            "and was skipped: {reason}", page=pages, start=start,
+                                            reason=exc.message[:500]), "page")
+                start += size
+                if start > matched:
+                    break
+                continue
+            bad = 0
             pages += 1
-            root = parse_xml(response.content, response.url)
             self._check_exception(root, response.url)
-            if root.tag == f"{GMD}MD_Metadata":  # the address serves one ISO record, not a catalogue
-                yield iso_record(root)
+            if is_iso_root(root):  # the address serves one ISO record, not a catalogue
+                yield record_of(root)
                 return
             results = root.find("csw:SearchResults", NS)
             if results is None:
@@ -205,10 +295,11 @@ class CswHarvester(Harvester):
             matched = _int(results.get("numberOfRecordsMatched"))
             if matched is not None:
                 self.ctx.set_total(matched)
-            records = results.findall("gmd:MD_Metadata", NS)
+                self.announced_empty = matched == 0
+            records = list(results)
             for md in records:
                 received += 1
-                yield iso_record(md)
+                yield record_of(md)
             nxt = _int(results.get("nextRecord"))
             if not records or not nxt or nxt <= start:
                 break
@@ -220,14 +311,14 @@ class CswHarvester(Harvester):
         response = read(self.ctx, url, accept="application/xml")
         root = parse_xml(response.content, response.url)
         self._check_exception(root, response.url)
-        if root.tag == f"{GMD}MD_Metadata":
-            yield iso_record(root)
+        if is_iso_root(root) or root.tag.endswith("}MD_Metadata"):
+            yield record_of(root)
             return
-        found = root.findall(".//gmd:MD_Metadata", NS)
+        found = [el for el in root.iter() if el.tag.endswith("MD_Metadata")]
         if not found:
             raise HarvestFailed(f"{response.url}: no ISO 19139 record (gmd:MD_Metadata) in the document", "parse")
         for md in found:
-            yield iso_record(md)
+            yield record_of(md)
 
     @staticmethod
     def _check_exception(root: Element, url: str) -> None:

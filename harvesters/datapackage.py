@@ -9,6 +9,8 @@ distribution with its Table Schema.
   quality checks (`catalog/zipguard.py`): over MAX_INFLATED_BYTES once uncompressed it is refused;
   its `datapackage.json` (at the top or in one folder) and the schemas it names by relative path
   are read from the zip, and its resources link to the zip itself.
+- A resource without `format` takes it from its path's extension; a package without `name` and
+  `title` is called after its folder or file, with a warning.
 - Only the metadata is read: whether the files exist and match their schemas is the quality
   checks' business.
 """
@@ -19,13 +21,16 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
+from pathlib import PurePosixPath
 from posixpath import dirname, join, normpath
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from catalog import zipguard
 from catalog.rules import FIELD_CLASSES
 from catalog.schemas.registry import TABLE_SCHEMA_TYPES
 
+from . import fidelity
 from .base import Harvester, HarvestFailed, LogText, Problem, Record
 from .reading import is_web, join_url, load_json, read
 from .record import as_text
@@ -33,6 +38,38 @@ from .record import as_text
 #: Largest uncompressed content of a zipped data package, and of one JSON file read from it.
 MAX_INFLATED_BYTES = 100 * 1024 * 1024
 MAX_JSON_BYTES = 10 * 1024 * 1024
+
+# --- what this harvester maps (the fidelity report counts every other key as not kept) ---------
+#: Descriptor keys read by `package`.
+PACKAGE_KEYS = frozenset({"id", "name", "title", "description", "keywords", "licenses", "license", "homepage",
+                          "version", "created", "contributors", "sources", "resources"})
+#: Resource keys read by `package`.
+RESOURCE_KEYS = frozenset({"name", "title", "description", "path", "format", "mediatype", "bytes", "schema"})
+#: The descriptor's own profile: nothing to keep, neither kept nor counted.
+IGNORED_KEYS = frozenset({"profile", "$schema"})
+KNOWN = PACKAGE_KEYS | {f"resource.{k}" for k in RESOURCE_KEYS}
+IGNORED = IGNORED_KEYS | {f"resource.{k}" for k in IGNORED_KEYS}
+#: The longest file extension read as a resource's format when it names none.
+MAX_EXTENSION = 10
+
+
+def format_of_path(paths: list[Any]) -> str | None:
+    """A resource's format told from its file's extension ('data/roads.csv' -> 'CSV'), or None."""
+    for path in paths:
+        if isinstance(path, str) and path:
+            suffix = PurePosixPath(urlsplit(path).path).suffix.lstrip(".")
+            if suffix and len(suffix) <= MAX_EXTENSION and suffix.isalnum():
+                return suffix.upper()
+    return None
+
+
+def name_of_address(address: str) -> str | None:
+    """What to call a package without a name or title: its folder ('.../roads/datapackage.json' -> 'roads')
+    or its file ('.../roads.json' -> 'roads')."""
+    path = PurePosixPath(unquote(urlsplit(address).path))
+    if path.name.lower() in ("datapackage.json", "datapackage.yaml", "datapackage.yml", "datapackage.zip"):
+        return as_text(path.parent.name)
+    return as_text(path.stem) or as_text(urlsplit(address).hostname)
 
 
 def _licence(pkg: dict[str, Any]) -> str | None:
@@ -176,19 +213,30 @@ class DataPackageHarvester(Harvester):
                 "title_vi": as_text(res.get("title")) or as_text(res.get("name")),
                 "description_vi": as_text(res.get("description")),
                 "download_url": url, "access_url": url,
-                "format": (as_text(res.get("format")) or "").upper() or None,
+                "format": (as_text(res.get("format")) or "").upper() or format_of_path(paths),
                 "media_type": as_text(res.get("mediatype")),
                 "byte_size": res.get("bytes") if isinstance(res.get("bytes"), int) else None,
                 "table_schema": self._schema(res.get("schema"), base, rid),
             })
         name, email = _contact(pkg)
         sources = [s.get("title") or s.get("name") for s in pkg.get("sources") or [] if isinstance(s, dict)]
-        return {
+        title = as_text(pkg.get("title")) or as_text(pkg.get("name"))
+        if title is None:
+            title = name_of_address(address)
+            if title:
+                self.ctx.warn(rid, "invalid_value", LogText(
+                    "package_named_from_address", "the data package has no name or title; it is called {name} "
+                    "after its address", name=title[:200]))
+        keys = fidelity.present(pkg)
+        for res in pkg.get("resources") or []:
+            if isinstance(res, dict):
+                keys += fidelity.present(res, "resource.")
+        return fidelity.note({
             "kind": "dataset",
             "remote_id": rid,
             "identifier": as_text(pkg.get("id")),
             "source_url": address if is_web(address) else None,
-            "title_vi": as_text(pkg.get("title")) or as_text(pkg.get("name")),
+            "title_vi": title,
             "description_vi": as_text(pkg.get("description")),
             "keywords": [str(k) for k in pkg.get("keywords") or [] if as_text(k)],
             "licence": _licence(pkg),
@@ -198,7 +246,7 @@ class DataPackageHarvester(Harvester):
             "contact_name": name, "contact_email": email,
             "provenance": "; ".join(str(s) for s in sources if s) or None,
             "distributions": dists,
-        }
+        }, keys, KNOWN, IGNORED)
 
 
 HARVESTER = DataPackageHarvester

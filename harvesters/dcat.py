@@ -21,8 +21,10 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
@@ -50,6 +52,7 @@ from catalog.vocab import (
 )
 from catalog.vocab import DCT as DCTERMS
 
+from . import fidelity
 from .base import Harvester, HarvestFailed, LogText, Problem, Record
 from .jsonld_contexts import Contexts
 from .reading import is_web, join_url, read
@@ -64,6 +67,57 @@ FORMATS = {
 }
 EXTENSIONS = {".ttl": "turtle", ".n3": "n3", ".nt": "nt", ".rdf": "xml", ".xml": "xml", ".owl": "xml",
               ".jsonld": "json-ld", ".json": "json-ld"}
+#: A later page that cannot be read is logged and skipped; after this many in a row the job stops.
+MAX_BAD_PAGES = 3
+
+# --- what this harvester maps (the fidelity report counts every other predicate as not kept) ---
+#: Predicates of a dcat:Dataset node read by `dataset_record` (as CURIEs, see `curie`).
+DATASET_PREDICATES = frozenset({
+    "dct:identifier", "dcat:identifier", "dct:title", "dct:description", "dcat:keyword", "dct:license",
+    "dct_bad:license", "dcat:distribution", "dcat:contactPoint", "adms:contactPoint", "dct:temporal",
+    "dct:publisher", "dct:provenance", "vncat:database", "vncat:masterData", "dcat:theme", "dct:spatial",
+    "dct:language", "dct:accessRights", "pod:accessLevel", "dct:accrualPeriodicity", "dct:issued", "dct:modified",
+    "dcat:landingPage", "owl:versionInfo", "dcat:version",
+})
+#: Predicates of a dcat:Distribution node read by `distribution` (and the dataset's licence fallback).
+DISTRIBUTION_PREDICATES = frozenset({
+    "dct:title", "dct:description", "dct:format", "dcat:mediaType", "dcat:byteSize", "dct:identifier",
+    "dcat:accessURL", "dcat:downloadURL", "dct:issued", "dct:modified", "dct:license", "dct_bad:license",
+})
+#: Predicates of a dcat:DataService node read by `service_record`.
+SERVICE_PREDICATES = frozenset({
+    "dct:identifier", "dct:title", "dct:description", "dct:publisher", "dcat:endpointURL",
+    "dcat:endpointDescription", "dct:accessRights", "pod:accessLevel",
+})
+#: Said of every node, with nothing to keep: neither kept nor counted.
+IGNORED_PREDICATES = frozenset({"rdf:type"})
+DIST = "dcat:distribution/"
+DATASET_KNOWN = DATASET_PREDICATES | {DIST + p for p in DISTRIBUTION_PREDICATES}
+DATASET_IGNORED = IGNORED_PREDICATES | {DIST + p for p in IGNORED_PREDICATES}
+#: Namespaces named by their usual prefix in the report (longest first, so that dct_bad wins over dct).
+PREFIXES = sorted({
+    str(DCAT): "dcat", str(DCTERMS): "dct", str(DCT_BAD): "dct_bad", str(ADMS): "adms", str(FOAF): "foaf",
+    str(VCARD): "vcard", str(LOCN): "locn", str(OWL): "owl", str(RDF): "rdf", str(RDFS): "rdfs",
+    str(SKOS): "skos", str(SCHEMA): "schema", str(POD): "pod", str(VNCAT): "vncat", str(HYDRA): "hydra",
+    "http://data.europa.eu/r5r/": "dcatap", "http://spdx.org/rdf/terms#": "spdx",
+    "http://www.w3.org/ns/prov#": "prov", "http://purl.org/dc/elements/1.1/": "dc",
+    "http://www.w3.org/2004/02/skos/core#": "skos", "https://schema.org/": "schema",
+    "http://www.w3.org/ns/odrl/2/": "odrl", "http://www.w3.org/2000/01/rdf-schema#": "rdfs",
+}.items(), key=lambda kv: -len(kv[0]))
+
+
+@lru_cache(maxsize=4096)
+def curie(predicate: str) -> str:
+    """'http://purl.org/dc/terms/conformsTo' -> 'dct:conformsTo' (an unknown namespace keeps the full IRI)."""
+    for uri, prefix in PREFIXES:
+        if predicate.startswith(uri) and len(predicate) > len(uri):
+            return f"{prefix}:{predicate[len(uri):]}"
+    return predicate
+
+
+def predicates(g: Graph, node: Any, prefix: str = "") -> list[str]:
+    """The distinct predicates said of a node, as CURIEs."""
+    return [prefix + curie(str(p)) for p in set(g.predicates(node, None))]
 
 
 # --- reading a document -------------------------------------------------------------------------
@@ -282,7 +336,7 @@ def dataset_record(g: Graph, node: Any) -> Record | Problem:
     for db in _objects(g, node, VNCAT.database):  # our own feeds name the database by its code
         database = _first(g, db, DCTERMS.identifier)
     master = _first(g, node, VNCAT.masterData)
-    return {
+    record: Record = {
         "kind": "dataset",
         "remote_id": remote_id,
         "identifier": identifier or uri,
@@ -307,6 +361,10 @@ def dataset_record(g: Graph, node: Any) -> Record | Problem:
         "is_master_data": master in ("true", "1") if master else None,
         "distributions": dists,
     }
+    keys = predicates(g, node)
+    for dist in _objects(g, node, DCAT.distribution):
+        keys += predicates(g, dist, DIST)
+    return fidelity.note(record, keys, DATASET_KNOWN, DATASET_IGNORED)
 
 
 def service_record(g: Graph, node: Any) -> Record | Problem:
@@ -320,13 +378,14 @@ def service_record(g: Graph, node: Any) -> Record | Problem:
     publisher = None
     for pub in _objects(g, node, DCTERMS.publisher):
         publisher = _label(g, pub) or _uri_or_text(pub)
-    return {
+    return fidelity.note({
         "kind": "dataservice", "remote_id": remote_id, "source_url": uri if uri and is_web(uri) else None,
+        "identifier": _first(g, node, DCTERMS.identifier) or uri,
         "title_vi": title_vi, "title_en": title_en, "description_vi": desc_vi, "description_en": desc_en,
         "endpoint_url": _first(g, node, DCAT.endpointURL),
         "endpoint_description": _first(g, node, DCAT.endpointDescription),
         "publisher": publisher, "access_level": _access_level(g, node),
-    }
+    }, predicates(g, node), SERVICE_PREDICATES, IGNORED_PREDICATES)
 
 
 def _next_page(g: Graph, current: str) -> str | None:
@@ -338,6 +397,20 @@ def _next_page(g: Graph, current: str) -> str | None:
     return None
 
 
+_PAGE_PARAMS = ("page", "p", "pageNumber", "_page", "pagina", "seite")
+
+
+def _following(url: str) -> str | None:
+    """The next page's address told from this one's page number (`?page=3` -> `?page=4`), or None."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    for n, (key, value) in enumerate(query):
+        if key in _PAGE_PARAMS and value.isdigit():
+            query[n] = (key, str(int(value) + 1))
+            return urlunsplit(parts._replace(query=urlencode(query)))
+    return None
+
+
 class DcatHarvester(Harvester):
     protocol = "dcat"
 
@@ -346,41 +419,75 @@ class DcatHarvester(Harvester):
         single = not self.ctx.state.get("paged")
         seen_urls: set[str] = set()
         seen_bodies: set[int] = set()
-        pages = 0
+        pages, bad = 0, 0
+        catalogues = False
+        last: str | None = None
         while url and pages < MAX_PAGES:
             if url in seen_urls:
                 break
             seen_urls.add(url)
-            response = read(self.ctx, url, accept=ACCEPT, conditional=single and pages == 0)
-            if response.not_modified:
-                self.not_modified = True
-                return
-            fingerprint = hash(response.content)
-            if fingerprint in seen_bodies:
-                break
-            seen_bodies.add(fingerprint)
+            try:
+                response = read(self.ctx, url, accept=ACCEPT, conditional=single and pages == 0)
+                if response.not_modified:
+                    self.not_modified = True
+                    return
+                fingerprint = hash(response.content)
+                if fingerprint in seen_bodies:
+                    break
+                seen_bodies.add(fingerprint)
+                graph, problems = parse_graph(response, self.ctx.jsonld_contexts)
+            except HarvestFailed as exc:
+                if pages == 0 or exc.kind != "parse":
+                    raise
+                # a later page that is not well-formed: logged with its position; the next one is read when
+                # its address can be told from this one's page number
+                pages += 1
+                bad += 1
+                self.complete = False
+                yield Problem(None, LogText("page_unreadable", "page {page} ({address}) could not be read and was "
+                                            "skipped: {reason}", page=pages, address=url[:300],
+                                            reason=exc.message[:500]), "page")
+                url = None if bad > MAX_BAD_PAGES or url == last else _following(url)
+                continue
+            bad = 0
             pages += 1
-            graph, problems = parse_graph(response, self.ctx.jsonld_contexts)
             yield from problems
             for total in graph.objects(None, HYDRA.totalItems):
                 if str(total).isdigit():
                     self.ctx.set_total(int(str(total)))
+                    self.announced_empty = self.announced_empty or int(str(total)) == 0
+            if (None, RDF.type, DCAT.Catalog) in graph:
+                catalogues = True
+            for obj in graph.objects(None, HYDRA.last):
+                last = join_url(response.url if is_web(response.url) else url, str(obj))
             yield from self._records(graph)
             nxt = _next_page(graph, url)
             url = join_url(response.url if is_web(response.url) else url, nxt) if nxt else None
         if url and pages >= MAX_PAGES:
             self.complete = False
+        # a catalogue that lists no dataset is an empty source, not an unreadable one
+        self.announced_empty = self.announced_empty or (catalogues and not self.records_read)
         self.ctx.state["paged"] = pages > 1
         if pages > 1:
             self.ctx.state.pop("etag", None)
             self.ctx.state.pop("last_modified", None)
 
+    records_read = 0
+
     def _records(self, g: Graph) -> Iterator[Record | Problem]:
         datasets = sorted(set(g.subjects(RDF.type, DCAT.Dataset)), key=str)
+        self.records_read += len(datasets)
         for node in datasets:
-            yield dataset_record(g, node)
+            try:
+                yield dataset_record(g, node)
+            except (TypeError, ValueError, AttributeError, KeyError) as exc:
+                yield Problem(str(node) if isinstance(node, URIRef) else None, LogText(
+                    "record_unreadable", "the record cannot be read: {reason}",
+                    reason=f"{type(exc).__name__}: {exc}"[:300]), "parse")
         nested = set(g.objects(None, DCAT.accessService))
-        for node in sorted(set(g.subjects(RDF.type, DCAT.DataService)) - nested, key=str):
+        services = sorted(set(g.subjects(RDF.type, DCAT.DataService)) - nested, key=str)
+        self.records_read += len(services)
+        for node in services:
             record = service_record(g, node)
             if isinstance(record, dict) and not record.get("endpoint_url"):
                 self.ctx.warn(record["remote_id"], "invalid_value", LogText("service_without_endpoint",

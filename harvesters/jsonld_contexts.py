@@ -27,9 +27,11 @@ SHIPPED = {
     "schema.org/docs/jsonldcontext.json": "schema_org.json",
     "schema.org/docs/jsonldcontext.jsonld": "schema_org.json",
     "project-open-data.cio.gov/v1.1/schema/catalog.jsonld": "pod_v1_1.json",
-    "semiceu.github.io/dcat-ap/releases/3.0.0/context/dcat-ap.jsonld": "dcat_ap.json",
-    "semiceu.github.io/dcat-ap/releases/2.1.1/context/dcat-ap.jsonld": "dcat_ap.json",
     "data.europa.eu/r5r/context.jsonld": "dcat_ap.json",
+    # the SEMIC DCAT-AP releases 2.0 to 3.0 (their examples name these), on the site and in the repository
+    **{f"{host}/releases/{release}/context/dcat-ap.jsonld": "dcat_ap.json"
+       for release in ("2.0.0", "2.0.1", "2.1.0", "2.1.1", "3.0.0", "3.0.1")
+       for host in ("semiceu.github.io/dcat-ap", "raw.githubusercontent.com/semiceu/dcat-ap/master")},
 }
 SETTING = "CATALOG_HARVEST_JSONLD_CONTEXTS"
 #: Contexts resolved inside contexts (a file that imports another...) stop at this depth.

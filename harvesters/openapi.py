@@ -138,6 +138,7 @@ class OpenApiHarvester(Harvester):
             yield openapi_record(doc, url, platform, self.ctx.warn)
             return
         if isinstance(doc, dict) and isinstance(doc.get("list"), list):
+            self.announced_empty = True  # an empty listing (or one of APIs not offered) lists nothing
             yield from self._listing(url, doc, platform)
             return
         raise HarvestFailed(f"{url}: neither an OpenAPI document nor an API Manager listing "

@@ -19,6 +19,7 @@ from catalog.http import Fetcher, FetchError, FetchPolicy, policy_from_config
 from catalog.models import HarvestJob, HarvestRecord, HarvestSource
 from catalog.schemas.base import field_errors
 
+from . import fidelity
 from .base import HarvestFailed, Problem, Seen, harvester_class
 from .job_log import JobLog
 from .record import content_hash, load_record, tidy
@@ -83,6 +84,7 @@ def _count(out: Preview, item: Any, known: dict[str, Any], seen: set[str], salt:
         seen.add(item.remote_id)
         out.unchanged += 1
         return
+    fidelity.take(item)
     rid = str(item.get("remote_id") or "").strip()
     if not rid or rid in seen:
         return

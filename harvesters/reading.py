@@ -42,6 +42,7 @@ def read(ctx: HarvestContext, url: str, *, accept: str | None = None, params: di
         if size > ctx.fetcher.policy.max_bytes:
             raise HarvestFailed(f"{url}: larger than the limit of {ctx.fetcher.policy.max_bytes} bytes", "fetch")
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        ctx.bytes_read += size
         return Response(url=str(path), status=200, headers={"content-type": ctype}, content=path.read_bytes())
     etag = ctx.state.get("etag") if conditional else None
     modified = ctx.state.get("last_modified") if conditional else None
@@ -49,6 +50,7 @@ def read(ctx: HarvestContext, url: str, *, accept: str | None = None, params: di
         response = ctx.fetcher.get(url, params=params, accept=accept, etag=etag, last_modified=modified)
     except FetchError as exc:
         raise HarvestFailed(exc.message + f" ({exc.url})", "fetch") from exc
+    ctx.bytes_read += len(response.content or b"")
     if conditional and not response.not_modified:
         ctx.state["etag"] = response.etag
         ctx.state["last_modified"] = response.last_modified

@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime
 from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
@@ -145,15 +145,46 @@ def as_date(value: Any, *, end: bool = False) -> str | None:
     return None
 
 
+#: Characters left as they are when an address is percent-encoded (those with a meaning in a URL, and "%").
+_URL_SAFE = "/%:@!$&'()*+,;=-._~?#[]"
+
+
+def encode_url(text: str) -> str | None:
+    """An address with spaces or non-ASCII characters written as a browser would send it: the host in
+    IDNA ('bộ.vn' -> 'xn--b-...'), the rest percent-encoded as UTF-8 ('a b' -> 'a%20b'); None if it
+    cannot be."""
+    parts = urlsplit(text)
+    host = parts.hostname or ""
+    try:
+        ascii_host = host if host.isascii() else host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    if _SPACE.search(ascii_host):
+        return None
+    netloc = parts.netloc.replace(host, ascii_host, 1) if host else parts.netloc
+    netloc = quote(netloc, safe=_URL_SAFE)
+    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe=_URL_SAFE),
+                       quote(parts.query, safe=_URL_SAFE), quote(parts.fragment, safe=_URL_SAFE)))
+
+
 def clean_url(value: Any) -> str | None:
-    """An http(s) address, or None. A cheap check: the schema's stricter one still applies (see load_record)."""
+    """An http(s) address, or None. Spaces and non-ASCII characters are percent-encoded, not refused.
+    A cheap check: the schema's stricter one still applies (see load_record)."""
     text = as_text(value)
     if text is None:
         return None
     if text.startswith("www."):
         text = "http://" + text
-    if not text.startswith(("http://", "https://")) or _SPACE.search(text):
+    if not text.startswith(("http://", "https://")):
         return None
+    if _SPACE.search(text) or not text.isascii():
+        try:
+            encoded = encode_url(text)
+        except ValueError:
+            return None
+        if encoded is None:
+            return None
+        text = encoded
     host = text.split("://", 1)[1][:1]
     return text if host and host not in "/?#" else None
 
@@ -214,7 +245,7 @@ def _tidy_distribution(dist: dict[str, Any], n: int, rid: str, warn: Warn) -> di
 def tidy(record: Record, warn: Warn) -> Record:
     """Leave out what cannot be valid, with a warning, so that one odd field does not lose a record."""
     rid = str(record.get("remote_id") or "")
-    out = {k: v for k, v in record.items() if v not in _EMPTY}
+    out = {k: v for k, v in record.items() if v not in _EMPTY and k != "_fidelity"}
     for key in _URL_FIELDS:
         if key in out:
             url = clean_url(out[key])

@@ -50,7 +50,7 @@ from catalog.search.indexer import refresh
 from catalog.services import audit
 from catalog.services.actor import system_actor
 
-from . import connections
+from . import connections, fidelity
 from .agencies import Writers
 from .base import HarvestContext, HarvestFailed, LogText, Problem, Seen, harvester_class
 from .batch_diff import Batch as _Batch
@@ -164,6 +164,7 @@ class _Run(LockMixin, BatchMixin, DatasetWriterMixin, ServiceWriterMixin, Withdr
         s.commit()
 
         self.log = JobLog(job)
+        self.fidelity = fidelity.Fidelity()
         self._heal_index(source.id, job.id)
         self.codes = CodeLists(s)
         self.writers = Writers(s, self.codes, source.organization_id, source.filters)
@@ -175,19 +176,27 @@ class _Run(LockMixin, BatchMixin, DatasetWriterMixin, ServiceWriterMixin, Withdr
         fetcher = Fetcher(self.policy or policy_from_config(self.cfg))
         try:
             harvester = harvester_class(source.protocol)(self._context(fetcher))
+            yielded = 0
             for item in harvester.gather():
                 self._check_time()
+                yielded += 1
                 if isinstance(item, Problem):
                     batch.problems.append(item)
                 elif isinstance(item, Seen):
                     batch.seen.append(item.remote_id)
                 else:
+                    self.fidelity.add(fidelity.take(item))
                     batch.records.append(item)
                 if len(batch) >= self.batch_size:
                     self._write(batch)
                     batch = _Batch()
             self._write(batch)
             batch = _Batch()
+            if not yielded and not harvester.not_modified and not harvester.announced_empty \
+                    and harvester.ctx.bytes_read:
+                raise HarvestFailed(LogText(
+                    "nothing_read", "the source answered {bytes} bytes but no record could be read from them; "
+                    "nothing was taken or withdrawn", bytes=harvester.ctx.bytes_read), "parse")
             job.gather_complete = bool(harvester.complete)
             if harvester.not_modified:
                 job.not_modified = True
@@ -268,7 +277,9 @@ class _Run(LockMixin, BatchMixin, DatasetWriterMixin, ServiceWriterMixin, Withdr
         now = utcnow()
         if message:
             self.log.error(None, "source", message)
+        self.log.close()
         self.log.flush(s)
+        job.fidelity = self.fidelity.as_json()
         job.status = status
         job.message = message
         job.finished_at = now

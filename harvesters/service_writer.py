@@ -15,7 +15,7 @@ from catalog.models.base import new_id
 from catalog.services.common import unique_slug
 from catalog.text import slugify
 
-from .base import Record
+from .base import LogText, Record
 
 SERVICE_FIELDS = (
     "title_vi", "title_en", "description_vi", "description_en", "publisher_id", "database_id", "endpoint_url",
@@ -38,17 +38,67 @@ class ServiceWriterMixin:
             "platform": data.get("platform"), "access_level": data.get("access_level") or source.default_access_level,
         }
 
+    def _service_identifier(self, data: Record) -> str | None:
+        """The service's global identifier: the one the source gives, else its URI."""
+        value = data.get("identifier") or data.get("source_url")
+        return str(value)[:500] if value else None
+
+    def _service_matches(self, items: list[tuple[Record, str, Any]]) -> dict[str, Any]:
+        """Services already in the catalogue, brought by another source or registered here, with the same
+        global identifier as a new record of this batch (the first registered wins)."""
+        identifiers = {i for d, _h, row in items if row is None and (i := self._service_identifier(d))}
+        if not identifiers:
+            return {}
+        found: dict[str, Any] = {}
+        for r in self.session.execute(select(
+                DataService.id, DataService.identifier, DataService.harvest_source_id, DataService.origin,
+                DataService.publisher_id).where(DataService.identifier.in_(identifiers))
+                .order_by(DataService.created_at, DataService.id)):
+            found.setdefault(r.identifier, r)
+        return found
+
+    def _link_service(self, data: Record, digest: str, match: Any) -> None:
+        """One service, two provenances: this source's record is kept as a second source of it."""
+        rid = data["remote_id"]
+        self.session.execute(HarvestRecord.__table__.insert(), [self._record_row(
+            data, digest, dataservice_id=match.id, role="duplicate", matched_on="identifier")])
+        self.job.new += 1
+        if match.publisher_id is not None and not self.writers.may_write(match.publisher_id):
+            self.clashes += 1
+            self.log.warn(rid, "agency_clash", self.writers.clash_message(
+                str(self._service_identifier(data)), "identifier", match.publisher_id))
+        elif match.origin != "harvested":
+            self.log.warn(rid, "duplicate", LogText(
+                "service_already_registered", "the same data service is already registered in this catalogue "
+                "(matched on its identifier); recorded as a second source of it"))
+        else:
+            self.log.warn(rid, "duplicate", LogText(
+                "service_already_harvested", "the same data service is already brought by another source "
+                "(matched on its identifier); recorded as a second source of it"))
+
     def _write_services(self, items: list[tuple[Record, str, Any]]) -> None:
         s = self.session
         ids = [row.dataservice_id for _d, _h, row in items if row is not None and row.dataservice_id]
         found = {svc.id: svc for svc in s.scalars(select(DataService).where(DataService.id.in_(ids)))} if ids else {}
+        matches = self._service_matches(items)
         status = "published" if self.source.auto_publish else "draft"
         for data, digest, row in items:
+            if row is not None and row.role == "duplicate" and row.dataservice_id in found:
+                # another source keeps this service: this one's record is only noted as still there
+                self._mark_record(row.id, data, digest)
+                self.job.updated += 1
+                continue
+            identifier = self._service_identifier(data)
+            match = matches.get(identifier) if row is None and identifier else None
+            if match is not None and match.harvest_source_id != self.source.id:
+                self._link_service(data, digest, match)
+                continue
             values = self._service_values(data)
             svc = found.get(row.dataservice_id) if row is not None and row.dataservice_id else None
             if svc is None:
                 svc = DataService(id=new_id(), origin="harvested", harvest_source_id=self.source.id,
                                   remote_id=data["remote_id"], source_url=data.get("source_url"), local_edits=[],
+                                  identifier=identifier,
                                   status=status, published_at=utcnow() if status == "published" else None)
                 for name, value in values.items():
                     setattr(svc, name, value)
@@ -66,6 +116,8 @@ class ServiceWriterMixin:
                     self.job.updated += 1
                 continue
             kept = set(svc.local_edits or [])
+            if identifier and svc.identifier is None:
+                svc.identifier = identifier
             for name, value in values.items():
                 if name not in kept and getattr(svc, name) != value:
                     setattr(svc, name, value)

@@ -229,6 +229,7 @@ class SpreadsheetHarvester(Harvester):
             found = find_header(rows)
             if found is None:
                 continue
+            self.announced_empty = True  # an inventory with its headings and no row lists nothing
             yield from self._rows(name, rows, *found)
             return
         expected = ", ".join(COLUMNS[c][0] for c in ("remote_id", "title_vi", "access_level"))

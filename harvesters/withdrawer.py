@@ -47,6 +47,8 @@ class WithdrawerMixin:
             status_of = dict(s.execute(select(Dataset.id, Dataset.status).where(Dataset.id.in_(primary_ds))).all()
                              ) if primary_ds else {}
             svc_ids = [r.dataservice_id for r in rows if r.dataservice_id]
+            service_heirs = self._service_heirs([r.dataservice_id for r in rows
+                                                 if r.role == "primary" and r.dataservice_id])
             svc_status = dict(s.execute(select(DataService.id, DataService.status)
                                         .where(DataService.id.in_(svc_ids))).all()) if svc_ids else {}
             record_updates, dataset_updates, service_updates = [], [], []
@@ -62,7 +64,12 @@ class WithdrawerMixin:
                     before = status_of.get(r.dataset_id)
                     if before and before != "withdrawn":
                         dataset_updates.append({"id": r.dataset_id, "status": "withdrawn"})
-                if r.dataservice_id:
+                if r.dataservice_id and r.role == "primary" and r.dataservice_id in service_heirs:
+                    self._hand_over_service(r.dataservice_id, service_heirs[r.dataservice_id])
+                    record_updates.append({"id": r.id, "state": "withdrawn", "role": "duplicate",
+                                           "status_before_withdrawal": None})
+                    continue
+                if r.dataservice_id and r.role == "primary":  # a second source's record never withdraws it
                     before = svc_status.get(r.dataservice_id)
                     if before and before != "withdrawn":
                         service_updates.append({"id": r.dataservice_id, "status": "withdrawn"})
@@ -99,6 +106,39 @@ class WithdrawerMixin:
                                     self.writers.delegated_to(r.source_id, r.filters)):
                 heirs.setdefault(r.dataset_id, r)
         return heirs
+
+    def _service_heirs(self, service_ids: list[str]) -> dict[str, Any]:
+        """For data services this source withdraws: an active record of another source that can keep them."""
+        if not service_ids:
+            return {}
+        rows = self.session.execute(select(HarvestRecord.id, HarvestRecord.dataservice_id, HarvestRecord.source_id,
+                                           HarvestRecord.remote_id, HarvestSource.organization_id,
+                                           HarvestSource.filters)
+                                    .join(HarvestSource, HarvestSource.id == HarvestRecord.source_id)
+                                    .where(HarvestRecord.dataservice_id.in_(service_ids),
+                                           HarvestRecord.source_id != self.source.id,
+                                           HarvestRecord.state == "active")
+                                    .order_by(HarvestSource.authoritative.desc(), HarvestRecord.id)).all()
+        publisher_of = dict(self.session.execute(select(DataService.id, DataService.publisher_id)
+                                                 .where(DataService.id.in_(service_ids))).all())
+        heirs: dict[str, Any] = {}
+        for r in rows:
+            if self.writers.allowed(publisher_of.get(r.dataservice_id), r.organization_id,
+                                    self.writers.delegated_to(r.source_id, r.filters)):
+                heirs.setdefault(r.dataservice_id, r)
+        return heirs
+
+    def _hand_over_service(self, service_id: str, heir: Any) -> None:
+        s = self.session
+        s.execute(update(HarvestRecord).where(HarvestRecord.id == heir.id)
+                  .values(role="primary", content_hash=None).execution_options(synchronize_session=False))
+        s.execute(update(DataService).where(DataService.id == service_id)
+                  .values(harvest_source_id=heir.source_id, remote_id=heir.remote_id, updated_at=utcnow())
+                  .execution_options(synchronize_session=False))
+        note_changes(s, "dataservice", [service_id])
+        self.log.warn(None, "duplicate", LogText(
+            "service_kept_by_other", "a data service this source no longer lists stays in the catalogue: "
+            "another source ({id}) still has it", id=heir.remote_id))
 
     def _hand_over(self, dataset_id: str, heir: Any) -> None:
         s = self.session

@@ -84,12 +84,31 @@ class HarvestJobOut(Schema):
     withdrawn = fields.Integer()
     failed = fields.Integer()
     warnings = fields.Integer()
+    #: Warnings counted but not stored as log lines (a job stores at most harvesters.job_log.MAX_STORED_WARNINGS).
+    warnings_not_stored = fields.Integer()
     message = fields.String(allow_none=True)
+    #: What the job could not keep of its source records; null for protocols that do not say.
+    fidelity = fields.Function(lambda j: _fidelity(j.fidelity), metadata={
+        "type": "object", "nullable": True,
+        "description": "What the job could not keep of its source records: records, fields (source fields with a "
+                       "value), kept_percent (rounded down), not_kept_count, not_kept [{field, count}] most "
+                       "frequent first, summary (English); null for protocols that do not report it"})
     links = fields.Function(lambda j: {
         "self": url_for("harvest_api.job", job_id=j.id, _external=True),
         "html": url_for("harvest.job", job_id=j.id, _external=True),
         "errors": url_for("harvest_api.job_errors", job_id=j.id, _external=True),
     })
+
+
+def _fidelity(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    from harvesters import fidelity
+
+    percent = fidelity.kept_percent(data)
+    if percent is None or data is None:
+        return None
+    return {"records": data["records"], "fields": data["fields"], "kept_percent": percent,
+            "not_kept_count": fidelity.lost_count(data), "summary": fidelity.summary_text(data),
+            "not_kept": [{"field": k, "count": n} for k, n in fidelity.not_kept(data)]}
 
 
 class HarvestErrorOut(Schema):
@@ -269,7 +288,7 @@ def _openapi_paths() -> dict[str, dict[str, Any]]:
         },
         "/harvest-jobs/{job_id}": {
             "parameters": [job_id],
-            "get": {"tags": tags, "summary": "One job with its counts",
+            "get": {"tags": tags, "summary": "One job with its counts and what it could not keep (fidelity)",
                     "responses": {"200": {"description": "The job", **content(job_out)}, **errors}},
         },
         "/harvest-jobs/{job_id}/errors": {

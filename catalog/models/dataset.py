@@ -127,6 +127,9 @@ class DataService(UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
     __tablename__ = "dataservice"
 
     slug: Mapped[str] = mapped_column(String(200), unique=True)
+    #: A global identifier (a URI, an ISO fileIdentifier): the same service reached through two harvest
+    #: sources is matched on it and stays one service. None for services registered here without one.
+    identifier: Mapped[str | None] = mapped_column(String(500), index=True)
     title_vi: Mapped[str] = mapped_column(String(500))
     title_en: Mapped[str | None] = mapped_column(String(500))
     description_vi: Mapped[str | None] = mapped_column(Text)

@@ -108,6 +108,11 @@ class HarvestJob(Base):
     warnings: Mapped[int] = mapped_column(Integer, default=0)
     #: Why a job failed as a whole (the source could not be read, a timeout, ...).
     message: Mapped[str | None] = mapped_column(Text)
+    #: Warnings counted but not stored as lines once the job's cap was reached (0 if all were stored).
+    warnings_not_stored: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: What the job could not keep of its source records (harvesters.fidelity.Fidelity.as_json):
+    #: {"records": n, "fields": n, "not_kept": {source key: count}}; None for protocols that do not say.
+    fidelity: Mapped[dict[str, Any] | None]
 
     source: Mapped[HarvestSource] = relationship(back_populates="jobs")
 

@@ -88,6 +88,20 @@ def list_errors(session: Session, job: HarvestJob, *, level: str | None = None, 
     return paginate(session, q, page, per_page)
 
 
+def log_groups(session: Session, job: HarvestJob, limit: int = 100) -> list[dict[str, Any]]:
+    """The job's log grouped by level and problem, with how many lines each has (most first) and one of them
+    as an example: a thousand records with the same problem read as one line with its count."""
+    rows = session.execute(
+        select(HarvestError.level, HarvestError.kind, HarvestError.code, func.count(), func.min(HarvestError.id))
+        .where(HarvestError.job_id == job.id)
+        .group_by(HarvestError.level, HarvestError.kind, HarvestError.code)
+        .order_by(func.count().desc(), func.min(HarvestError.id)).limit(limit)).all()
+    examples = {e.id: e for e in session.scalars(select(HarvestError).where(
+        HarvestError.id.in_([r[4] for r in rows])))} if rows else {}
+    return [{"level": level, "kind": kind, "code": code, "count": count, "example": examples.get(first)}
+            for level, kind, code, count, first in rows]
+
+
 def record_counts(session: Session, source: HarvestSource) -> dict[str, int]:
     rows = session.execute(select(HarvestRecord.state, func.count()).where(HarvestRecord.source_id == source.id)
                            .group_by(HarvestRecord.state)).all()

@@ -42,7 +42,8 @@ ERROR_KINDS = {
     "duplicate": _l("duplicate"), "unknown_code": _l("unknown code"), "invalid_value": _l("value left out"),
     "draft": _l("kept as draft"), "publisher": _l("publisher"), "source": _l("source"),
     "context": _l("JSON-LD context"), "agency_clash": _l("another agency's dataset"),
-    "internal": _l("internal error"), "index": _l("search index"),
+    "internal": _l("internal error"), "index": _l("search index"), "page": _l("page skipped"),
+    "not_stored": _l("not stored"),
 }
 TEXT = ["name", "slug", "protocol", "url", "organization", "database", "default_access_level", "default_licence",
         "schedule", "description"]
@@ -64,9 +65,13 @@ def _globals() -> dict[str, Any]:
         # a registered dataset too may be listed by a source (then recorded as a second provenance)
         return service.provenance(db_session(), ds.id)
 
+    from harvesters import fidelity
+
     return {"harvest_provenance": harvest_provenance,
             "harvest_can_view": lambda: policy.can_view_harvests(current_reader()),
-            "harvest_line": harvest_messages.line}
+            "harvest_line": harvest_messages.line,
+            "harvest_kept": fidelity.kept_percent, "harvest_not_kept": fidelity.not_kept,
+            "harvest_lost": fidelity.lost_count}
 
 
 @bp.get("")
@@ -110,7 +115,8 @@ def job(job_id: int) -> str:
     level = request.args.get("level") if request.args.get("level") in ("error", "warning") else None
     page, per_page = page_args(50)
     errors = service.list_errors(s, j, level=level, page=page, per_page=per_page)
-    return render_template("harvest/job.html", job=j, src=j.source, errors=errors, level=level,
+    groups = service.log_groups(s, j) if page == 1 and not level else []
+    return render_template("harvest/job.html", job=j, src=j.source, errors=errors, level=level, groups=groups,
                            statuses=JOB_STATUS_LABELS, kinds=ERROR_KINDS)
 
 

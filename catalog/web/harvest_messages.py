@@ -67,6 +67,23 @@ MESSAGES: dict[str, Any] = {
                                "riêng; the source's default is used."),
     "unused_column": _l("%(sheet)s: the column “%(value)s” is not used."),
     "spec_too_large": _l("The OpenAPI document (%(size)s bytes) is too large to keep; its address is kept."),
+    "warnings_not_stored": _l("%(count)s more warnings were counted but not stored (a job stores at most "
+                              "%(limit)s)."),
+    "nothing_read": _l("The source answered %(bytes)s bytes but no record could be read from them; nothing was "
+                       "taken or withdrawn."),
+    "page_unreadable": _l("Page %(page)s could not be read and was skipped: %(reason)s"),
+    "record_unreadable": _l("The record cannot be read: %(reason)s"),
+    "iso19115_3": _l("The record is in ISO 19115-3 (%(root)s), which this harvester does not read yet; ask the "
+                     "catalogue for ISO 19139 records."),
+    "unknown_root": _l("The record's root element %(root)s is not an ISO 19139 record; left out."),
+    "package_named_from_address": _l("The data package has no name or title; it is called “%(name)s” after its "
+                                     "address."),
+    "service_already_registered": _l("The same data service is already registered in this catalogue (matched on "
+                                     "its identifier); recorded as a second source of it."),
+    "service_kept_by_other": _l("A data service this source no longer lists stays in the catalogue: another source "
+                                "(%(id)s) still has it."),
+    "service_already_harvested": _l("The same data service is already brought by another source (matched on its "
+                                    "identifier); recorded as a second source of it."),
 }
 
 
