@@ -48,7 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
 
-    from . import db, i18n, tasks, web
+    from . import db, i18n, storage, tasks, web
     from .api import register_api
     from .auth import init_auth
     from .cli import register_cli
@@ -59,6 +59,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .services.connection_health import probe_job  # noqa: F401  (registers the probe round)
     from .services.notifications import email_notifications  # noqa: F401  (registers the e-mail task)
 
+    storage.configure(cfg)
     db.init_app(app)
     i18n.init_app(app)
     init_auth(app)
