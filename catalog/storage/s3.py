@@ -7,14 +7,34 @@ the access policy, column trimming and type checks apply to every byte exactly a
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from .base import StoredObject, check_key
+from .base import CHUNK, StoredObject, check_key
 
 #: Objects larger than this go up in parts of this size (S3's minimum part is 5 MiB).
 MULTIPART_BYTES = 8 * 1024 * 1024
+
+
+class _Body(io.RawIOBase):
+    """botocore's streaming body as a real file object (text wrappers and csv need one)."""
+
+    def __init__(self, body: Any) -> None:
+        self.body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: Any) -> int:
+        chunk = self.body.read(len(buf))
+        buf[:len(chunk)] = chunk
+        return len(chunk)
+
+    def close(self) -> None:
+        self.body.close()
+        super().close()
 
 
 class S3Storage:
@@ -34,6 +54,8 @@ class S3Storage:
 
         config = TransferConfig(multipart_threshold=MULTIPART_BYTES, multipart_chunksize=MULTIPART_BYTES,
                                 max_concurrency=2, use_threads=True)
+        # parts read ahead of the network: with the two in flight, at most ~3 parts are in memory
+        config.max_in_memory_upload_chunks = 1
         # an error while reading the stream aborts the multipart upload: nothing half-written stays
         self.client.upload_fileobj(stream, self.bucket, self._key(key), Config=config)
 
@@ -42,7 +64,7 @@ class S3Storage:
             answer = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
         except self.client.exceptions.NoSuchKey as exc:
             raise FileNotFoundError(key) from exc
-        return answer["Body"]  # botocore's StreamingBody: read(n), iter_chunks(), close()
+        return io.BufferedReader(_Body(answer["Body"]), buffer_size=CHUNK)  # type: ignore[arg-type]
 
     def _head(self, key: str) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError
