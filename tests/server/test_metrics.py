@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from catalog.db import registry_db
 from catalog.models import HarvestJob, HarvestSource, Organization, SharingRequest, utcnow
 
 from ..helpers import dataset
