@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from alembic import command
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ def _fail(message: str) -> None:
 
 
 @click.command("backup")
+@with_appcontext
 @click.argument("dest", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(dest: Path) -> None:
     """Write the registry, the stored files and a manifest with checksums to DEST (a .tar file;
@@ -38,6 +40,7 @@ def backup_command(dest: Path) -> None:
 
 
 @click.command("restore")
+@with_appcontext
 @click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace everything this instance holds (refused otherwise).")
 def restore_command(src: Path, force: bool) -> None:
@@ -58,6 +61,7 @@ def _revision(engine: Engine) -> str | None:
 
 
 @click.command("migrate-data")
+@with_appcontext
 @click.option("--from", "source_url", required=True, help="SQLAlchemy URL of the registry to copy from.")
 @click.option("--to", "target_url", required=True, help="SQLAlchemy URL of the registry to copy into.")
 @click.option("--batch", default=transfer.BATCH, show_default=True, help="Rows written per statement.")
