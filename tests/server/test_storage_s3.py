@@ -156,3 +156,50 @@ def test_a_kept_upload_of_a_form_is_kept_in_the_bucket_and_found_again(s3_app, s
         files.keep_pending(FakeUpload("b.csv", b"x\n"), folder, "user-1", 1 << 20)
         assert files.prune_pending(folder, max_age=-1) == 1
     assert list(_store(s3_settings).list()) == []
+
+
+def test_the_quality_checks_read_a_file_kept_in_the_bucket(s3_app):
+    from catalog.quality import service as quality
+
+    from ..quality.conftest import add_file, check, new_dataset
+
+    folder = s3_app.config["CATALOG"]["UPLOAD_FOLDER"]
+    seeded = {o.key for o in LocalStorage(folder).list()}  # the seed's own files, loaded before
+    ds_id = new_dataset(s3_app)
+    add_file(s3_app, ds_id, "bang.csv", b"ma,so\nA1,10\nA2,x\n",
+             {"fields": [{"name": "ma", "type": "string"}, {"name": "so", "type": "integer"}]})
+    report = quality.check_dataset(s3_app, ds_id)
+    assert report.rows_checked == 2  # read from the bucket, through a copy for the run
+    assert check(report, "data_types")["status"] != "pass"  # "x" is not an integer: the content was read
+    assert {o.key for o in LocalStorage(folder).list()} == seeded  # no copy stayed on the local disk
+
+
+def test_a_backup_of_an_instance_on_s3_restores_into_a_local_one(s3_app, tmp_path):
+    import hashlib
+
+    from catalog.db import registry_db
+
+    from ..conftest import _dispose, build_app
+
+    folder = s3_app.config["CATALOG"]["UPLOAD_FOLDER"]
+    s = registry_db(s3_app).session_factory()
+    try:
+        with s3_app.app_context():
+            dist = csv_distribution(s, dataset(s, "BTC", "open"), folder, b"a,b\r\n1,2\r\n")
+            key = dist.file_path
+    finally:
+        s.close()
+    archive = tmp_path / "s3.tar"
+    result = s3_app.test_cli_runner().invoke(args=["backup", str(archive)])
+    assert result.exit_code == 0, result.output
+    target = build_app(tmp_path / "local-instance", SCHEDULER=False)
+    try:
+        result = target.test_cli_runner().invoke(args=["restore", str(archive)])
+        assert result.exit_code == 0, result.output
+        local = LocalStorage(target.config["CATALOG"]["UPLOAD_FOLDER"])
+        with local.open(key) as body:
+            assert hashlib.sha256(body.read()).hexdigest() == hashlib.sha256(b"a,b\r\n1,2\r\n").hexdigest()
+        s3_keys = sorted(o.key for o in storage.for_folder(folder).list())
+        assert sorted(o.key for o in local.list()) == s3_keys
+    finally:
+        _dispose(target)
