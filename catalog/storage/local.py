@@ -66,7 +66,11 @@ class LocalStorage:
         if not self.root.is_dir():
             return
         root = self.root.resolve()
-        for path in sorted(root.rglob("*")):
+        # walk only the folder the prefix names (the kept uploads, not every stored file)
+        start = root / prefix.rsplit("/", 1)[0] if "/" in prefix else root
+        if not start.is_dir() or (start != root and root not in start.resolve().parents):
+            return
+        for path in sorted(start.rglob("*")):
             if not path.is_file() or path.name.endswith(".part"):
                 continue
             key = path.relative_to(root).as_posix()
