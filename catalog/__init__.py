@@ -50,7 +50,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
 
-    from . import db, i18n, tasks, web
+    from . import db, i18n, metrics, storage, tasks, web
     from .api import register_api
     from .auth import init_auth
     from .cli import register_cli
@@ -61,12 +61,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .services.connection_health import probe_job  # noqa: F401  (registers the probe round)
     from .services.notifications import email_notifications  # noqa: F401  (registers the e-mail task)
 
+    storage.configure(cfg)
     db.init_app(app)
     i18n.init_app(app)
     init_auth(app)
     web.init_app(app)
     register_api(app)
     register_cli(app)
+    metrics.init_app(app)
     tasks.init_app(app)
     init_limits(app)  # after every blueprint: it classes the routes that exist
     sharing.install()  # agreements in force grant access through the policy

@@ -360,6 +360,7 @@ def show_config() -> None:
 def register_cli(app: Flask) -> None:
     from harvesters.cli import harvest_cli
 
+    from .ops_cli import COMMANDS
     from .quality.cli import quality_cli
     from .search.cli import search_cli
     from .services.sharing.cli import sharing_cli
@@ -367,3 +368,5 @@ def register_cli(app: Flask) -> None:
     for group in (db_cli, seed_cli, users_cli, audit_cli, jobs_cli, harvest_cli, search_cli, quality_cli, sharing_cli):
         app.cli.add_command(group)
     app.cli.add_command(show_config)
+    for cmd in COMMANDS:
+        app.cli.add_command(cmd)

@@ -39,6 +39,15 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "SECRET_KEY": (_str, None, "session signing key (default: generated once into instance/secret_key)"),
     "DEFAULT_LOCALE": (_str, "vi", "language of pages when the reader has not chosen one (vi or en)"),
     "UPLOAD_FOLDER": (_str, None, "where uploaded files are stored (default: instance/uploads)"),
+    "STORAGE_URL": (_str, "", "s3://bucket/prefix keeps uploads and generated files in an S3-compatible store "
+                              "(default: the upload folder)"),
+    "STORAGE_S3_ENDPOINT": (_str, "", "address of the S3-compatible service (e.g. http://minio:9000; "
+                                      "empty: AWS)"),
+    "STORAGE_S3_REGION": (_str, "", "region of the bucket (empty: the S3 client's default)"),
+    "STORAGE_S3_ACCESS_KEY": (_str, "", "access key of the store (empty: AWS_ACCESS_KEY_ID or the machine's role)"),
+    "STORAGE_S3_SECRET_KEY": (_str, "", "secret key of the store (empty: AWS_SECRET_ACCESS_KEY)"),
+    "METRICS_TOKEN": (_str, "", "bearer token that opens /metrics to other machines (empty: loopback only)"),
+    "HEALTH_TIMEOUT_SECONDS": (_int, 3, "longest each /healthz check waits for the database, broker or store"),
     "MAX_UPLOAD_MB": (_int, 200, "largest accepted upload, in megabytes"),
     "MAX_JSON_KB": (_int, 1024, "largest accepted JSON body, in kilobytes"),
     "PAGE_SIZE": (_int, 20, "default page size of lists"),
@@ -110,6 +119,8 @@ def load_config(environ: dict[str, str] | None = None, overrides: dict[str, Any]
         cfg["SEARCH_INDEX_DIR"] = str(instance / "search-index")
     if not cfg["UPLOAD_FOLDER"]:
         cfg["UPLOAD_FOLDER"] = str(instance / "uploads")
+    if cfg["STORAGE_URL"] and not cfg["STORAGE_URL"].startswith("s3://"):
+        raise ValueError(f"CATALOG_STORAGE_URL must look like s3://bucket/prefix, not {cfg['STORAGE_URL']!r}")
     if cfg["DEFAULT_LOCALE"] not in ("vi", "en"):
         raise ValueError(f"CATALOG_DEFAULT_LOCALE must be 'vi' or 'en', not {cfg['DEFAULT_LOCALE']!r}")
     is_pg = cfg["DATABASE_URL"].startswith("postgresql")

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 from flask import current_app, redirect, send_file
 from werkzeug import Response
 
+from . import storage
 from .auth import current_actor, current_reader
 from .db import db_session
 from .services import distributions, download_counts, files
@@ -42,11 +44,15 @@ _SNIFF_BYTES = 1024
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]')
 
 
-def served_type(path: Path, declared: str | None) -> str:
-    """The Content-Type to send: the declared one if passive and the content agrees, else binary."""
+def served_type(path: Path | bytes, declared: str | None) -> str:
+    """The Content-Type to send: the declared one if passive and the content agrees, else binary.
+    `path` is the file or its first bytes."""
     declared = (declared or "").split(";")[0].strip().lower()
-    with open(path, "rb") as f:
-        head = f.read(_SNIFF_BYTES)
+    if isinstance(path, bytes):
+        head = path[:_SNIFF_BYTES]
+    else:
+        with open(path, "rb") as f:
+            head = f.read(_SNIFF_BYTES)
     for magic, kinds, fallback in MAGIC:
         if head.startswith(magic):
             return declared if declared in kinds else fallback
@@ -87,6 +93,42 @@ def file_response(path: Path, name: str | None, declared_type: str | None, etag:
     return response
 
 
+def stored_file_response(upload_folder: str, key: str, name: str | None, declared_type: str | None,
+                         etag: str | None = None) -> Response:
+    """A file of the upload store as a download: sent by the web server's file machinery (ranges,
+    conditional requests) from a local folder, streamed chunk by chunk from a remote store."""
+    store = storage.for_folder(upload_folder)
+    if isinstance(store, storage.LocalStorage):
+        try:
+            path = store.path(key)
+        except ValueError as exc:
+            raise NotFound(key) from exc
+        if not path.is_file():
+            raise NotFound(key)
+        return file_response(path, name, declared_type, etag=etag or True)
+    try:
+        size = store.size(key)
+        body = store.open(key)
+    except (OSError, ValueError) as exc:
+        raise NotFound(key) from exc
+    head = body.read(_SNIFF_BYTES)
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            yield head
+            while chunk := body.read(storage.CHUNK):
+                yield chunk
+        finally:
+            body.close()
+
+    response = Response(chunks(), mimetype=served_type(head, declared_type), direct_passthrough=True)
+    response.headers["Content-Length"] = str(size)
+    response.headers["Content-Disposition"] = content_disposition(name)
+    if etag:
+        response.set_etag(etag)
+    return response
+
+
 def download_response(dist_id: str, *, excel: bool = False) -> Response:
     """The file, trimmed to the columns the reader may receive, or a redirect to an external copy;
     `excel`: a stored CSV as UTF-8 with a byte-order mark, for Excel on Windows."""
@@ -101,12 +143,16 @@ def download_response(dist_id: str, *, excel: bool = False) -> Response:
     if plan.redirect_to:
         return redirect(plan.redirect_to)
     assert plan.path is not None
-    if not plan.path.exists():
-        raise NotFound(dist_id)
+    folder = current_app.config["CATALOG"]["UPLOAD_FOLDER"]
+    key = plan.path.as_posix()
     name = dist.file_name or plan.path.name
     if plan.columns is None and not excel:
-        return file_response(plan.path, name, dist.media_type, etag=dist.checksum_sha256 or True)
-    response = Response(files.iter_csv_columns(plan.path, plan.columns, bom=excel),
+        return stored_file_response(folder, key, name, dist.media_type, etag=dist.checksum_sha256)
+    try:
+        stream = files.open_stored(folder, key)
+    except OSError as exc:
+        raise NotFound(dist_id) from exc
+    response = Response(files.iter_csv_columns(stream, plan.columns, bom=excel),
                         mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = content_disposition(files.excel_name(name) if excel else name)
     if plan.columns is not None:

@@ -219,8 +219,8 @@ def file_entry(dist: Distribution, upload_folder: str) -> dict[str, Any]:
     }
     if source == "stored":
         try:
-            entry["stored_exists"] = stored_files.resolve(upload_folder, dist.file_path or "").is_file()
-        except ValueError:
+            entry["stored_exists"] = stored_files.stored_exists(upload_folder, dist.file_path or "")
+        except (OSError, ValueError):
             entry["stored_exists"] = False
     return entry
 
@@ -377,8 +377,8 @@ class _Runner:
         """The file to read: the stored copy, or the remote one fetched into the run's folder."""
         if entry["source"] == "stored":
             try:
-                return stored_files.resolve(self.cfg["UPLOAD_FOLDER"], dist.file_path or "")
-            except ValueError:
+                return stored_files.local_copy(self.cfg["UPLOAD_FOLDER"], dist.file_path or "", folder / "stored")
+            except (OSError, ValueError):
                 return _failed_table(entry["format"], "file-missing")
         url = dist.download_url or dist.access_url or ""
         target = folder / f"{dist.id}.{(entry['format'] or 'bin').lower()}"

@@ -130,6 +130,11 @@ class PostgresBackend:
             conn.execute(text("DELETE FROM search_document"))
             conn.execute(text("DELETE FROM search_word"))
 
+    def check(self) -> None:
+        """Read the search table once (for /healthz); raises when it cannot be read."""
+        with self.engine.connect() as conn:
+            conn.execute(text("SELECT 1 FROM search_document LIMIT 1"))
+
     def ids(self) -> set[str]:
         with self.engine.connect() as conn:
             return set(conn.scalars(text("SELECT id FROM search_document")))

@@ -347,6 +347,10 @@ class WhooshBackend:
     def ids(self) -> set[str]:
         return {f["id"] for f in self._current().searcher.all_stored_fields()}
 
+    def check(self) -> None:
+        """Open the current index and its searcher (for /healthz); raises when it cannot be read."""
+        self._current().searcher.doc_count()
+
     def size_bytes(self) -> int:
         folder = self._current_dir()
         return sum(p.stat().st_size for p in folder.iterdir()) if folder else 0

@@ -14,6 +14,7 @@ from .. import policy, rules
 from ..models import Dataset, Distribution
 from ..models.base import utcnow
 from ..schemas.registry import DistributionInput
+from ..storage import check_key
 from . import audit, files
 from .actor import Actor
 from .common import NotFound, apply, blank_values, columns_of, field_error, load, state
@@ -160,7 +161,7 @@ def delete_distribution(session: Session, actor: Actor, dist: Distribution, stor
 class DownloadPlan:
     """How to answer a download: the whole stored file, only some of its columns, or a redirect."""
 
-    path: Path | None = None
+    path: Path | None = None  # the stored file's key in the upload store
     columns: frozenset[str] | None = None
     redirect_to: str | None = None
 
@@ -184,7 +185,7 @@ def plan_download(session: Session, actor: Actor, dist: Distribution, upload_fol
         raise policy.Forbidden()
     if ds.access_level != "open" or ds.id in reader.grants:
         _log_download(session, actor, dist, columns)
-    return DownloadPlan(path=files.resolve(upload_folder, dist.file_path), columns=columns)
+    return DownloadPlan(path=Path(check_key(dist.file_path)), columns=columns)
 
 
 def _log_download(session: Session, actor: Actor, dist: Distribution, columns: frozenset[str] | None) -> None:

@@ -6,7 +6,7 @@ import contextlib
 import csv
 import hashlib
 import io
-import os
+import logging
 import re
 import time
 import uuid
@@ -21,7 +21,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
+from catalog import storage
 from catalog.vocab import FILE_EXTENSIONS
+
+log = logging.getLogger(__name__)
 
 CHUNK = 1 << 16
 
@@ -54,37 +57,52 @@ def guess_format(file_name: str, media_type: str | None = None) -> tuple[str | N
     return (ext.upper() or None), (media_type if media_type and media_type != "application/octet-stream" else None)
 
 
+class _Metered:
+    """A read-only stream that hashes and counts what is read, and refuses bytes past a limit."""
+
+    def __init__(self, stream: IO[bytes], max_bytes: int) -> None:
+        self.stream = stream
+        self.max_bytes = max_bytes
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self.stream.read(CHUNK if n is None or n < 0 else n)
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise ValidationError({"file": [gettext(
+                "The file is larger than the limit of %(mb)s MB.", mb=self.max_bytes // (1024 * 1024)
+            )]})
+        self.digest.update(chunk)
+        return chunk
+
+
 def store_upload(upload: Upload, upload_folder: str, max_bytes: int) -> StoredFile:
-    """Stream the upload to disk, hashing as it goes; refuse it (and keep nothing) past max_bytes."""
+    """Stream the upload into the store, hashing as it goes; refuse it (and keep nothing) past max_bytes."""
     original = upload.filename or ""
     name = secure_filename(original) or "file"
     if not original.strip():
         raise ValidationError({"file": [gettext("Choose a file to upload.")]})
-    rel = Path(uuid.uuid4().hex[:2]) / uuid.uuid4().hex / name
-    target = Path(upload_folder) / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{name}.part")
-    digest = hashlib.sha256()
-    size = 0
+    rel = f"{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}/{name}"
+    store = storage.for_folder(upload_folder)
+    metered = _Metered(upload.stream, max_bytes)
     try:
-        with open(tmp, "wb") as out:
-            while chunk := upload.stream.read(CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ValidationError({"file": [gettext(
-                        "The file is larger than the limit of %(mb)s MB.", mb=max_bytes // (1024 * 1024)
-                    )]})
-                digest.update(chunk)
-                out.write(chunk)
-        if size == 0:
-            raise ValidationError({"file": [gettext("The file is empty.")]})
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        _prune(target.parent, Path(upload_folder))
+        store.put(rel, metered)  # type: ignore[arg-type]
+    except ValidationError:
+        store.delete(rel)
         raise
+    except Exception as exc:
+        store.delete(rel)
+        # an upload library may wrap the limit's error raised while it read the stream
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, ValidationError):
+            raise cause from None
+        raise
+    if metered.size == 0:
+        store.delete(rel)
+        raise ValidationError({"file": [gettext("The file is empty.")]})
     fmt, media = guess_format(name, upload.mimetype)
-    return StoredFile(str(rel), original[:300], size, digest.hexdigest(), fmt, media)
+    return StoredFile(rel, original[:300], metered.size, metered.digest.hexdigest(), fmt, media)
 
 
 #: Uploads kept after a form failed for another reason, so the user need not choose the file again.
@@ -113,7 +131,6 @@ def keep_pending(upload: Upload, upload_folder: str, owner: str, max_bytes: int)
     Older kept uploads of everyone are removed on the way."""
     prune_pending(upload_folder)
     root = _pending_root(upload_folder, owner)
-    root.mkdir(parents=True, exist_ok=True)
     stored = store_upload(upload, str(root), max_bytes)
     return PendingUpload(stored.file_name, upload.mimetype, io.BytesIO(b""), stored.path, stored.byte_size)
 
@@ -124,43 +141,35 @@ def take_pending(upload_folder: str, owner: str, token: str, mimetype: str = "ap
     The caller closes its stream and drops it with `drop_pending` once it is stored for good."""
     if not _PENDING_TOKEN.match(token or ""):
         return None
-    root = _pending_root(upload_folder, owner)
+    store = storage.for_folder(_pending_root(upload_folder, owner))
     try:
-        path = resolve(str(root), token)
-    except ValueError:
+        size = store.size(token)
+        stream = store.open(token)
+    except (OSError, ValueError):
         return None
-    if not path.is_file():
-        return None
-    return PendingUpload(path.name, mimetype, open(path, "rb"), token, path.stat().st_size)
+    return PendingUpload(token.rsplit("/", 1)[-1], mimetype, stream, token, size)
 
 
 def drop_pending(upload_folder: str, owner: str, token: str) -> None:
     if _PENDING_TOKEN.match(token or ""):
-        root = _pending_root(upload_folder, owner)
-        with contextlib.suppress(ValueError):
-            path = resolve(str(root), token)
-            path.unlink(missing_ok=True)
-            _prune(path.parent, root)
+        storage.for_folder(_pending_root(upload_folder, owner)).delete(token)
 
 
 def prune_pending(upload_folder: str, max_age: float = PENDING_SECONDS) -> int:
     """Remove kept uploads older than `max_age` seconds; returns how many went."""
-    base = Path(upload_folder) / PENDING_FOLDER
-    if not base.is_dir():
-        return 0
+    store = storage.for_folder(upload_folder)
     limit = time.time() - max_age
     removed = 0
-    for path in list(base.glob("*/*/*/*")):
-        with contextlib.suppress(OSError):
-            if path.is_file() and path.stat().st_mtime < limit:
-                path.unlink()
-                _prune(path.parent, base)
+    with contextlib.suppress(OSError):
+        for item in list(store.list(PENDING_FOLDER + "/")):
+            if item.modified.timestamp() < limit:
+                store.delete(item.key)
                 removed += 1
     return removed
 
 
 def resolve(upload_folder: str, rel_path: str) -> Path:
-    """The absolute path of a stored file; refuses anything that escapes the upload folder."""
+    """The absolute path of a file in a local upload folder; refuses anything that escapes it."""
     root = Path(upload_folder).resolve()
     path = (root / rel_path).resolve()
     if root not in path.parents:
@@ -168,26 +177,35 @@ def resolve(upload_folder: str, rel_path: str) -> Path:
     return path
 
 
-def _prune(folder: Path, root: Path) -> None:
-    """Remove empty folders left by a removed file, up to the upload root."""
-    root = root.resolve()
-    folder = folder.resolve()
-    while folder != root and root in folder.parents:
-        try:
-            folder.rmdir()
-        except OSError:
-            return
-        folder = folder.parent
+def open_stored(upload_folder: str, rel_path: str) -> IO[bytes]:
+    """A binary stream of a stored file, wherever the store keeps it (FileNotFoundError if absent)."""
+    try:
+        return storage.for_folder(upload_folder).open(rel_path)
+    except ValueError as exc:
+        raise FileNotFoundError(rel_path) from exc
+
+
+def stored_exists(upload_folder: str, rel_path: str) -> bool:
+    return bool(rel_path) and storage.for_folder(upload_folder).exists(rel_path)
+
+
+def local_copy(upload_folder: str, rel_path: str, scratch: Path) -> Path:
+    """A path to read the stored file from: the file itself in a local folder, or a copy fetched
+    into `scratch` (a folder the caller removes) from a remote store."""
+    store = storage.for_folder(upload_folder)
+    if isinstance(store, storage.LocalStorage):
+        return store.path(rel_path)
+    scratch.mkdir(parents=True, exist_ok=True)
+    return store.download_to(rel_path, scratch / f"{uuid.uuid4().hex[:8]}-{Path(rel_path).name}")
 
 
 def _remove(upload_folder: str, paths: Iterable[str]) -> None:
+    store = storage.for_folder(upload_folder)
     for rel in paths:
         try:
-            path = resolve(upload_folder, rel)
-        except ValueError:
-            continue
-        path.unlink(missing_ok=True)
-        _prune(path.parent, Path(upload_folder))
+            store.delete(rel)
+        except OSError:
+            log.warning("could not remove stored file %s", rel, exc_info=True)
 
 
 def on_outcome(
@@ -236,14 +254,20 @@ def remove_on_rollback(session: Session, upload_folder: str, paths: Iterable[str
         on_outcome(session, rolled_back=lambda: _remove(upload_folder, paths))
 
 
-def iter_csv_columns(path: Path, columns: Iterable[str] | None, encoding: str = "utf-8-sig", *,
+def _text(source: Path | IO[bytes], encoding: str) -> IO[str]:
+    if isinstance(source, Path):
+        return open(source, newline="", encoding=encoding, errors="replace")
+    return io.TextIOWrapper(source, newline="", encoding=encoding, errors="replace")  # type: ignore[arg-type]
+
+
+def iter_csv_columns(path: Path | IO[bytes], columns: Iterable[str] | None, encoding: str = "utf-8-sig", *,
                      bom: bool = False) -> Iterator[bytes]:
     """Stream a CSV keeping only some columns (the ones the reader may receive; None: all of them).
 
     With `bom`, the UTF-8 text starts with a byte-order mark: Excel on Windows then reads it as
     UTF-8 instead of the local code page, which garbles Vietnamese."""
     keep = set(columns) if columns is not None else None
-    with open(path, newline="", encoding=encoding, errors="replace") as handle:
+    with _text(path, encoding) as handle:
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
@@ -275,10 +299,11 @@ def excel_name(file_name: str) -> str:
     return f"{stem} (Excel).csv"
 
 
-def preview_csv(path: Path, limit: int = 10, columns: Iterable[str] | None = None) -> tuple[list[str], list[list[str]]]:
+def preview_csv(path: Path | IO[bytes], limit: int = 10,
+                columns: Iterable[str] | None = None) -> tuple[list[str], list[list[str]]]:
     """The header and first rows of a stored CSV, for the dataset page."""
     keep = set(columns) if columns is not None else None
-    with open(path, newline="", encoding="utf-8-sig", errors="replace") as handle:
+    with _text(path, "utf-8-sig") as handle:
         reader = csv.reader(handle)
         header = next(reader, [])
         idx = [i for i, name in enumerate(header) if keep is None or name.strip() in keep]

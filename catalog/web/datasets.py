@@ -77,9 +77,9 @@ def show(key: str) -> str:
         columns = policy.readable_columns(reader, dist)
         if dist.file_path and (dist.format or "").upper() == "CSV" and (columns is None or columns):
             # a missing file shows no preview; the quality checks report it
-            with contextlib.suppress(OSError, ValueError):
-                path = files.resolve(_cfg()["UPLOAD_FOLDER"], dist.file_path)
-                previews[dist.id] = files.preview_csv(path, columns=columns)
+            with contextlib.suppress(OSError, ValueError), \
+                    files.open_stored(_cfg()["UPLOAD_FOLDER"], dist.file_path) as stream:
+                previews[dist.id] = files.preview_csv(stream, columns=columns)
     licence = s.get(Licence, ds.licence_code) if ds.licence_code else None
     themes = s.scalars(select(Theme).where(Theme.code.in_(ds.themes or []))).all()
     units = s.scalars(select(AdminUnit).where(AdminUnit.code.in_(ds.spatial or []))).all()

@@ -50,7 +50,3 @@ def legal_rules() -> str:
     return render_template("rules.html", rules=rules.RULES)
 
 
-@bp.get("/healthz")
-def health() -> dict[str, str]:
-    db_session().execute(select(1))
-    return {"status": "ok"}

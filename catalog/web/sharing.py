@@ -17,7 +17,7 @@ from ..auth import current_actor, current_reader
 from ..db import db_session
 from ..i18n import current_locale
 from ..models import AuditEvent, DataService, Dataset, Organization, SharingAgreement, SharingRequest
-from ..services import files, notifications
+from ..services import notifications
 from ..services.common import NotFound, dataset_by_key
 from ..services.sharing import access, agreements, reports, workflow
 from ..services.sharing import requests as requests_service
@@ -354,10 +354,8 @@ def letter(request_id: str) -> WResponse:
         return redirect(url_for(".show_request", request_id=req.id))
     if not req.attachment_path:
         raise NotFound(request_id)
-    path = files.resolve(_cfg()["UPLOAD_FOLDER"], req.attachment_path)
-    if not path.exists():
-        raise NotFound(request_id)
-    return downloads.file_response(path, req.attachment_name or "cong-van.pdf", "application/pdf")
+    return downloads.stored_file_response(_cfg()["UPLOAD_FOLDER"], req.attachment_path,
+                                          req.attachment_name or "cong-van.pdf", "application/pdf")
 
 
 # --- agreements -----------------------------------------------------------------------------------

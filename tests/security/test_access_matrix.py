@@ -39,7 +39,8 @@ from ..sharing.conftest import FULL_SPECIAL
 #: ones, which must both answer as missing), "page" (GET with the fixed values below), "write"
 #: (other writes: checked by their own tests), "public" (no data at all: health, language switch).
 ROUTES: dict[str, str] = {
-    "home.index": "page", "home.health": "public", "home.language": "public", "home.legal_rules": "page",
+    "home.index": "page", "home.language": "public", "home.legal_rules": "page",
+    "ops.healthz": "public", "ops.prometheus": "public",
     "auth.account": "page", "auth.set_language": "write", "auth.create_token": "write",
     "auth.revoke_token": "write", "auth.login": "page", "auth.logout": "write",
     "admin.audit_log": "page", "admin.audit_export": "page", "admin.user_list": "page",
