@@ -29,10 +29,13 @@ DATASET_FIELDS = (
     "title_vi", "title_en", "description_vi", "description_en", "keywords", "themes", "spatial", "languages",
     "publisher_id", "database_id", "access_level", "licence_code", "update_frequency", "temporal_start",
     "temporal_end", "contact_name", "contact_email", "contact_phone", "landing_page", "version", "issued",
-    "modified", "provenance", "is_master_data",
+    "modified", "provenance", "is_master_data", "translations", "title_lang", "publisher_name", "publisher_uri",
+    "maintainer_name", "maintainer_email", "spatial_geojson", "spatial_resolution_m", "other_identifiers",
+    "applicable_legislation", "series_id", "series_links",
 )
 DIST_FIELDS = ("title_vi", "title_en", "description_vi", "description_en", "access_url", "download_url", "format",
-               "media_type", "byte_size", "table_schema", "issued", "modified")
+               "media_type", "byte_size", "table_schema", "issued", "modified", "translations", "checksum",
+               "checksum_sha256")
 
 
 class DatasetWriterMixin:
@@ -42,14 +45,26 @@ class DatasetWriterMixin:
         """Catalogue columns from a validated record (code lists resolved, source defaults applied)."""
         rid, warn, codes, source = data["remote_id"], self.log.warn, self.codes, self.source
         licence = codes.licence_of(data.get("licence"), rid, warn) or source.default_licence_code
+        publisher_id = codes.publisher_of(data.get("publisher"), source.organization_id, rid, warn)
+        # the source's own publisher is shown when it is none of our agencies (the owner stays the source's agency)
+        named = data.get("publisher")
+        foreign_name = named if named and not codes.is_agency(named) else None
         return {
+            "translations": data.get("translations") or {}, "title_lang": data.get("title_lang"),
+            "publisher_name": foreign_name, "publisher_uri": data.get("publisher_uri") if foreign_name else None,
+            "maintainer_name": data.get("maintainer_name"), "maintainer_email": data.get("maintainer_email"),
+            "spatial_geojson": data.get("spatial_geojson"), "spatial_resolution_m": data.get("spatial_resolution_m"),
+            "other_identifiers": data.get("other_identifiers") or [],
+            "applicable_legislation": data.get("applicable_legislation") or [],
+            "series_id": self.series.series_of(data.get("series"), rid),
+            "series_links": data.get("series_links") or {},
             "title_vi": data["title_vi"], "title_en": data.get("title_en"),
             "description_vi": data.get("description_vi"), "description_en": data.get("description_en"),
             "keywords": data.get("keywords") or [],
             "themes": codes.themes_of(data.get("themes") or [], rid, warn),
             "spatial": codes.spatial_of(data.get("spatial") or [], rid, warn),
             "languages": codes.languages_of(data.get("languages") or [], rid, warn),
-            "publisher_id": codes.publisher_of(data.get("publisher"), source.organization_id, rid, warn),
+            "publisher_id": publisher_id,
             "database_id": codes.database_of(data.get("database"), source.database_id, rid, warn),
             "access_level": data.get("access_level") or source.default_access_level,
             "licence_code": licence,
@@ -163,6 +178,9 @@ class DatasetWriterMixin:
         if rows:
             s.execute(Dataset.__table__.insert(), rows)
             note_changes(s, "dataset", [r["id"] for r in rows])
+            for r in rows:
+                if r["series_links"]:
+                    self.series.check_links(r["identifier"], r["series_links"], r["remote_id"])
         if dists:
             s.execute(Distribution.__table__.insert(), dists)
             note_changes(s, "distribution", [d["id"] for d in dists])
@@ -325,6 +343,9 @@ class DatasetWriterMixin:
         if ds.status == "published" and ds.published_at is None:
             ds.published_at = utcnow()
         _sync_distributions(self.session, ds, data.get("distributions") or [])
+        if ds.series_links:
+            self.session.flush()
+            self.series.check_links(ds.identifier, ds.series_links, data["remote_id"])
 
     # data services ---------------------------------------------------------------------------------
 
@@ -346,10 +367,20 @@ def _gives_data(dists: Iterable[dict[str, Any]]) -> bool:
     return any(d.get("download_url") or d.get("access_url") for d in dists)
 
 
+def _dist_values(dist: dict[str, Any]) -> dict[str, Any]:
+    """Distribution columns from a record's distribution (a SHA-256 checksum has its own column)."""
+    row = {name: dist.get(name) for name in DIST_FIELDS}
+    row["translations"] = row["translations"] or {}
+    checksum = row["checksum"]
+    if checksum and checksum.get("algorithm") == "sha256" and len(str(checksum.get("value"))) == 64:
+        row["checksum_sha256"], row["checksum"] = checksum["value"], None
+    return row
+
+
 def _dist_rows(dataset_id: str, dists: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for n, dist in enumerate(dists):
-        row = {name: dist.get(name) for name in DIST_FIELDS}
+        row = _dist_values(dist)
         if not row["access_url"]:
             row["access_url"] = row["download_url"]
         rows.append({**row, "id": new_id(), "dataset_id": dataset_id, "position": n, "remote_id": _dist_key(dist, n)})
@@ -364,7 +395,7 @@ def _sync_distributions(session: Session, ds: Dataset, dists: list[dict[str, Any
         if key not in wanted:
             ds.distributions.remove(dist)
     for key, (n, data) in wanted.items():
-        values = {name: data.get(name) for name in DIST_FIELDS}
+        values = _dist_values(data)
         if not values["access_url"]:
             values["access_url"] = values["download_url"]
         values["position"] = n
@@ -373,5 +404,7 @@ def _sync_distributions(session: Session, ds: Dataset, dists: list[dict[str, Any
             ds.distributions.append(Distribution(id=new_id(), remote_id=key, **values))
             continue
         for name, value in values.items():
+            if name == "checksum_sha256" and value is None:
+                continue  # a checksum computed here stays unless the source gives one
             if getattr(dist, name) != value:
                 setattr(dist, name, value)

@@ -38,6 +38,10 @@ class Distribution(UUIDPrimaryKey, Timestamps, Base):
     issued: Mapped[date | None]
     modified: Mapped[date | None]
     remote_id: Mapped[str | None] = mapped_column(String(500))
+    #: Every language the source gave: {"title": {"de": …}, "description": {…}}.
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: A checksum other than SHA-256 as the source gave it: {"algorithm": "md5", "value": "…"}.
+    checksum: Mapped[dict[str, Any] | None] = mapped_column()
 
     dataset: Mapped[Dataset] = relationship(back_populates="distributions")
 

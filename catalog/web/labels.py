@@ -86,12 +86,18 @@ PLATFORMS = {
 
 UPDATE_FREQUENCIES = {
     "CONT": _l("Continuously"),
+    "HOURLY": _l("Hourly"),
     "DAILY": _l("Daily"),
     "WEEKLY": _l("Weekly"),
+    "BIWEEKLY": _l("Every two weeks"),
     "MONTHLY": _l("Monthly"),
+    "BIMONTHLY": _l("Every two months"),
     "QUARTERLY": _l("Quarterly"),
     "BIANNUAL": _l("Twice a year"),
     "ANNUAL": _l("Yearly"),
+    "BIENNIAL": _l("Every two years"),
+    "TRIENNIAL": _l("Every three years"),
+    "QUINQUENNIAL": _l("Every five years"),
     "IRREG": _l("Irregularly"),
     "NEVER": _l("Never (final)"),
     "UNKNOWN": _l("Unknown"),
