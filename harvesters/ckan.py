@@ -54,7 +54,7 @@ def _texts(pkg: dict[str, Any], name: str, declared: list[str], main_lang: str |
     plain = as_text(pkg.get(name))
     if plain and plain not in {as_text(v) for v in values.values()}:
         values[""] = plain
-    return place(by_language(values, declared), main_lang=main_lang)
+    return place(by_language(values, declared), main_lang=main_lang, declared=declared)
 
 
 def _tags(pkg: dict[str, Any], declared: list[str], main_lang: str | None) -> tuple[list[str], dict[str, list[str]]]:
@@ -119,8 +119,8 @@ def _checksum(res: dict[str, Any]) -> dict[str, str] | None:
     return {"algorithm": algo, "value": value.lower()}
 
 
-def resource(res: dict[str, Any], declared: list[str] | None = None) -> dict[str, Any]:
-    title = _texts(res, "name", declared or [])
+def resource(res: dict[str, Any], declared: list[str] | None = None, main_lang: str | None = None) -> dict[str, Any]:
+    title = _texts(res, "name", declared or [], main_lang)
     desc = _texts(res, "description", declared or [], title.lang)
     fmt, media = _format(res)
     url = as_text(res.get("url"))
@@ -222,7 +222,7 @@ def package_record(pkg: dict[str, Any], base: str | None) -> Record | Problem:
         "provenance": provenance,
         "other_identifiers": _listish(get("alternate_identifier", "other_identifier")),
         "applicable_legislation": _listish(get("applicable_legislation")),
-        "distributions": [resource(r, declared) for r in pkg.get("resources") or [] if isinstance(r, dict)],
+        "distributions": [resource(r, declared, title.lang) for r in pkg.get("resources") or [] if isinstance(r, dict)],
     }
 
 

@@ -294,11 +294,12 @@ def _access_level(g: Graph, s: Any) -> str | None:
 
 
 def _texts(g: Graph, s: Any, pred: Any, declared: list[str], main_lang: str | None = None) -> Any:
-    return place(by_language(_tagged(g, s, pred), declared), main_lang=main_lang)
+    return place(by_language(_tagged(g, s, pred), declared), main_lang=main_lang, declared=declared)
 
 
-def distribution(g: Graph, node: Any, n: int, declared: list[str] | None = None) -> dict[str, Any]:
-    title = _texts(g, node, DCTERMS.title, declared or [])
+def distribution(g: Graph, node: Any, n: int, declared: list[str] | None = None,
+                 main_lang: str | None = None) -> dict[str, Any]:
+    title = _texts(g, node, DCTERMS.title, declared or [], main_lang)
     desc = _texts(g, node, DCTERMS.description, declared or [], title.lang)
     fmt, media = _format(g, node)
     size = _first(g, node, DCAT.byteSize)
@@ -417,7 +418,7 @@ def dataset_record(g: Graph, node: Any) -> Record | Problem:
         licence = _text(lic) if isinstance(lic, URIRef | Literal) else (_value(g, lic) or _label(g, lic))
         break
     dist_nodes = _objects(g, node, DCAT.distribution)
-    dists = [distribution(g, d, n, declared) for n, d in enumerate(dist_nodes)]
+    dists = [distribution(g, d, n, declared, title.lang) for n, d in enumerate(dist_nodes)]
     dists.sort(key=lambda d: (d["remote_id"] or "", d["title_vi"] or ""))
     if not licence:
         for d in dist_nodes:

@@ -98,14 +98,16 @@ class Placed:
     every: dict[str, str] = field(default_factory=dict)
 
 
-def place(values: Mapping[str, str], *, main_lang: str | None = None) -> Placed:
+def place(values: Mapping[str, str], *, main_lang: str | None = None, declared: Iterable[str] = ()) -> Placed:
     """{language: text} -> the catalogue's fields. The main (non-Vietnamese) text is the one in
-    `main_lang` when given (so that title and description agree), else English, else the first."""
+    `main_lang` when given (so that title and description agree), else in the source's first
+    declared language, else English, else the first given."""
     if not values:
         return Placed()
     if values.get("vi"):
         return Placed(values["vi"], values.get("en"), None, dict(values))
-    lang = main_lang if main_lang in values else ("en" if "en" in values else next(iter(values)))
+    preferred = [main_lang, *declared, "en"]
+    lang = next((c for c in preferred if c and c in values), next(iter(values)))
     return Placed(values[lang], values.get("en"), lang, dict(values))
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamps, UUIDPrimaryKey
+from .multilingual import Multilingual
 
 if TYPE_CHECKING:
     from .database import Database
@@ -45,7 +46,7 @@ class ProvenanceMixin:
     local_edits: Mapped[list[str]] = mapped_column(default=list)
 
 
-class Dataset(UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
+class Dataset(Multilingual, UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
     __tablename__ = "dataset"
     __table_args__ = (
         Index("ix_dataset_visibility", "status", "access_level", "publisher_id"),
@@ -144,7 +145,7 @@ class Dataset(UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
         return f"<Dataset {self.slug}>"
 
 
-class DatasetSeries(UUIDPrimaryKey, Timestamps, Base):
+class DatasetSeries(Multilingual, UUIDPrimaryKey, Timestamps, Base):
     """A DCAT-AP 3 `dcat:DatasetSeries`: datasets published as parts of one series (yearly editions...)."""
 
     __tablename__ = "dataset_series"

@@ -9,12 +9,13 @@ from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamps, UUIDPrimaryKey
+from .multilingual import Multilingual
 
 if TYPE_CHECKING:
     from .dataset import Dataset
 
 
-class Distribution(UUIDPrimaryKey, Timestamps, Base):
+class Distribution(Multilingual, UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "distribution"
 
     dataset_id: Mapped[str] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), index=True)

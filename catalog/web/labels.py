@@ -224,6 +224,23 @@ NOTIFICATION_CODE_LABELS = {"reason": SUSPENSION_REASONS, "ground": TERMINATION_
                             "cause": INCIDENT_CAUSES}
 
 
+def language_name(code: str | None) -> str:
+    """A language's name in the page's language ("tiếng Đức", "German"), from the CLDR data Babel has."""
+    if not code:
+        return ""
+    if code == "und":
+        return str(_l("language not stated"))
+    from babel import Locale
+
+    from ..i18n import current_locale
+
+    try:
+        name = Locale.parse(current_locale()).languages.get(code)
+    except (ValueError, TypeError):
+        name = None
+    return name or code
+
+
 def label(table: dict, code: str | None) -> str:
     if code is None:
         return ""
