@@ -179,8 +179,8 @@ class DatasetWriterMixin:
             s.execute(Dataset.__table__.insert(), rows)
             note_changes(s, "dataset", [r["id"] for r in rows])
             for r in rows:
-                if r["series_links"]:
-                    self.series.check_links(r["identifier"], r["series_links"], r["remote_id"])
+                if r["series_id"]:
+                    self.series.check_links(r["series_id"], r["identifier"], r["series_links"], r["remote_id"])
         if dists:
             s.execute(Distribution.__table__.insert(), dists)
             note_changes(s, "distribution", [d["id"] for d in dists])
@@ -343,9 +343,9 @@ class DatasetWriterMixin:
         if ds.status == "published" and ds.published_at is None:
             ds.published_at = utcnow()
         _sync_distributions(self.session, ds, data.get("distributions") or [])
-        if ds.series_links:
+        if ds.series_id:
             self.session.flush()
-            self.series.check_links(ds.identifier, ds.series_links, data["remote_id"])
+            self.series.check_links(ds.series_id, ds.identifier, ds.series_links, data["remote_id"])
 
     # data services ---------------------------------------------------------------------------------
 

@@ -66,19 +66,24 @@ class SeriesBook:
             slug, n = f"{base}-{n}", n + 1
         return slug
 
-    def check_links(self, identifier: str, links: dict[str, str], rid: str) -> None:
-        """Warn when a neighbour named by `links` names someone else back (links stay as given)."""
-        for side, other in (links or {}).items():
-            back = _OPPOSITE.get(side)
-            if back is None:
-                continue
-            row = self.session.execute(select(Dataset.identifier, Dataset.series_links)
-                                       .where(Dataset.identifier == other)).first()
-            if row is None:
-                continue
-            theirs = (row.series_links or {}).get(back)
-            if theirs and theirs != identifier:
-                self.warn(rid, "series", LogText(
-                    "series_contradiction", "its {side} in the series is {other}, but {other} names {theirs} as "
-                    "its {back}; both kept as the sources give them", side=side, other=other[:300],
-                    theirs=str(theirs)[:300], back=back))
+    def check_links(self, series_id: str | None, identifier: str, links: dict[str, str], rid: str) -> None:
+        """Warn when this member's links and another member's disagree (A says its next is B, but B
+        says its previous is C); both stay as the sources give them."""
+        if not series_id:
+            return
+        rows = self.session.execute(select(Dataset.identifier, Dataset.series_links)
+                                    .where(Dataset.series_id == series_id, Dataset.identifier != identifier)).all()
+        said: set[tuple[str, str]] = set()
+        for row in rows:
+            theirs = row.series_links or {}
+            for side, back in _OPPOSITE.items():
+                mine = (links or {}).get(side)
+                if mine == row.identifier and theirs.get(back) and theirs[back] != identifier:
+                    said.add((side, f"{row.identifier} names {theirs[back]} as its {back}"))
+                if theirs.get(side) == identifier and (links or {}).get(back) and links[back] != row.identifier:
+                    said.add((back, f"{row.identifier} names this dataset as its {side}, but this dataset names "
+                                    f"{links[back]} as its {back}"))
+        for side, detail in sorted(said):
+            self.warn(rid, "series", LogText(
+                "series_contradiction", "contradicting links in the series ({side}): {detail}; both kept as the "
+                "sources give them", side=side, detail=detail[:600]))

@@ -219,7 +219,7 @@ def test_pages_show_each_language_labelled_the_map_and_the_series(happ, dcat_sou
     assert y2022.status == y2023.status == "published"
     client = happ.test_client()
     page = client.get(f"/datasets/{y2023.slug}?lang=vi").get_data(as_text=True)
-    assert "Haushalt 2023" in page and "tiếng Đức" in page  # the German title, labelled in Vietnamese
+    assert "Haushalt 2023" in page and "Tiếng Đức" in page  # the German title, labelled in Vietnamese
     assert "Haushaltsamt" in page and "https://eu.example.org/agency/budget" in page
     assert "Annual budget" in page and f"/datasets/{y2022.slug}" in page  # its series and previous member
     page = client.get(f"/datasets/{y2022.slug}?lang=en").get_data(as_text=True)
@@ -228,7 +228,7 @@ def test_pages_show_each_language_labelled_the_map_and_the_series(happ, dcat_sou
     assert "Every two years" in page
     assert 'class="badge lang">German' in page  # the distribution's German title among other languages
     page = client.get(f"/datasets/{y2022.slug}?lang=vi").get_data(as_text=True)
-    assert "tiếng Anh" in page  # an English-only title on the Vietnamese page says it is English
+    assert "Tiếng Anh" in page  # an English-only title on the Vietnamese page says it is English
     series_slug = session_of(happ).scalars(select(DatasetSeries.slug)).one()
     page = client.get(f"/series/{series_slug}?lang=en").get_data(as_text=True)
     assert "Annual budget" in page and "Budget 2022" in page and "Haushalt 2023" in page
