@@ -217,6 +217,7 @@ def _contact(g: Graph, s: Any) -> tuple[str | None, str | None, str | None]:
 
 
 TIME = Namespace("http://www.w3.org/2006/time#")
+GSP = Namespace("http://www.opengis.net/ont/geosparql#")
 
 
 def _instant(g: Graph, node: Any) -> str | None:
@@ -345,8 +346,12 @@ def _spatial(g: Graph, node: Any) -> tuple[list[str], dict[str, Any] | None]:
             places.append(label)
         for pred in (LOCN.geometry, DCAT.bbox, DCAT.centroid):
             for shape in g.objects(place_node, pred):
+                if not isinstance(shape, Literal):  # a described geometry (GeoSPARQL asGeoJSON / asWKT)
+                    shape = next((v for v in _objects(g, shape, GSP.asGeoJSON, GSP.asWKT, RDF.value)
+                                  if isinstance(v, Literal)), None)
                 parsed = geo.parse(str(shape)) if isinstance(shape, Literal) else None
-                if parsed and (geometry is None or pred == DCAT.bbox):
+                # the first shape given, unless only a point came before an area
+                if parsed and (geometry is None or (geometry["type"] == "Point" and parsed["type"] != "Point")):
                     geometry = parsed
     return sorted(dict.fromkeys(p for p in places if p)), geometry
 

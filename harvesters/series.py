@@ -20,6 +20,18 @@ from catalog.text import slugify
 from .base import LogText, Warn
 
 _OPPOSITE = {"prev": "next", "next": "prev"}
+_DISAGREES = {
+    "next": "its next dataset in the series is {other}, but {other} names {theirs} as its previous one; both kept "
+            "as the sources give them",
+    "prev": "its previous dataset in the series is {other}, but {other} names {theirs} as its next one; both kept "
+            "as the sources give them",
+}
+_CLAIMED = {
+    "prev": "its previous dataset in the series is {mine}, but {other} names it as its next one; both kept as the "
+            "sources give them",
+    "next": "its next dataset in the series is {mine}, but {other} names it as its previous one; both kept as the "
+            "sources give them",
+}
 
 
 class SeriesBook:
@@ -73,17 +85,18 @@ class SeriesBook:
             return
         rows = self.session.execute(select(Dataset.identifier, Dataset.series_links)
                                     .where(Dataset.series_id == series_id, Dataset.identifier != identifier)).all()
-        said: set[tuple[str, str]] = set()
+        said: list[LogText] = []
         for row in rows:
             theirs = row.series_links or {}
             for side, back in _OPPOSITE.items():
                 mine = (links or {}).get(side)
                 if mine == row.identifier and theirs.get(back) and theirs[back] != identifier:
-                    said.add((side, f"{row.identifier} names {theirs[back]} as its {back}"))
+                    # "its next is B, but B names C as its previous"
+                    said.append(LogText(f"series_{side}_disagrees", _DISAGREES[side], other=row.identifier[:300],
+                                        theirs=str(theirs[back])[:300]))
                 if theirs.get(side) == identifier and (links or {}).get(back) and links[back] != row.identifier:
-                    said.add((back, f"{row.identifier} names this dataset as its {side}, but this dataset names "
-                                    f"{links[back]} as its {back}"))
-        for side, detail in sorted(said):
-            self.warn(rid, "series", LogText(
-                "series_contradiction", "contradicting links in the series ({side}): {detail}; both kept as the "
-                "sources give them", side=side, detail=detail[:600]))
+                    # "its previous is C, but B names it as its next"
+                    said.append(LogText(f"series_{back}_claimed", _CLAIMED[back], mine=str(links[back])[:300],
+                                        other=row.identifier[:300]))
+        for text in said:
+            self.warn(rid, "series", text)

@@ -269,7 +269,9 @@ ISO = """<?xml version="1.0" encoding="UTF-8"?>
       <gmd:identifier><gmd:RS_Identifier><gmd:code><gco:CharacterString>urn:x:landuse</gco:CharacterString></gmd:code></gmd:RS_Identifier></gmd:identifier>
     </gmd:CI_Citation></gmd:citation>
     <gmd:abstract><gco:CharacterString>Land use of the delta.</gco:CharacterString></gmd:abstract>
-    <gmd:spatialResolution><gmd:MD_Resolution><gmd:distance><gco:Distance uom="m">30</gco:Distance></gmd:distance></gmd:MD_Resolution></gmd:spatialResolution>
+    <gmd:spatialResolution><gmd:MD_Resolution><gmd:distance>
+      <gco:Distance uom="m">30</gco:Distance>
+    </gmd:distance></gmd:MD_Resolution></gmd:spatialResolution>
     <gmd:extent><gmd:EX_Extent>
       <gmd:geographicElement><gmd:EX_GeographicBoundingBox>
         <gmd:westBoundLongitude><gco:Decimal>104.5</gco:Decimal></gmd:westBoundLongitude>
@@ -278,7 +280,9 @@ ISO = """<?xml version="1.0" encoding="UTF-8"?>
         <gmd:northBoundLatitude><gco:Decimal>10.9</gco:Decimal></gmd:northBoundLatitude>
       </gmd:EX_GeographicBoundingBox></gmd:geographicElement>
       <gmd:temporalElement><gmd:EX_TemporalExtent><gmd:extent>
-        <gml:TimePeriod gml:id="t1"><gml:beginPosition>2024-01-01</gml:beginPosition><gml:endPosition>2024-06-30</gml:endPosition></gml:TimePeriod>
+        <gml:TimePeriod gml:id="t1">
+          <gml:beginPosition>2024-01-01</gml:beginPosition><gml:endPosition>2024-06-30</gml:endPosition>
+        </gml:TimePeriod>
       </gmd:extent></gmd:EX_TemporalExtent></gmd:temporalElement>
     </gmd:EX_Extent></gmd:extent>
   </gmd:MD_DataIdentification></gmd:identificationInfo>
@@ -297,3 +301,51 @@ def test_an_iso_record_keeps_its_bounding_box_period_identifiers_and_language(ha
     assert (str(ds.temporal_start), str(ds.temporal_end)) == ("2024-01-01", "2024-06-30")
     assert ds.other_identifiers == ["LU-2024-07", "urn:x:landuse"]
     assert ds.spatial_resolution_m == 30.0
+
+
+def test_the_kept_fields_go_out_again_in_the_dcat_feed_and_pass_the_shapes(happ, dcat_source):
+    import pyshacl
+    from rdflib import Graph, Literal, URIRef
+
+    from catalog.vocab import ADMS, DCAT, DCATAP, DCT, SKOS, SPDX
+    from harvesters.dcat import dataset_record
+
+    from ..export.conftest import SHAPES
+
+    src, _result = dcat_source
+    y2022, y2023 = sorted(datasets_of(happ, src), key=lambda d: d.remote_id)
+    client = happ.test_client()
+    g = Graph()
+    for ds in (y2022, y2023):
+        response = client.get(f"/datasets/{ds.slug}.ttl")
+        assert response.status_code == 200
+        g.parse(data=response.data, format="turtle")
+    conforms, _report, text = pyshacl.validate(g, shacl_graph=Graph().parse(SHAPES, format="turtle"),
+                                               inference="none")
+    assert conforms, text[:3000]
+
+    node = next(s for s in g.subjects(DCT.identifier, Literal(y2022.identifier)))
+    later = next(s for s in g.subjects(DCT.identifier, Literal(y2023.identifier)))
+    # each text with its own language: the German title is not sent out as Vietnamese
+    assert Literal("Haushalt 2023", lang="de") in set(g.objects(later, DCT.title))
+    assert not [t for t in g.objects(later, DCT.title) if t.language == "vi"]
+    series = next(g.objects(node, DCAT.inSeries))
+    assert (series, URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), DCAT.DatasetSeries) in g
+    assert next(g.objects(series, DCAT.last)) == later and (node, DCAT.next, later) in g
+    assert {str(n) for i in g.objects(node, ADMS.identifier) for n in g.objects(i, SKOS.notation)} == {"BUD-2022"}
+    law = URIRef("http://data.europa.eu/eli/reg_impl/2023/138/oj")
+    assert law in set(g.objects(node, DCATAP.applicableLegislation))
+    dist = next(g.objects(node, DCAT.distribution))
+    assert {str(v) for c in g.objects(dist, SPDX.checksum) for v in g.objects(c, SPDX.checksumValue)} == {
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709"}
+
+    # read back by our own harvester: the same values
+    again = dataset_record(g, node)
+    assert again["spatial_geojson"] == {"type": "Polygon", "coordinates": [[[102.1, 8.5], [109.5, 8.5], [109.5, 23.4],
+                                                                             [102.1, 23.4], [102.1, 8.5]]]}
+    assert again["other_identifiers"] == ["BUD-2022"] and again["spatial_resolution_m"] == 250.0
+    assert again["update_frequency"].endswith("BIENNIAL") and again["series"]["title_vi"] == "Annual budget"
+    assert again["distributions"][0]["checksum"] == {"algorithm": "sha1",
+                                                      "value": "da39a3ee5e6b4b0d3255bfef95601890afd80709"}
+    back = dataset_record(g, later)
+    assert (back["title_vi"], back["title_lang"]) == ("Haushalt 2023", "de")

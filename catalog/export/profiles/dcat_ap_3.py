@@ -223,7 +223,10 @@ def _kept_fields(g: Graph, node: URIRef, ds: Dataset) -> None:
         place = BNode()
         g.add((node, DCT.spatial, place))
         g.add((place, RDF.type, DCT.Location))
-        g.add((place, LOCN.geometry, Literal(json.dumps(ds.spatial_geojson, separators=(",", ":")),
+        shape = BNode()  # DCAT-AP 3 wants a locn:Geometry node, carrying its GeoSPARQL literal
+        g.add((place, LOCN.geometry, shape))
+        g.add((shape, RDF.type, LOCN.Geometry))
+        g.add((shape, GSP.asGeoJSON, Literal(json.dumps(ds.spatial_geojson, separators=(",", ":")),
                                              datatype=GSP.geoJSONLiteral)))
         west, south, east, north = box
         wkt = (f"POLYGON(({west} {south},{east} {south},{east} {north},{west} {north},{west} {south}))")
