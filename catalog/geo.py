@@ -108,6 +108,18 @@ def bounds(geometry: dict[str, Any] | None) -> tuple[float, float, float, float]
     return min(xs), min(ys), max(xs), max(ys)
 
 
+#: Vietnam's mainland extent (west, south, east, north), in degrees; a box this size is the country.
+VIETNAM_BOUNDS = (102.14, 8.18, 109.47, 23.39)
+#: How far, in degrees, each side of a box may be from the country's and still be the country.
+COUNTRY_TOLERANCE = 1.5
+
+
+def is_country(geometry: dict[str, Any] | None) -> bool:
+    """Does a geometry cover Vietnam as a whole (a national dataset's bounding box)?"""
+    b = bounds(geometry)
+    return b is not None and all(abs(a - v) <= COUNTRY_TOLERANCE for a, v in zip(b, VIETNAM_BOUNDS, strict=True))
+
+
 def svg_map(geometry: dict[str, Any] | None, width: int = 240, height: int = 160) -> dict[str, Any] | None:
     """What a template needs to draw the coverage as an SVG: a frame around the bounding box
     (padded), the box itself and the corner coordinates. No tiles, scripts or styles (CSP)."""

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from catalog import rules
+from catalog import geo, rules
 from catalog.models import (
     Dataset,
     Distribution,
@@ -62,7 +62,7 @@ class DatasetWriterMixin:
             "description_vi": data.get("description_vi"), "description_en": data.get("description_en"),
             "keywords": data.get("keywords") or [],
             "themes": codes.themes_of(data.get("themes") or [], rid, warn),
-            "spatial": codes.spatial_of(data.get("spatial") or [], rid, warn),
+            "spatial": codes.spatial_of(data.get("spatial") or [], rid, warn) or _country_of(data),
             "languages": codes.languages_of(data.get("languages") or [], rid, warn),
             "publisher_id": publisher_id,
             "database_id": codes.database_of(data.get("database"), source.database_id, rid, warn),
@@ -348,6 +348,12 @@ class DatasetWriterMixin:
             self.series.check_links(ds.series_id, ds.identifier, ds.series_links, data["remote_id"])
 
     # data services ---------------------------------------------------------------------------------
+
+
+def _country_of(data: Record) -> list[str]:
+    """A coverage box that is Vietnam as a whole makes the dataset found under the country ("VN");
+    provinces have no shapes in the registry, so a smaller box names no unit."""
+    return ["VN"] if geo.is_country(data.get("spatial_geojson")) else []
 
 
 def _specific_page(url: str | None) -> bool:

@@ -99,6 +99,11 @@ def test_a_multilingual_ckan_page_keeps_every_language_in_its_place(happ, http_s
     vietnamese = by_id["vn-1"]  # untagged but plainly Vietnamese
     assert (vietnamese.title_vi, vietnamese.title_lang) == ("Bảng giá đất tỉnh", None)
 
+    # every kept language is found by search: the French title, a German keyword
+    client = happ.test_client()
+    assert translated.slug in client.get("/search?q=Comptage+du+trafic").get_data(as_text=True)
+    assert german.slug in client.get("/search?q=qualit%C3%A9+de+l%27air").get_data(as_text=True)
+
 
 DCAT_AP = """
 @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
@@ -189,6 +194,7 @@ def test_a_dcat_ap_catalogue_with_described_nodes_en_titles_and_a_series(happ, d
     assert y2022.other_identifiers == ["BUD-2022"]
     assert y2022.applicable_legislation == ["http://data.europa.eu/eli/reg_impl/2023/138/oj"]
     assert y2022.spatial_resolution_m == 250.0
+    assert y2022.spatial == ["VN"]  # a box the size of the country is found under the whole country
 
     dist = y2022.distributions[0]
     assert (dist.format, dist.media_type, dist.byte_size) == ("CSV", "text/csv", 4096)
@@ -233,6 +239,10 @@ def test_pages_show_each_language_labelled_the_map_and_the_series(happ, dcat_sou
     page = client.get(f"/series/{series_slug}?lang=en").get_data(as_text=True)
     assert "Annual budget" in page and "Budget 2022" in page and "Haushalt 2023" in page
     assert client.get("/series/no-such-series").status_code == 404
+    body = client.get(f"/api/v1/datasets/{y2022.slug}").get_json()
+    assert body["series"]["slug"] == series_slug and body["series"]["next"] == y2023.slug
+    assert body["title_lang"] == "en" and body["other_identifiers"] == ["BUD-2022"]
+    assert body["distributions"][0]["translations"]["title"]["de"] == "Haushaltstabelle"
 
 
 def test_contradicting_series_links_between_two_sources_are_kept_and_warned(happ, http_server):
@@ -301,6 +311,7 @@ def test_an_iso_record_keeps_its_bounding_box_period_identifiers_and_language(ha
     assert (str(ds.temporal_start), str(ds.temporal_end)) == ("2024-01-01", "2024-06-30")
     assert ds.other_identifiers == ["LU-2024-07", "urn:x:landuse"]
     assert ds.spatial_resolution_m == 30.0
+    assert ds.spatial == []  # a province-sized box names no unit: the registry has no shapes of provinces
 
 
 def test_the_kept_fields_go_out_again_in_the_dcat_feed_and_pass_the_shapes(happ, dcat_source):
