@@ -322,6 +322,8 @@ class DatasetWriterMixin:
         if ds.publisher_id and not self.codes.is_within(ds.publisher_id, self.source.organization_id):
             values["publisher_id"] = ds.publisher_id  # a delegating agency's dataset stays its own
         kept = set(ds.local_edits or [])
+        if "title_vi" in kept:
+            kept.add("title_lang")  # the language of a title typed here is the steward's, not the source's
         for name in DATASET_FIELDS:
             if name in kept:
                 continue

@@ -360,3 +360,26 @@ def test_the_kept_fields_go_out_again_in_the_dcat_feed_and_pass_the_shapes(happ,
                                                       "value": "da39a3ee5e6b4b0d3255bfef95601890afd80709"}
     back = dataset_record(g, later)
     assert (back["title_vi"], back["title_lang"]) == ("Haushalt 2023", "de")
+
+
+def test_a_title_typed_here_is_vietnamese_and_a_reharvest_keeps_it_so(happ, http_server):
+    from catalog.models import Dataset
+    from catalog.services import datasets as dataset_service
+    from catalog.services.actor import system_actor
+
+    src, _result = _ckan(happ, http_server, [GERMAN_ONLY])
+    s = session_of(happ)
+    try:
+        ds = s.scalars(select(Dataset).where(Dataset.harvest_source_id == src.id)).one()
+        dataset_service.update_dataset(s, system_actor("test"), ds, {"title_vi": "Chất lượng không khí Zürich"})
+        s.commit()
+    finally:
+        s.close()
+    changed = {**GERMAN_ONLY, "notes": {"de": "Neue Messwerte.", "fr": "Nouvelles mesures."}}
+    body = {"success": True, "result": {"count": 1, "results": [changed]}}
+    http_server.route("/ckan.json", body=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert run(happ, src).counts["updated"] == 1
+    ds = datasets_of(happ, src)[0]
+    assert (ds.title_vi, ds.title_lang) == ("Chất lượng không khí Zürich", None)
+    assert ds.description_vi == "Neue Messwerte." and ds.shown_language("description", "vi") == "de"
+    assert ds.translations["title"] == {"de": "Luftqualität Zürich"}  # the source's title is still kept
