@@ -100,13 +100,16 @@ class Placed:
 
 def place(values: Mapping[str, str], *, main_lang: str | None = None, declared: Iterable[str] = ()) -> Placed:
     """{language: text} -> the catalogue's fields. The main (non-Vietnamese) text is the one in
-    `main_lang` when given (so that title and description agree), else in the source's first
-    declared language, else English, else the first given."""
+    `main_lang` when given (so that title and description agree), else in the source's declared
+    language when it declares one, else English, else the first given."""
     if not values:
         return Placed()
     if values.get("vi"):
         return Placed(values["vi"], values.get("en"), None, dict(values))
-    preferred = [main_lang, *declared, "en"]
+    # one declared language is the source's own; of several (often listed alphabetically) English
+    # is the one our readers share
+    declared = list(declared)
+    preferred = [main_lang, declared[0], "en"] if len(declared) == 1 else [main_lang, "en", *declared]
     lang = next((c for c in preferred if c and c in values), next(iter(values)))
     return Placed(values[lang], values.get("en"), lang, dict(values))
 
