@@ -183,9 +183,13 @@ def package_record(pkg: dict[str, Any], base: str | None) -> Record | Problem:
     if isinstance(provenance, dict):
         provenance = pick_language({str(k)[:2]: as_text(v) or "" for k, v in provenance.items()})[0]
     spatial = [v for v in _listish(get("spatial_text", "spatial_uri")) if v]
-    geometry = geo.parse(get("spatial"))
-    if get("spatial") and geometry is None:
-        spatial += [v for v in _listish(get("spatial")) if not v.lstrip().startswith("{")]
+    raw_spatial = get("spatial")
+    geometry = geo.parse(raw_spatial)
+    if raw_spatial and geometry is None:
+        if str(raw_spatial).lstrip().startswith("{"):
+            geometry = raw_spatial  # broken GeoJSON: the record's cleaning says so in the job log
+        else:
+            spatial += _listish(raw_spatial)
     name = as_text(pkg.get("name"))
     org_title = org.get("title")
     org_title = place(by_language(_language_map(org_title), declared)).vi if _language_map(org_title) else org_title

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from catalog import rules
+from catalog import geo, rules
 from catalog.models import PLATFORMS
 from catalog.schemas.base import BaseSchema, OptionalDate, OptionalEmail, OptionalUrl, Text, max_len, one_of, words
 from catalog.schemas.registry import TableSchemaInput
@@ -259,6 +259,14 @@ def tidy(record: Record, warn: Warn) -> Record:
                 del out[key]
             else:
                 out[key] = value
+    if "spatial_geojson" in out and not isinstance(out["spatial_geojson"], dict):
+        shape = geo.parse(out["spatial_geojson"])
+        if shape is None:
+            warn(rid, "invalid_value", LogText("not_geometry", "spatial coverage {value!r} is neither GeoJSON nor WKT; "
+                                               "left out", value=str(out["spatial_geojson"])[:120]))
+            del out["spatial_geojson"]
+        else:
+            out["spatial_geojson"] = shape
     if out.get("temporal_start") and out.get("temporal_end") and out["temporal_start"] > out["temporal_end"]:
         warn(rid, "invalid_value", LogText("period_reversed", "the time period ends before it starts; left out"))
         out.pop("temporal_start")

@@ -60,6 +60,7 @@ MESSAGES: dict[str, Any] = {
                               "one; both are kept as the sources give them."),
     "series_next_claimed": _l("Its next dataset in the series is %(mine)s, but %(other)s names it as its previous "
                               "one; both are kept as the sources give them."),
+    "not_geometry": _l("The spatial coverage “%(value)s” is neither GeoJSON nor WKT; left out."),
     "unknown_frequency": _l("The update frequency “%(value)s” is not recognised; left out."),
     "unknown_language": _l("The language “%(value)s” is not recognised; left out."),
     "foreign_publisher": _l("The publisher “%(value)s” is not the source's agency or one of its units; the "

@@ -45,6 +45,12 @@ UNTAGGED_NO_LANGUAGE = {
     "license_id": "cc-by", "maintainer": "Stats office", "update_freq": "biennial",
     "resources": [{"id": "r3", "name": "data", "format": "CSV", "url": "https://data.example.ch/p.csv"}],
 }
+ODD = {
+    "id": "odd-1", "name": "odd", "title": {"en": "Odd record"}, "notes": {"en": "Odd."}, "license_id": "cc-by",
+    "maintainer": "Someone",
+    "spatial": '{"type": "Polygon", "coordinates": [[[8.4, 47.3], [8.6', "update_freq": "every blue moon",
+    "resources": [{"id": "r5", "name": "x", "format": "CSV", "url": "https://data.example.ch/x.csv"}],
+}
 VIETNAMESE_UNTAGGED = {
     "id": "vn-1", "name": "gia-dat", "title": "Bảng giá đất tỉnh", "notes": "Giá đất năm 2025.",
     "license_id": "cc-by", "maintainer": "Sở Tài chính",
@@ -61,8 +67,12 @@ def _ckan(happ, http_server, packages):
 
 
 def test_a_multilingual_ckan_page_keeps_every_language_in_its_place(happ, http_server):
-    src, result = _ckan(happ, http_server, [GERMAN_ONLY, TRANSLATED, UNTAGGED_NO_LANGUAGE, VIETNAMESE_UNTAGGED])
-    assert result.status == "succeeded" and result.counts["new"] == 4
+    src, result = _ckan(happ, http_server, [GERMAN_ONLY, TRANSLATED, UNTAGGED_NO_LANGUAGE, VIETNAMESE_UNTAGGED, ODD])
+    assert result.status == "succeeded" and result.counts["new"] == 5
+    # what could not be kept is said, record by record; nothing else is logged
+    logged = errors_of(happ, result.job_id)
+    assert len(logged) == 2 and all(line.startswith("odd-1: ") for line in logged)
+    assert "neither GeoJSON nor WKT" in logged[0] and "'every blue moon' is not recognised" in logged[1]
     by_id = {ds.remote_id: ds for ds in datasets_of(happ, src)}
 
     german = by_id["ch-1"]  # only German: the neutral title is German, labelled so; nothing in English
