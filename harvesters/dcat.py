@@ -197,6 +197,8 @@ def _uri_or_text(node: Any) -> str | None:
 
 def _contact(g: Graph, s: Any) -> tuple[str | None, str | None, str | None]:
     for point in _objects(g, s, DCAT.contactPoint, ADMS.contactPoint):
+        if isinstance(point, URIRef) and str(point).startswith("mailto:") and not list(g.predicate_objects(point)):
+            return None, str(point).removeprefix("mailto:"), None
         if isinstance(point, Literal):
             text = str(point).strip()
             if "@" in text:

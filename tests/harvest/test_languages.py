@@ -245,6 +245,8 @@ def test_pages_show_each_language_labelled_the_map_and_the_series(happ, dcat_sou
     assert 'class="badge lang">German' in page  # the distribution's German title among other languages
     page = client.get(f"/datasets/{y2022.slug}?lang=vi").get_data(as_text=True)
     assert "Tiếng Anh" in page  # an English-only title on the Vietnamese page says it is English
+    listing = client.get("/datasets?lang=vi").get_data(as_text=True)
+    assert 'Haushalt 2023</a> <span class="badge lang">Tiếng Đức</span>' in listing  # lists label it too
     series_slug = session_of(happ).scalars(select(DatasetSeries.slug)).one()
     page = client.get(f"/series/{series_slug}?lang=en").get_data(as_text=True)
     assert "Annual budget" in page and "Budget 2022" in page and "Haushalt 2023" in page
