@@ -556,6 +556,11 @@ class DcatHarvester(Harvester):
                           key=str)
         for node in datasets:
             yield dataset_record(g, node)
+        lonely = set(g.subjects(RDF.type, DCAT.DatasetSeries)) - set(g.objects(None, DCAT.inSeries))
+        for series in sorted(lonely, key=str):
+            self.ctx.warn(str(series)[:500], "not_kept", LogText(
+                "series_without_members", "a dataset series without any member (dcat:inSeries) in the document "
+                "is not kept: series are stored through their members"))
         nested = set(g.objects(None, DCAT.accessService))
         for node in sorted(set(g.subjects(RDF.type, DCAT.DataService)) - nested, key=str):
             record = service_record(g, node)

@@ -60,6 +60,8 @@ MESSAGES: dict[str, Any] = {
                               "one; both are kept as the sources give them."),
     "series_next_claimed": _l("Its next dataset in the series is %(mine)s, but %(other)s names it as its previous "
                               "one; both are kept as the sources give them."),
+    "series_without_members": _l("A dataset series without any member dataset in the document is not kept: series "
+                                 "are stored through their members."),
     "not_geometry": _l("The spatial coverage “%(value)s” is neither GeoJSON nor WKT; left out."),
     "unknown_frequency": _l("The update frequency “%(value)s” is not recognised; left out."),
     "unknown_language": _l("The language “%(value)s” is not recognised; left out."),
