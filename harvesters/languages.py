@@ -113,8 +113,3 @@ def place(values: Mapping[str, str], *, main_lang: str | None = None, declared: 
     lang = next((c for c in preferred if c and c in values), next(iter(values)))
     return Placed(values[lang], values.get("en"), lang, dict(values))
 
-
-def texts_of(translations: Mapping[str, Any], name: str) -> dict[str, str]:
-    """The kept languages of one field (for pages and feeds)."""
-    value = (translations or {}).get(name)
-    return {str(k): str(v) for k, v in value.items() if v} if isinstance(value, dict) else {}
