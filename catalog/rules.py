@@ -240,7 +240,8 @@ RECOMMENDED_FIELDS: dict[str, tuple[str, ...]] = {
 #: (open-data principles, now E-Transactions Law 2023 Art. 43), hence 183 days for irregular data.
 #: NEVER (historical data) is never stale; UNKNOWN or no frequency cannot be judged.
 FREQUENCY_MAX_AGE_DAYS: dict[str, int | None] = {
-    "CONT": 2, "DAILY": 2, "WEEKLY": 9, "MONTHLY": 35, "QUARTERLY": 100, "BIANNUAL": 200, "ANNUAL": 400,
+    "CONT": 2, "HOURLY": 2, "DAILY": 2, "WEEKLY": 9, "BIWEEKLY": 16, "MONTHLY": 35, "BIMONTHLY": 68,
+    "QUARTERLY": 100, "BIANNUAL": 200, "ANNUAL": 400, "BIENNIAL": 800, "TRIENNIAL": 1200, "QUINQUENNIAL": 2000,
     "IRREG": 183, "NEVER": None,
 }
 

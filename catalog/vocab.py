@@ -95,8 +95,13 @@ def access_level_to_rdf(level: str) -> URIRef:
 # --- update frequencies ---------------------------------------------------------------------------
 
 #: Our frequency codes are the EU frequency vocabulary's own codes.
-FREQUENCY_CODES = ("CONT", "DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "BIANNUAL", "ANNUAL", "IRREG", "NEVER",
-                   "UNKNOWN")
+FREQUENCY_CODES = ("CONT", "HOURLY", "DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY", "BIMONTHLY", "QUARTERLY", "BIANNUAL",
+                   "ANNUAL", "BIENNIAL", "TRIENNIAL", "QUINQUENNIAL", "IRREG", "NEVER", "UNKNOWN")
+#: Other codes of the EU frequency table that name one of ours (UPDATE_CONT is CONT; ANNUAL_2 is twice
+#: a year; OTHER and OP_DATPRO, "provisional data", say nothing about the rhythm).
+FREQUENCY_ALIASES = {"UPDATE_CONT": "CONT", "ANNUAL_2": "BIANNUAL", "SEMIANNUAL": "BIANNUAL",
+                     "FORTNIGHTLY": "BIWEEKLY", "OTHER": "UNKNOWN", "OP_DATPRO": "UNKNOWN", "IRREGULAR": "IRREG",
+                     "TRIANNUAL": None, "CONTINUOUS": "CONT"}
 #: English and Vietnamese words (folded) -> frequency codes.
 FREQUENCY_WORDS = {
     "continuous": "CONT", "realtime": "CONT", "real time": "CONT", "lien tuc": "CONT", "thoi gian thuc": "CONT",
@@ -110,10 +115,33 @@ FREQUENCY_WORDS = {
     "irregular": "IRREG", "irreg": "IRREG", "khong thuong xuyen": "IRREG", "khong dinh ky": "IRREG",
     "dot xuat": "IRREG", "as needed": "IRREG",
     "never": "NEVER", "khong cap nhat": "NEVER", "unknown": "UNKNOWN", "other": "UNKNOWN",
+    "hourly": "HOURLY", "hang gio": "HOURLY", "biweekly": "BIWEEKLY", "fortnightly": "BIWEEKLY",
+    "bimonthly": "BIMONTHLY", "biennial": "BIENNIAL", "biennially": "BIENNIAL", "every two years": "BIENNIAL",
+    "2 nam": "BIENNIAL", "hai nam": "BIENNIAL", "triennial": "TRIENNIAL", "3 nam": "TRIENNIAL",
+    "quinquennial": "QUINQUENNIAL", "5 nam": "QUINQUENNIAL",
 }
 #: ISO 8601 repeating durations (DCAT-US `accrualPeriodicity`) -> frequency codes.
-ISO_DURATIONS = {"R/PT1S": "CONT", "R/P1D": "DAILY", "R/P1W": "WEEKLY", "R/P1M": "MONTHLY", "R/P3M": "QUARTERLY",
-                 "R/P6M": "BIANNUAL", "R/P1Y": "ANNUAL"}
+ISO_DURATIONS = {"R/PT1S": "CONT", "R/PT1H": "HOURLY", "R/P1D": "DAILY", "R/P1W": "WEEKLY", "R/P2W": "BIWEEKLY",
+                 "R/P1M": "MONTHLY", "R/P2M": "BIMONTHLY", "R/P3M": "QUARTERLY", "R/P6M": "BIANNUAL",
+                 "R/P1Y": "ANNUAL", "R/P2Y": "BIENNIAL", "R/P3Y": "TRIENNIAL", "R/P5Y": "QUINQUENNIAL"}
+#: The length of a period in days -> our code (a duration written another way: P12M, P7D, P24M...).
+_DURATION_DAYS = {1 / 24: "HOURLY", 1: "DAILY", 7: "WEEKLY", 14: "BIWEEKLY", 30: "MONTHLY", 60: "BIMONTHLY",
+                  90: "QUARTERLY", 180: "BIANNUAL", 360: "ANNUAL", 720: "BIENNIAL", 1080: "TRIENNIAL",
+                  1800: "QUINQUENNIAL"}
+_DURATION = re.compile(r"^(?:R\d*/)?P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?"
+                       r"(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+
+
+def _frequency_of_duration(text: str) -> str | None:
+    """An ISO 8601 (repeating) duration -> our code when its length is one of our periods."""
+    m = _DURATION.match(text)
+    if not m or not any(m.groups()):
+        return None
+    y, mo, w, d, h, mi, sec = (int(g or 0) for g in m.groups())
+    days = y * 360 + mo * 30 + w * 7 + d + h / 24 + mi / 1440 + sec / 86400
+    if days and days < 1 / 24:
+        return "CONT"
+    return _DURATION_DAYS.get(days)
 
 
 def frequency_from_rdf(value: str | None) -> str | None:
@@ -126,7 +154,9 @@ def frequency_from_rdf(value: str | None) -> str | None:
     candidate = last_segment(raw) if "://" in raw else raw
     if candidate.upper() in FREQUENCY_CODES:
         return candidate.upper()
-    return FREQUENCY_WORDS.get(match_key(candidate))
+    if candidate.upper() in FREQUENCY_ALIASES:
+        return FREQUENCY_ALIASES[candidate.upper()]
+    return FREQUENCY_WORDS.get(match_key(candidate)) or _frequency_of_duration(raw.upper())
 
 
 def frequency_to_rdf(code: str) -> URIRef:
@@ -252,6 +282,8 @@ FILE_TYPE_CODES = {
     "CSV": "CSV", "TSV": "TSV", "XLSX": "XLSX", "XLS": "XLS", "ODS": "ODS", "JSON": "JSON", "GEOJSON": "GEOJSON",
     "JSON-LD": "JSON_LD", "XML": "XML", "RDF/XML": "RDF_XML", "TURTLE": "RDF_TURTLE", "PARQUET": "PARQUET",
     "PDF": "PDF", "DOCX": "DOCX", "ZIP": "ZIP", "TXT": "TXT", "SHP": "SHP", "KML": "KML", "HTML": "HTML",
+    "GML": "GML", "GPKG": "GPKG", "ODT": "ODT", "DOC": "DOC", "WMS": "WMS_SRVC", "WFS": "WFS_SRVC",
+    "GZIP": "GZIP", "TAR": "TAR", "RDF": "RDF", "N-TRIPLES": "RDF_N_TRIPLES", "XHTML": "XHTML",
 }
 _FILE_TYPE_LABELS = {eu: label for label, eu in FILE_TYPE_CODES.items()}
 

@@ -23,10 +23,12 @@ from datetime import UTC
 from typing import Any
 from urllib.parse import urlsplit
 
+from catalog import geo
 from catalog.vocab import split_format
 
 from . import fidelity
 from .base import Harvester, HarvestFailed, LogText, Problem, Record, Seen
+from .languages import Placed, by_language, declared_languages, language_code, place
 from .options import CkanOptions
 from .reading import is_web, load_json, read
 from .record import as_text, pick_language
@@ -45,12 +47,16 @@ PACKAGE_KEYS = frozenset({
     "theme", "language", "license_id", "license_url", "license_title", "publisher_name", "frequency",
     "accrual_periodicity", "update_frequency", "temporal_start", "temporal_end", "issued", "dcat_issued",
     "metadata_created", "modified", "dcat_modified", "metadata_modified", "url", "version",
+    # languages, coverage, identifiers and the rest kept since the fidelity work
+    "keywords", "spatial", "spatial_resolution_in_meters", "temporal_coverage_from", "temporal_coverage_to",
+    "update_freq", "publisher_uri", "maintainer_name", "alternate_identifier", "other_identifier",
+    "applicable_legislation",
 })
 #: Resource keys read by `resource`.
 RESOURCE_KEYS = frozenset({
     "id", "name", "name_translated", "description", "description_translated", "format", "mimetype",
     "mimetype_inner", "url", "access_url", "download_url", "url_type", "size", "issued", "created", "modified",
-    "last_modified",
+    "last_modified", "hash", "hash_algorithm", "checksum", "byte_size",
 })
 #: CKAN's own bookkeeping: nothing in it describes the data, so it is neither kept nor counted.
 IGNORED_PACKAGE_KEYS = frozenset({
@@ -81,13 +87,50 @@ def _solr_list(field: str, values: list[str]) -> str:
     return f"{field}:({quoted})"
 
 
-def _texts(pkg: dict[str, Any], name: str) -> tuple[str | None, str | None]:
-    translated = pkg.get(f"{name}_translated")
-    if isinstance(translated, dict) and translated:
-        values = {str(k).lower()[:2]: as_text(v) or "" for k, v in translated.items()}
-        vi, en = pick_language(values)
-        return vi or as_text(pkg.get(name)), en
-    return as_text(pkg.get(name)), None
+def _language_map(value: Any) -> dict[str, Any] | None:
+    """A CKAN language dictionary ({"de": …, "en": …}, ckanext-fluent), else None."""
+    if isinstance(value, dict) and value and all(isinstance(k, str) and len(k) <= 8 for k in value):
+        return value
+    return None
+
+
+def _texts(pkg: dict[str, Any], name: str, declared: list[str], main_lang: str | None = None) -> Placed:
+    """A text field given as a string, a language dictionary (fluent) or `NAME_translated`."""
+    values: dict[str, Any] = {}
+    for candidate in (pkg.get(name), pkg.get(f"{name}_translated")):
+        mapping = _language_map(candidate)
+        if mapping:
+            values.update({k.lower(): v for k, v in mapping.items() if k.lower() not in values and as_text(v)})
+    plain = as_text(pkg.get(name))
+    if plain and plain not in {as_text(v) for v in values.values()}:
+        values[""] = plain
+    return place(by_language(values, declared), main_lang=main_lang, declared=declared)
+
+
+def _tags(pkg: dict[str, Any], declared: list[str], main_lang: str | None) -> tuple[list[str], dict[str, list[str]]]:
+    """Keywords of the main language and every language's keywords (`tags_translated`, fluent
+    `keywords`/`tags` dictionaries, plain tags)."""
+    per_lang: dict[str, list[str]] = {}
+    for candidate in (pkg.get("tags_translated"), pkg.get("keywords"), pkg.get("tags")):
+        mapping = _language_map(candidate)
+        for lang, words in (mapping or {}).items():
+            code = language_code(lang)
+            per_lang.setdefault(code, []).extend(w for w in _listish(words) if w not in per_lang.get(code, []))
+    plain = [t.get("display_name") or t.get("name") for t in pkg.get("tags") or [] if isinstance(t, dict)]
+    plain = [t for t in plain if as_text(t)]
+    if isinstance(pkg.get("keywords"), list):
+        plain += [k for k in _listish(pkg["keywords"]) if k not in plain]
+    if plain:
+        joined = " ".join(plain)
+        code = next(iter(by_language({"": joined}, declared)), "vi") if not per_lang else None
+        if code:
+            per_lang.setdefault(code, plain)
+        elif not any(set(plain) <= set(words) for words in per_lang.values()):
+            code = next(iter(by_language({"": joined}, declared)))
+            per_lang.setdefault(code, plain)
+    main = "vi" if "vi" in per_lang else (main_lang if main_lang in per_lang else
+                                          "en" if "en" in per_lang else next(iter(per_lang), None))
+    return per_lang.get(main or "", []), per_lang
 
 
 def _listish(value: Any) -> list[str]:
@@ -113,20 +156,42 @@ def _format(res: dict[str, Any]) -> tuple[str | None, str | None]:
     return split_format(fmt, media)
 
 
-def resource(res: dict[str, Any]) -> dict[str, Any]:
-    title_vi, title_en = _texts(res, "name")
-    desc_vi, desc_en = _texts(res, "description")
+def _checksum(res: dict[str, Any]) -> dict[str, str] | None:
+    value = as_text(res.get("hash")) or as_text(res.get("checksum"))
+    if not value:
+        return None
+    algorithm, sep, rest = value.partition(":")
+    if sep and algorithm.lower() in ("md5", "sha1", "sha256", "sha512"):
+        return {"algorithm": algorithm.lower(), "value": rest.strip().lower()}
+    algo = as_text(res.get("hash_algorithm"))
+    algo = algo.rsplit("_", 1)[-1].rsplit("#", 1)[-1].lower() if algo else {32: "md5", 40: "sha1", 64: "sha256",
+                                                                              128: "sha512"}.get(len(value), "unknown")
+    return {"algorithm": algo, "value": value.lower()}
+
+
+def resource(res: dict[str, Any], declared: list[str] | None = None, main_lang: str | None = None) -> dict[str, Any]:
+    title = _texts(res, "name", declared or [], main_lang)
+    desc = _texts(res, "description", declared or [], title.lang)
     fmt, media = _format(res)
     url = as_text(res.get("url"))
-    size = res.get("size")
+    size = res.get("size") if res.get("size") not in (None, "") else res.get("byte_size")
+    translations = {k: v for k, v in (("title", title.every), ("description", desc.every)) if v}
     return {
-        "remote_id": as_text(res.get("id")), "title_vi": title_vi, "title_en": title_en,
-        "description_vi": desc_vi, "description_en": desc_en,
+        "remote_id": as_text(res.get("id")), "title_vi": title.vi, "title_en": title.en,
+        "description_vi": desc.vi, "description_en": desc.en,
         "access_url": as_text(res.get("access_url")) or url,
         "download_url": as_text(res.get("download_url")) or (url if res.get("url_type") == "upload" else None),
-        "format": fmt, "media_type": media, "byte_size": size if isinstance(size, int) else None,
+        "format": fmt, "media_type": media, "byte_size": size if isinstance(size, int | str) else None,
         "issued": res.get("issued") or res.get("created"), "modified": res.get("modified") or res.get("last_modified"),
+        "checksum": _checksum(res), "translations": translations or None,
     }
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value) if as_text(value) else None
+    except (TypeError, ValueError):
+        return None
 
 
 def package_record(pkg: dict[str, Any], base: str | None) -> Record | Problem:
@@ -159,11 +224,12 @@ def _package_record(pkg: dict[str, Any], base: str | None) -> Record | Problem:
                     return value
         return None
 
-    title_vi, title_en = _texts(pkg, "title")
-    desc_vi, desc_en = _texts(pkg, "notes")
-    tags = pkg.get("tags_translated") if isinstance(pkg.get("tags_translated"), dict) else None
-    keywords = _listish((tags or {}).get("vi")) if tags and tags.get("vi") else [
-        t.get("display_name") or t.get("name") for t in pkg.get("tags") or [] if isinstance(t, dict)]
+    language = get("language")
+    languages = [language_code(k) for k in language] if _language_map(language) else _listish(language)
+    declared = declared_languages(languages)
+    title = _texts(pkg, "title", declared)
+    desc = _texts(pkg, "notes", declared, title.lang)
+    keywords, tags = _tags(pkg, declared, title.lang)
     groups = [g.get("name") or g.get("title") for g in pkg.get("groups") or [] if isinstance(g, dict)]
     org = pkg.get("organization") if isinstance(pkg.get("organization"), dict) else {}
     contact_name = as_text(get("maintainer", "contact_name", "author"))
@@ -176,31 +242,50 @@ def _package_record(pkg: dict[str, Any], base: str | None) -> Record | Problem:
     if isinstance(provenance, dict):
         provenance = pick_language({str(k)[:2]: as_text(v) or "" for k, v in provenance.items()})[0]
     spatial = [v for v in _listish(get("spatial_text", "spatial_uri")) if v]
+    raw_spatial = get("spatial")
+    geometry = geo.parse(raw_spatial)
+    if raw_spatial and geometry is None:
+        if str(raw_spatial).lstrip().startswith("{"):
+            geometry = raw_spatial  # broken GeoJSON: the record's cleaning says so in the job log
+        else:
+            spatial += _listish(raw_spatial)
     name = as_text(pkg.get("name"))
+    org_title = org.get("title")
+    org_title = place(by_language(_language_map(org_title), declared)).vi if _language_map(org_title) else org_title
+    translations = {k: v for k, v in (("title", title.every), ("description", desc.every),
+                                      ("keywords", tags if len(tags) > 1 else {})) if v}
     return fidelity.note({
         "kind": "dataset",
         "remote_id": rid,
         "identifier": as_text(get("identifier", "guid", "dct_identifier", "uri"))
         or (f"{base}/dataset/{pkg['id']}" if base and pkg.get("id") else None),
         "source_url": f"{base}/dataset/{name}" if base and name else None,
-        "title_vi": title_vi or name, "title_en": title_en,
-        "description_vi": desc_vi, "description_en": desc_en,
+        "title_vi": title.vi or name, "title_en": title.en, "title_lang": title.lang,
+        "description_vi": desc.vi, "description_en": desc.en,
+        "translations": translations or None,
         "keywords": [k for k in keywords if k],
         "themes": [g for g in groups if g] + _listish(get("theme")),
         "spatial": spatial,
-        "languages": _listish(get("language")),
+        "spatial_geojson": geometry,
+        "spatial_resolution_m": _number(get("spatial_resolution_in_meters", "spatial_resolution")),
+        "languages": languages,
         "licence": (as_text(pkg.get("license_id")) or as_text(pkg.get("license_url"))
                     or as_text(pkg.get("license_title"))),
-        "publisher": as_text(org.get("title")) or as_text(org.get("name")) or as_text(get("publisher_name")),
-        "update_frequency": as_text(get("frequency", "accrual_periodicity", "update_frequency")),
-        "temporal_start": get("temporal_start"), "temporal_end": get("temporal_end"),
+        "publisher": as_text(get("publisher_name")) or as_text(org_title) or as_text(org.get("name")),
+        "publisher_uri": as_text(get("publisher_uri")),
+        "update_frequency": as_text(get("frequency", "update_freq", "accrual_periodicity", "update_frequency")),
+        "temporal_start": get("temporal_start", "temporal_coverage_from"),
+        "temporal_end": get("temporal_end", "temporal_coverage_to"),
         "issued": get("issued", "dcat_issued", "metadata_created"),
         "modified": get("modified", "dcat_modified", "metadata_modified"),
         "contact_name": contact_name, "contact_email": contact_email,
+        "maintainer_name": as_text(get("maintainer")), "maintainer_email": as_text(get("maintainer_email")),
         "landing_page": as_text(pkg.get("url")),
         "version": as_text(pkg.get("version")),
         "provenance": provenance,
-        "distributions": [resource(r) for r in pkg.get("resources") or [] if isinstance(r, dict)],
+        "other_identifiers": _listish(get("alternate_identifier", "other_identifier")),
+        "applicable_legislation": _listish(get("applicable_legislation")),
+        "distributions": [resource(r, declared, title.lang) for r in pkg.get("resources") or [] if isinstance(r, dict)],
     }, source_keys(pkg, extras), KNOWN, IGNORED)
 
 

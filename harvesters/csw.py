@@ -25,8 +25,11 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
+from catalog import geo
+
 from . import fidelity
 from .base import Harvester, HarvestFailed, LogText, Problem, Record
+from .languages import by_language, declared_languages, language_code, place
 from .options import CswOptions
 from .reading import is_web, read
 from .record import as_text
@@ -60,7 +63,7 @@ KNOWN_TOP = frozenset({
 KNOWN_IDENTIFICATION = frozenset({
     "gmd:citation", "gmd:abstract", "gmd:descriptiveKeywords", "gmd:pointOfContact", "gmd:extent",
     "gmd:topicCategory", "gmd:resourceConstraints", "gmd:resourceMaintenance", "srv:serviceType", "srv:keywords",
-    "srv:extent",
+    "srv:extent", "gmd:spatialResolution",
 })
 #: Metadata about the metadata document itself: neither kept nor counted.
 IGNORED_TOP = frozenset({"gmd:characterSet", "gmd:metadataStandardName", "gmd:metadataStandardVersion"})
@@ -148,6 +151,49 @@ def _string(el: Element | None, path: str) -> str | None:
     return None
 
 
+def _localised(el: Element | None, path: str) -> dict[str, str]:
+    """{tag: text} of a field: its CharacterString untagged ("") and each PT_FreeText translation
+    by the language its locale names (`#EN`, `#locale-ger`...)."""
+    values: dict[str, str] = {}
+    if el is None:
+        return values
+    plain = _text(el, f"{path}/gco:CharacterString") or _text(el, f"{path}/gmx:Anchor")
+    if plain:
+        values[""] = plain
+    for loc in el.findall(f"{path}/gmd:PT_FreeText/gmd:textGroup/gmd:LocalisedCharacterString", NS):
+        text = as_text("".join(loc.itertext()))
+        tag = (loc.get("locale") or "").lstrip("#").replace("_", "-").rsplit("-", 1)[-1]
+        if text and tag:
+            values.setdefault(language_code(tag), text)
+    return values
+
+
+def _bbox(ident: Element) -> dict[str, Any] | None:
+    """The first ISO geographic bounding box as a GeoJSON geometry."""
+    for box in ident.findall(".//gmd:EX_GeographicBoundingBox", NS):
+        sides = [_text(box, f"gmd:{name}/gco:Decimal") for name in
+                 ("westBoundLongitude", "southBoundLatitude", "eastBoundLongitude", "northBoundLatitude")]
+        try:
+            west, south, east, north = (float(v) for v in sides)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
+        shape = geo.box(west, south, east, north)
+        if shape:
+            return shape
+    return None
+
+
+def _resolution(ident: Element) -> float | None:
+    dist = ident.find("gmd:spatialResolution/gmd:MD_Resolution/gmd:distance/gco:Distance", NS)
+    if dist is None or not (dist.text or "").strip():
+        return None
+    factor = {"m": 1.0, "metre": 1.0, "meter": 1.0, "km": 1000.0}.get((dist.get("uom") or "m").strip().lower())
+    try:
+        return float(dist.text.strip()) * factor if factor else None  # type: ignore[union-attr]
+    except ValueError:
+        return None
+
+
 def iso_record(md: Element) -> Record | Problem:
     """An ISO 19139 `gmd:MD_Metadata` as a normalized record."""
     file_id = _string(md, "gmd:fileIdentifier")
@@ -202,12 +248,25 @@ def iso_record(md: Element) -> Record | Problem:
     frequency = md.find(".//gmd:MD_MaintenanceFrequencyCode", NS)
     language = md.find("gmd:language/gmd:LanguageCode", NS)
     lang = (language.get("codeListValue") or language.text or "").strip() if language is not None else None
+    lang = lang or _string(md, "gmd:language")
+    declared = declared_languages([lang] if lang else [])
+    titles = place(by_language(_localised(ident, "gmd:citation/gmd:CI_Citation/gmd:title") or {"": title or ""},
+                               declared), declared=declared)
+    abstracts = place(by_language(_localised(ident, "gmd:abstract"), declared), main_lang=titles.lang,
+                      declared=declared)
+    identifiers = [v for v in (_string(code, "gmd:code") for code in
+                               ident.findall("gmd:citation/gmd:CI_Citation/gmd:identifier/*", NS)) if v]
+    translations = {k: v for k, v in (("title", titles.every), ("description", abstracts.every)) if v}
     record: Record = {
         "kind": "dataservice" if is_service else "dataset",
         "remote_id": file_id,
         "identifier": file_id,
-        "title_vi": title,
-        "description_vi": _string(ident, "gmd:abstract"),
+        "title_vi": titles.vi or title, "title_en": titles.en, "title_lang": titles.lang,
+        "translations": translations or None,
+        "description_vi": abstracts.vi, "description_en": abstracts.en,
+        "spatial_geojson": _bbox(ident),
+        "spatial_resolution_m": _resolution(ident),
+        "other_identifiers": [i for i in dict.fromkeys(identifiers) if i != file_id],
         "keywords": sorted(dict.fromkeys(keywords)),
         "themes": _all(ident, "gmd:topicCategory/gmd:MD_TopicCategoryCode"),
         "languages": [lang] if lang else [],
@@ -226,7 +285,9 @@ def iso_record(md: Element) -> Record | Problem:
         service_type = _text(ident, "srv:serviceType/gco:LocalName")
         record.pop("keywords"), record.pop("themes"), record.pop("languages")
         for key in ("issued", "modified", "temporal_start", "temporal_end", "update_frequency", "provenance",
-                    "contact_name", "contact_email", "contact_phone"):  # the identifier matches it across sources
+                    # a service keeps its identifier: it matches the service across sources
+                    "contact_name", "contact_email", "contact_phone", "title_lang", "translations",
+                    "spatial_geojson", "spatial_resolution_m", "other_identifiers"):
             record.pop(key, None)
         record.update(endpoint_url=links[0]["access_url"] if links else None,
                       protocol=(service_type or "OGC")[:32])

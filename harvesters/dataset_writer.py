@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from catalog import rules
+from catalog import geo, rules
 from catalog.models import (
     Dataset,
     Distribution,
@@ -30,10 +30,13 @@ DATASET_FIELDS = (
     "title_vi", "title_en", "description_vi", "description_en", "keywords", "themes", "spatial", "languages",
     "publisher_id", "database_id", "access_level", "licence_code", "update_frequency", "temporal_start",
     "temporal_end", "contact_name", "contact_email", "contact_phone", "landing_page", "version", "issued",
-    "modified", "provenance", "is_master_data",
+    "modified", "provenance", "is_master_data", "translations", "title_lang", "publisher_name", "publisher_uri",
+    "maintainer_name", "maintainer_email", "spatial_geojson", "spatial_resolution_m", "other_identifiers",
+    "applicable_legislation", "series_id", "series_links",
 )
 DIST_FIELDS = ("title_vi", "title_en", "description_vi", "description_en", "access_url", "download_url", "format",
-               "media_type", "byte_size", "table_schema", "issued", "modified")
+               "media_type", "byte_size", "table_schema", "issued", "modified", "translations", "checksum",
+               "checksum_sha256")
 
 
 class DatasetWriterMixin:
@@ -43,14 +46,26 @@ class DatasetWriterMixin:
         """Catalogue columns from a validated record (code lists resolved, source defaults applied)."""
         rid, warn, codes, source = data["remote_id"], self.log.warn, self.codes, self.source
         licence = codes.licence_of(data.get("licence"), rid, warn) or source.default_licence_code
+        publisher_id = codes.publisher_of(data.get("publisher"), source.organization_id, rid, warn)
+        # the source's own publisher is shown when it is none of our agencies (the owner stays the source's agency)
+        named = data.get("publisher")
+        foreign_name = named if named and not codes.is_agency(named) else None
         return {
+            "translations": data.get("translations") or {}, "title_lang": data.get("title_lang"),
+            "publisher_name": foreign_name, "publisher_uri": data.get("publisher_uri") if foreign_name else None,
+            "maintainer_name": data.get("maintainer_name"), "maintainer_email": data.get("maintainer_email"),
+            "spatial_geojson": data.get("spatial_geojson"), "spatial_resolution_m": data.get("spatial_resolution_m"),
+            "other_identifiers": data.get("other_identifiers") or [],
+            "applicable_legislation": data.get("applicable_legislation") or [],
+            "series_id": self.series.series_of(data.get("series"), rid),
+            "series_links": data.get("series_links") or {},
             "title_vi": data["title_vi"], "title_en": data.get("title_en"),
             "description_vi": data.get("description_vi"), "description_en": data.get("description_en"),
             "keywords": data.get("keywords") or [],
             "themes": codes.themes_of(data.get("themes") or [], rid, warn),
-            "spatial": codes.spatial_of(data.get("spatial") or [], rid, warn),
+            "spatial": codes.spatial_of(data.get("spatial") or [], rid, warn) or _country_of(data),
             "languages": codes.languages_of(data.get("languages") or [], rid, warn),
-            "publisher_id": codes.publisher_of(data.get("publisher"), source.organization_id, rid, warn),
+            "publisher_id": publisher_id,
             "database_id": codes.database_of(data.get("database"), source.database_id, rid, warn),
             "access_level": data.get("access_level") or source.default_access_level,
             "licence_code": licence,
@@ -163,6 +178,9 @@ class DatasetWriterMixin:
                 row["slug"] = slug
             s.execute(Dataset.__table__.insert(), rows)
             note_changes(s, "dataset", [r["id"] for r in rows])
+            for r in rows:
+                if r["series_id"]:
+                    self.series.check_links(r["series_id"], r["identifier"], r["series_links"], r["remote_id"])
         if dists:
             s.execute(Distribution.__table__.insert(), dists)
             note_changes(s, "distribution", [d["id"] for d in dists])
@@ -290,6 +308,8 @@ class DatasetWriterMixin:
         if ds.publisher_id and not self.codes.is_within(ds.publisher_id, self.source.organization_id):
             values["publisher_id"] = ds.publisher_id  # a delegating agency's dataset stays its own
         kept = set(ds.local_edits or [])
+        if "title_vi" in kept:
+            kept.add("title_lang")  # the language of a title typed here is the steward's, not the source's
         for name in DATASET_FIELDS:
             if name in kept:
                 continue
@@ -311,8 +331,17 @@ class DatasetWriterMixin:
         if ds.status == "published" and ds.published_at is None:
             ds.published_at = utcnow()
         _sync_distributions(self.session, ds, data.get("distributions") or [])
+        if ds.series_id:
+            self.session.flush()
+            self.series.check_links(ds.series_id, ds.identifier, ds.series_links, data["remote_id"])
 
     # data services ---------------------------------------------------------------------------------
+
+
+def _country_of(data: Record) -> list[str]:
+    """A coverage box that is Vietnam as a whole makes the dataset found under the country ("VN");
+    provinces have no shapes in the registry, so a smaller box names no unit."""
+    return ["VN"] if geo.is_country(data.get("spatial_geojson")) else []
 
 
 def _specific_page(url: str | None) -> bool:
@@ -332,10 +361,20 @@ def _gives_data(dists: Iterable[dict[str, Any]]) -> bool:
     return any(d.get("download_url") or d.get("access_url") for d in dists)
 
 
+def _dist_values(dist: dict[str, Any]) -> dict[str, Any]:
+    """Distribution columns from a record's distribution (a SHA-256 checksum has its own column)."""
+    row = {name: dist.get(name) for name in DIST_FIELDS}
+    row["translations"] = row["translations"] or {}
+    checksum = row["checksum"]
+    if checksum and checksum.get("algorithm") == "sha256" and len(str(checksum.get("value"))) == 64:
+        row["checksum_sha256"], row["checksum"] = checksum["value"], None
+    return row
+
+
 def _dist_rows(dataset_id: str, dists: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for n, dist in enumerate(dists):
-        row = {name: dist.get(name) for name in DIST_FIELDS}
+        row = _dist_values(dist)
         if not row["access_url"]:
             row["access_url"] = row["download_url"]
         rows.append({**row, "id": new_id(), "dataset_id": dataset_id, "position": n, "remote_id": _dist_key(dist, n)})
@@ -350,7 +389,7 @@ def _sync_distributions(session: Session, ds: Dataset, dists: list[dict[str, Any
         if key not in wanted:
             ds.distributions.remove(dist)
     for key, (n, data) in wanted.items():
-        values = {name: data.get(name) for name in DIST_FIELDS}
+        values = _dist_values(data)
         if not values["access_url"]:
             values["access_url"] = values["download_url"]
         values["position"] = n
@@ -359,5 +398,7 @@ def _sync_distributions(session: Session, ds: Dataset, dists: list[dict[str, Any
             ds.distributions.append(Distribution(id=new_id(), remote_id=key, **values))
             continue
         for name, value in values.items():
+            if name == "checksum_sha256" and value is None:
+                continue  # a checksum computed here stays unless the source gives one
             if getattr(dist, name) != value:
                 setattr(dist, name, value)

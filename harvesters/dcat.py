@@ -28,12 +28,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
 
+from catalog import geo
 from catalog.http import Response
 from catalog.vocab import (
     ADMS,
     DCAT,
+    DCATAP,
     DCT_BAD,
     FOAF,
     HYDRA,
@@ -44,6 +46,7 @@ from catalog.vocab import (
     RDFS,
     SCHEMA,
     SKOS,
+    SPDX,
     VCARD,
     VNCAT,
     access_level_from_rdf,
@@ -55,8 +58,9 @@ from catalog.vocab import DCT as DCTERMS
 from . import fidelity
 from .base import Harvester, HarvestFailed, LogText, Problem, Record
 from .jsonld_contexts import Contexts
+from .languages import by_language, declared_languages, place
 from .reading import is_web, join_url, read
-from .record import as_text, pick_language
+from .record import as_text
 
 ACCEPT = "text/turtle, application/rdf+xml;q=0.9, application/ld+json;q=0.9, application/json;q=0.5, */*;q=0.1"
 MAX_PAGES = 5_000
@@ -78,11 +82,15 @@ DATASET_PREDICATES = frozenset({
     "dct:publisher", "dct:provenance", "vncat:database", "vncat:masterData", "dcat:theme", "dct:spatial",
     "dct:language", "dct:accessRights", "pod:accessLevel", "dct:accrualPeriodicity", "dct:issued", "dct:modified",
     "dcat:landingPage", "owl:versionInfo", "dcat:version",
+    # kept since the languages and fields work: identifiers, legislation, series, coverage
+    "adms:identifier", "dcatap:applicableLegislation", "dcat:spatialResolutionInMeters", "dcat:inSeries",
+    "dcat:prev", "dcat:next", "dcat:first", "dcat:last",
 })
 #: Predicates of a dcat:Distribution node read by `distribution` (and the dataset's licence fallback).
 DISTRIBUTION_PREDICATES = frozenset({
     "dct:title", "dct:description", "dct:format", "dcat:mediaType", "dcat:byteSize", "dct:identifier",
     "dcat:accessURL", "dcat:downloadURL", "dct:issued", "dct:modified", "dct:license", "dct_bad:license",
+    "spdx:checksum",
 })
 #: Predicates of a dcat:DataService node read by `service_record`.
 SERVICE_PREDICATES = frozenset({
@@ -208,20 +216,37 @@ def _first(g: Graph, s: Any, *preds: Any) -> str | None:
     return None
 
 
-def _langs(g: Graph, s: Any, *preds: Any) -> tuple[str | None, str | None]:
+def _tagged(g: Graph, s: Any, *preds: Any) -> dict[str, str]:
+    """{language tag ("" when untagged): text} of a node's literals."""
     values: dict[str, str] = {}
     for obj in _objects(g, s, *preds):
         if isinstance(obj, Literal) and str(obj).strip():
-            values.setdefault((obj.language or "").lower()[:2], str(obj).strip())
-    return pick_language(values) if values else (None, None)
+            values.setdefault((obj.language or "").lower(), str(obj).strip())
+    return values
+
+
+def _langs(g: Graph, s: Any, *preds: Any) -> tuple[str | None, str | None]:
+    """(Vietnamese or main text, English) of a label; a label's language is not recorded."""
+    placed = place(by_language(_tagged(g, s, *preds), []))
+    return placed.vi, placed.en
+
+
+_LABELS = (SKOS.prefLabel, RDFS.label, FOAF.name, LOCN.geographicName, DCTERMS.title, RDF.value)
 
 
 def _label(g: Graph, node: Any) -> str | None:
     """A node's readable name (a literal, or the label of a resource)."""
     if isinstance(node, Literal):
         return _text(node)
-    vi, _en = _langs(g, node, SKOS.prefLabel, RDFS.label, FOAF.name, LOCN.geographicName, DCTERMS.title)
+    vi, _en = _langs(g, node, *_LABELS)
     return vi
+
+
+def _value(g: Graph, node: Any) -> str | None:
+    """An IRI, a literal, or a described node's value or label (`rdf:value`, `skos:notation`, labels)."""
+    if isinstance(node, URIRef | Literal):
+        return _text(node)
+    return _first(g, node, RDF.value, SKOS.notation, DCTERMS.identifier) or _label(g, node)
 
 
 def _uri_or_text(node: Any) -> str | None:
@@ -230,14 +255,36 @@ def _uri_or_text(node: Any) -> str | None:
 
 def _contact(g: Graph, s: Any) -> tuple[str | None, str | None, str | None]:
     for point in _objects(g, s, DCAT.contactPoint, ADMS.contactPoint):
+        if isinstance(point, URIRef) and str(point).startswith("mailto:") and not list(g.predicate_objects(point)):
+            return None, str(point).removeprefix("mailto:"), None
+        if isinstance(point, Literal):
+            text = str(point).strip()
+            if "@" in text:
+                return None, text.removeprefix("mailto:"), None
+            if text:
+                return text, None, None
+            continue
         name = _langs(g, point, VCARD.fn, VCARD["organization-name"], VCARD.organisationName, FOAF.name)[0]
-        email = _first(g, point, VCARD.hasEmail, FOAF.mbox)
+        email = None
+        for mail in _objects(g, point, VCARD.hasEmail, FOAF.mbox):
+            email = _text(mail) if isinstance(mail, URIRef | Literal) else _first(g, mail, VCARD.hasValue)
         phone = None
         for tel in _objects(g, point, VCARD.hasTelephone):
             phone = _text(tel) if isinstance(tel, URIRef | Literal) else _first(g, tel, VCARD.hasValue)
         if name or email or phone:
             return name, email.removeprefix("mailto:") if email else None, phone.removeprefix("tel:") if phone else None
     return None, None, None
+
+
+TIME = Namespace("http://www.w3.org/2006/time#")
+GSP = Namespace("http://www.opengis.net/ont/geosparql#")
+
+
+def _instant(g: Graph, node: Any) -> str | None:
+    """An OWL-Time instant (`time:inXSDDate`, `time:inXSDDateTime`) or a literal date."""
+    if isinstance(node, Literal):
+        return _text(node)
+    return _first(g, node, TIME.inXSDDate, TIME.inXSDDateTimeStamp, TIME.inXSDDateTime, TIME.inXSDgYear)
 
 
 def _temporal(g: Graph, s: Any) -> tuple[str | None, str | None]:
@@ -250,12 +297,17 @@ def _temporal(g: Graph, s: Any) -> tuple[str | None, str | None]:
             continue
         start = _first(g, node, DCAT.startDate, SCHEMA.startDate)
         end = _first(g, node, DCAT.endDate, SCHEMA.endDate)
+        for begin in _objects(g, node, TIME.hasBeginning):
+            start = start or _instant(g, begin)
+        for finish in _objects(g, node, TIME.hasEnd):
+            end = end or _instant(g, finish)
         if start or end:
             return start, end
     return None, None
 
 
 def _format(g: Graph, s: Any) -> tuple[str | None, str | None]:
+    """`dct:format` and `dcat:mediaType` as IRIs, literals or described nodes (`rdf:value`, labels)."""
     fmt, media, literal = None, None, False
     for node in _objects(g, s, DCTERMS.format):
         if isinstance(node, URIRef):
@@ -263,9 +315,15 @@ def _format(g: Graph, s: Any) -> tuple[str | None, str | None]:
         elif isinstance(node, Literal):
             fmt, literal = str(node), True
         else:
-            media = media or _first(g, node, RDF.value, RDFS.label)
+            text = _value(g, node)
+            if text and "/" in text and "://" not in text:
+                media = media or text
+            elif text:
+                fmt, literal = (file_type_from_rdf(text) if "://" in text else text), "://" not in text
     for node in _objects(g, s, DCAT.mediaType):
-        media = media_type_from_rdf(str(node))
+        text = _value(g, node)
+        if text:
+            media = media_type_from_rdf(text)
     if not fmt:
         fmt = media.rsplit("/", 1)[-1].split("+")[0] if media else None
         return (fmt.upper()[:32] if fmt else None), media
@@ -274,6 +332,17 @@ def _format(g: Graph, s: Any) -> tuple[str | None, str | None]:
             media = media or fmt
         fmt = file_type_from_rdf(fmt)
     return fmt, media
+
+
+def _checksum(g: Graph, s: Any) -> dict[str, str] | None:
+    for node in _objects(g, s, SPDX.checksum):
+        value = _first(g, node, SPDX.checksumValue)
+        algorithms = _objects(g, node, SPDX.algorithm)
+        algorithm = _value(g, algorithms[0]) if algorithms else None
+        if value:
+            name = (algorithm or "").rsplit("_", 1)[-1].rsplit("#", 1)[-1].lower() or "unknown"
+            return {"algorithm": name, "value": value.strip().lower()}
+    return None
 
 
 def _access_level(g: Graph, s: Any) -> str | None:
@@ -285,50 +354,145 @@ def _access_level(g: Graph, s: Any) -> str | None:
     return None
 
 
-def distribution(g: Graph, node: Any, n: int) -> dict[str, Any]:
-    title_vi, title_en = _langs(g, node, DCTERMS.title)
-    desc_vi, desc_en = _langs(g, node, DCTERMS.description)
+def _texts(g: Graph, s: Any, pred: Any, declared: list[str], main_lang: str | None = None) -> Any:
+    return place(by_language(_tagged(g, s, pred), declared), main_lang=main_lang, declared=declared)
+
+
+def distribution(g: Graph, node: Any, n: int, declared: list[str] | None = None,
+                 main_lang: str | None = None) -> dict[str, Any]:
+    title = _texts(g, node, DCTERMS.title, declared or [], main_lang)
+    desc = _texts(g, node, DCTERMS.description, declared or [], title.lang)
     fmt, media = _format(g, node)
     size = _first(g, node, DCAT.byteSize)
     remote = str(node) if isinstance(node, URIRef) else _first(g, node, DCTERMS.identifier)
+    checksum = _checksum(g, node)
+    translations = {k: v for k, v in (("title", title.every), ("description", desc.every)) if v}
     return {
-        "remote_id": remote, "title_vi": title_vi, "title_en": title_en,
-        "description_vi": desc_vi, "description_en": desc_en,
+        "remote_id": remote, "title_vi": title.vi, "title_en": title.en,
+        "description_vi": desc.vi, "description_en": desc.en,
         "access_url": _first(g, node, DCAT.accessURL), "download_url": _first(g, node, DCAT.downloadURL),
         "format": fmt, "media_type": media,
         "byte_size": int(float(size)) if size and size.replace(".", "", 1).isdigit() else None,
         "issued": _first(g, node, DCTERMS.issued), "modified": _first(g, node, DCTERMS.modified),
+        "checksum": checksum, "translations": translations or None,
     }
+
+
+def _publisher(g: Graph, node: Any) -> tuple[str | None, str | None]:
+    """(name, IRI) of `dct:publisher`: an IRI with or without a description, a literal, a blank node."""
+    for pub in _objects(g, node, DCTERMS.publisher):
+        uri = str(pub) if isinstance(pub, URIRef) else None
+        name = _label(g, pub) if not isinstance(pub, Literal) else _text(pub)
+        return name or uri, uri
+    return None, None
+
+
+def _spatial(g: Graph, node: Any) -> tuple[list[str], dict[str, Any] | None]:
+    """Place names or IRIs (matched to administrative units later) and the geometry, if any."""
+    places: list[str] = []
+    geometry = None
+    for place_node in _objects(g, node, DCTERMS.spatial):
+        if isinstance(place_node, Literal):
+            parsed = geo.parse(str(place_node)) if str(place_node).lstrip()[:1] in "{PMEpme<" else None
+            if parsed:
+                geometry = geometry or parsed
+            elif _text(place_node):
+                places.append(_text(place_node) or "")
+            continue
+        label = _label(g, place_node)
+        if isinstance(place_node, URIRef):
+            places.append(str(place_node))
+        elif label:
+            places.append(label)
+        for pred in (LOCN.geometry, DCAT.bbox, DCAT.centroid):
+            for shape in g.objects(place_node, pred):
+                if not isinstance(shape, Literal):  # a described geometry (GeoSPARQL asGeoJSON / asWKT)
+                    shape = next((v for v in _objects(g, shape, GSP.asGeoJSON, GSP.asWKT, RDF.value)
+                                  if isinstance(v, Literal)), None)
+                parsed = geo.parse(str(shape)) if isinstance(shape, Literal) else None
+                # the first shape given, unless only a point came before an area
+                if parsed and (geometry is None or (geometry["type"] == "Point" and parsed["type"] != "Point")):
+                    geometry = parsed
+    return sorted(dict.fromkeys(p for p in places if p)), geometry
+
+
+def _identifiers(g: Graph, node: Any) -> list[str]:
+    out = []
+    for other in _objects(g, node, ADMS.identifier):
+        text = _value(g, other)
+        if text:
+            out.append(text)
+    return list(dict.fromkeys(out))
+
+
+def _series(g: Graph, node: Any, declared: list[str]) -> dict[str, Any] | None:
+    """The series this dataset is in (`dcat:inSeries`), described as far as the document says."""
+    for series in _objects(g, node, DCAT.inSeries):
+        if isinstance(series, Literal):
+            continue
+        identifier = str(series) if isinstance(series, URIRef) else _first(g, series, DCTERMS.identifier)
+        if not identifier:
+            continue
+        title = _texts(g, series, DCTERMS.title, declared)
+        desc = _texts(g, series, DCTERMS.description, declared, title.lang)
+        first = next((str(o) for o in g.objects(series, DCAT.first) if isinstance(o, URIRef)), None)
+        last = next((str(o) for o in g.objects(series, DCAT.last) if isinstance(o, URIRef)), None)
+        return {"identifier": identifier[:500], "title_vi": title.vi, "title_en": title.en, "title_lang": title.lang,
+                "description_vi": desc.vi, "description_en": desc.en, "first": first, "last": last,
+                "translations": {k: v for k, v in (("title", title.every), ("description", desc.every)) if v}}
+    return None
+
+
+def _neighbours(g: Graph, node: Any) -> dict[str, str]:
+    links = {}
+    for name, pred in (("prev", DCAT.prev), ("next", DCAT.next)):
+        for other in g.objects(node, pred):
+            if isinstance(other, URIRef):
+                links[name] = str(other)
+    return links
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
 
 
 def dataset_record(g: Graph, node: Any) -> Record | Problem:
     identifier = _first(g, node, DCTERMS.identifier, DCAT.identifier)
     uri = str(node) if isinstance(node, URIRef) else None
     remote_id = uri or identifier
-    title_vi, title_en = _langs(g, node, DCTERMS.title)
+    languages = sorted(filter(None, (_value(g, lang) for lang in _objects(g, node, DCTERMS.language))))
+    declared = declared_languages(languages)
+    title = _texts(g, node, DCTERMS.title, declared)
     if not remote_id:
         return Problem(None, LogText("no_id", "a dataset without a URI or identifier was left out ({title})",
-                                      title=(title_vi or "")[:200]))
-    desc_vi, desc_en = _langs(g, node, DCTERMS.description)
+                                      title=(title.vi or "")[:200]))
+    desc = _texts(g, node, DCTERMS.description, declared, title.lang)
     keywords: dict[str, list[str]] = {}
     for kw in _objects(g, node, DCAT.keyword):
         if isinstance(kw, Literal) and str(kw).strip():
-            keywords.setdefault((kw.language or "")[:2], []).append(str(kw).strip())
-    chosen = keywords.get("vi") or keywords.get("") or keywords.get("en") or [k for ks in keywords.values() for k in ks]
-    licence = _first(g, node, DCTERMS.license, DCT_BAD.license)
-    dists = [distribution(g, d, n) for n, d in enumerate(_objects(g, node, DCAT.distribution))]
+            code = next(iter(by_language({(kw.language or "").lower(): str(kw)}, declared)), "")
+            keywords.setdefault(code, []).append(str(kw).strip())
+    main = "vi" if "vi" in keywords else (title.lang if title.lang in keywords else
+                                          "en" if "en" in keywords else next(iter(keywords), None))
+    chosen = keywords.get(main or "", [])
+    licence = None
+    for lic in _objects(g, node, DCTERMS.license, DCT_BAD.license):
+        licence = _text(lic) if isinstance(lic, URIRef | Literal) else (_value(g, lic) or _label(g, lic))
+        break
+    dist_nodes = _objects(g, node, DCAT.distribution)
+    dists = [distribution(g, d, n, declared, title.lang) for n, d in enumerate(dist_nodes)]
     dists.sort(key=lambda d: (d["remote_id"] or "", d["title_vi"] or ""))
     if not licence:
-        for d in _objects(g, node, DCAT.distribution):
+        for d in dist_nodes:
             licence = _first(g, d, DCTERMS.license, DCT_BAD.license)
             if licence:
                 break
     name, email, phone = _contact(g, node)
     start, end = _temporal(g, node)
-    publisher = None
-    for pub in _objects(g, node, DCTERMS.publisher):
-        publisher = _label(g, pub) or _uri_or_text(pub)
-        break
+    publisher, publisher_uri = _publisher(g, node)
     provenance = None
     for prov in _objects(g, node, DCTERMS.provenance):
         provenance = _label(g, prov)
@@ -336,21 +500,31 @@ def dataset_record(g: Graph, node: Any) -> Record | Problem:
     for db in _objects(g, node, VNCAT.database):  # our own feeds name the database by its code
         database = _first(g, db, DCTERMS.identifier)
     master = _first(g, node, VNCAT.masterData)
+    frequency = None
+    for freq in _objects(g, node, DCTERMS.accrualPeriodicity):
+        frequency = _value(g, freq)
+        break
+    places, geometry = _spatial(g, node)
+    translations = {k: v for k, v in (("title", title.every), ("description", desc.every),
+                                      ("keywords", keywords if set(keywords) - {main} else {})) if v}
     record: Record = {
         "kind": "dataset",
         "remote_id": remote_id,
         "identifier": identifier or uri,
         "source_url": uri if uri and is_web(uri) else None,
-        "title_vi": title_vi, "title_en": title_en, "description_vi": desc_vi, "description_en": desc_en,
+        "title_vi": title.vi, "title_en": title.en, "title_lang": title.lang,
+        "description_vi": desc.vi, "description_en": desc.en,
+        "translations": translations or None,
         "keywords": sorted(dict.fromkeys(chosen)),
         "themes": sorted(_text(t) or "" for t in _objects(g, node, DCAT.theme) if isinstance(t, URIRef | Literal)),
-        "spatial": sorted(filter(None, (_label(g, p) if isinstance(p, BNode) else _text(p)
-                                        for p in _objects(g, node, DCTERMS.spatial)))),
-        "languages": sorted(filter(None, (_text(lang) for lang in _objects(g, node, DCTERMS.language)))),
+        "spatial": places,
+        "spatial_geojson": geometry,
+        "spatial_resolution_m": _number(_first(g, node, DCAT.spatialResolutionInMeters)),
+        "languages": languages,
         "licence": licence,
-        "publisher": publisher,
+        "publisher": publisher, "publisher_uri": publisher_uri,
         "access_level": _access_level(g, node),
-        "update_frequency": _first(g, node, DCTERMS.accrualPeriodicity),
+        "update_frequency": frequency,
         "temporal_start": start, "temporal_end": end,
         "issued": _first(g, node, DCTERMS.issued), "modified": _first(g, node, DCTERMS.modified),
         "contact_name": name, "contact_email": email, "contact_phone": phone,
@@ -359,6 +533,11 @@ def dataset_record(g: Graph, node: Any) -> Record | Problem:
         "provenance": provenance,
         "database": database,
         "is_master_data": master in ("true", "1") if master else None,
+        "other_identifiers": _identifiers(g, node),
+        "applicable_legislation": sorted(str(o) for o in g.objects(node, DCATAP.applicableLegislation)
+                                         if isinstance(o, URIRef | Literal)),
+        "series": _series(g, node, declared),
+        "series_links": _neighbours(g, node) or None,
         "distributions": dists,
     }
     keys = predicates(g, node)
@@ -475,7 +654,9 @@ class DcatHarvester(Harvester):
     records_read = 0
 
     def _records(self, g: Graph) -> Iterator[Record | Problem]:
-        datasets = sorted(set(g.subjects(RDF.type, DCAT.Dataset)), key=str)
+        # a series is kept through its members (dcat:inSeries), not as a dataset of its own
+        datasets = sorted(set(g.subjects(RDF.type, DCAT.Dataset)) - set(g.subjects(RDF.type, DCAT.DatasetSeries)),
+                          key=str)
         self.records_read += len(datasets)
         for node in datasets:
             try:
@@ -484,6 +665,11 @@ class DcatHarvester(Harvester):
                 yield Problem(str(node) if isinstance(node, URIRef) else None, LogText(
                     "record_unreadable", "the record cannot be read: {reason}",
                     reason=f"{type(exc).__name__}: {exc}"[:300]), "parse")
+        lonely = set(g.subjects(RDF.type, DCAT.DatasetSeries)) - set(g.objects(None, DCAT.inSeries))
+        for series in sorted(lonely, key=str):
+            self.ctx.warn(str(series)[:500], "not_kept", LogText(
+                "series_without_members", "a dataset series without any member (dcat:inSeries) in the document "
+                "is not kept: series are stored through their members"))
         nested = set(g.objects(None, DCAT.accessService))
         services = sorted(set(g.subjects(RDF.type, DCAT.DataService)) - nested, key=str)
         self.records_read += len(services)

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from catalog import rules
+from catalog import geo, rules
 from catalog.models import PLATFORMS
 from catalog.schemas.base import BaseSchema, OptionalDate, OptionalEmail, OptionalUrl, Text, max_len, one_of, words
 from catalog.schemas.registry import TableSchemaInput
@@ -39,6 +39,8 @@ class DistributionSchema(BaseSchema):
     table_schema = fields.Nested(TableSchemaInput, allow_none=True)
     issued = OptionalDate(allow_none=True)
     modified = OptionalDate(allow_none=True)
+    translations = fields.Dict(allow_none=True)
+    checksum = fields.Dict(allow_none=True)
 
 
 class RecordSchema(BaseSchema):
@@ -73,6 +75,18 @@ class RecordSchema(BaseSchema):
     version = Text(allow_none=True, validate=max_len(64))
     provenance = Text(allow_none=True)
     is_master_data = fields.Boolean(allow_none=True)
+    # kept from the source (issue 14): every language, the source's publisher, coverage, series
+    translations = fields.Dict(allow_none=True)
+    title_lang = Text(allow_none=True, validate=max_len(8))
+    publisher_uri = Text(allow_none=True, validate=max_len(1000))
+    maintainer_name = Text(allow_none=True, validate=max_len(200))
+    maintainer_email = OptionalEmail(allow_none=True)
+    spatial_geojson = fields.Dict(allow_none=True)
+    spatial_resolution_m = fields.Float(allow_none=True, validate=validate.Range(min=0))
+    other_identifiers = words(max_items=50, max_length=500)
+    applicable_legislation = words(max_items=50, max_length=1000)
+    series = fields.Dict(allow_none=True)
+    series_links = fields.Dict(allow_none=True)
     distributions = fields.List(fields.Nested(DistributionSchema), load_default=list)
     # data services
     endpoint_url = OptionalUrl(allow_none=True, validate=max_len(1000))
@@ -98,7 +112,8 @@ _TEXT_LIMITS = {"title_vi": 500, "title_en": 500, "contact_name": 200, "contact_
 _DIST_LIMITS = {"title_vi": 500, "title_en": 500, "format": 32, "media_type": 128}
 _DATE_FIELDS = ("issued", "modified", "temporal_start", "temporal_end")
 _URL_FIELDS = ("source_url", "landing_page", "endpoint_url", "endpoint_description")
-_LIST_LIMITS = {"keywords": (50, 100), "themes": (50, 300), "spatial": (200, 300), "languages": (20, 100)}
+_LIST_LIMITS = {"keywords": (50, 100), "themes": (50, 300), "spatial": (200, 300), "languages": (20, 100),
+                "other_identifiers": (50, 500), "applicable_legislation": (50, 1000)}
 _EMPTY = (None, "", [], {})
 #: Fields a record can lose and still be worth keeping: the schema refusing one of them drops the
 #: field (with a warning), not the record.
@@ -107,10 +122,12 @@ DROPPABLE = frozenset({
     "languages", "licence", "publisher", "access_level", "database", "update_frequency", "temporal_start",
     "temporal_end", "issued", "modified", "contact_name", "contact_email", "contact_phone", "landing_page",
     "version", "provenance", "is_master_data", "endpoint_description", "protocol", "platform", "openapi_spec",
+    "translations", "title_lang", "publisher_uri", "maintainer_name", "maintainer_email", "spatial_geojson",
+    "spatial_resolution_m", "other_identifiers", "applicable_legislation", "series", "series_links",
 })
 DIST_DROPPABLE = frozenset({"remote_id", "title_en", "description_vi", "description_en", "access_url",
                             "download_url", "format", "media_type", "byte_size", "table_schema", "issued",
-                            "modified"})
+                            "modified", "translations", "checksum"})
 
 
 def as_text(value: Any) -> str | None:
@@ -255,14 +272,15 @@ def tidy(record: Record, warn: Warn) -> Record:
                 del out[key]
             else:
                 out[key] = url
-    if "contact_email" in out:
-        email = clean_email(out["contact_email"])
-        if email is None:
-            warn(rid, "invalid_value", LogText("not_email", "contact e-mail {value!r} is not valid; left out",
-                                               value=str(out["contact_email"])[:200]))
-            del out["contact_email"]
-        else:
-            out["contact_email"] = email
+    for key in ("contact_email", "maintainer_email"):
+        if key in out:
+            email = clean_email(out[key])
+            if email is None:
+                warn(rid, "invalid_value", LogText("not_email", "contact e-mail {value!r} is not valid; left out",
+                                                   value=str(out[key])[:200]))
+                del out[key]
+            else:
+                out[key] = email
     for key in _DATE_FIELDS:
         if key in out:
             value = as_date(out[key], end=key == "temporal_end")
@@ -272,6 +290,14 @@ def tidy(record: Record, warn: Warn) -> Record:
                 del out[key]
             else:
                 out[key] = value
+    if "spatial_geojson" in out and not isinstance(out["spatial_geojson"], dict):
+        shape = geo.parse(out["spatial_geojson"])
+        if shape is None:
+            warn(rid, "invalid_value", LogText("not_geometry", "spatial coverage {value!r} is neither GeoJSON nor WKT; "
+                                               "left out", value=str(out["spatial_geojson"])[:120]))
+            del out["spatial_geojson"]
+        else:
+            out["spatial_geojson"] = shape
     if out.get("temporal_start") and out.get("temporal_end") and out["temporal_start"] > out["temporal_end"]:
         warn(rid, "invalid_value", LogText("period_reversed", "the time period ends before it starts; left out"))
         out.pop("temporal_start")
@@ -280,6 +306,7 @@ def tidy(record: Record, warn: Warn) -> Record:
         out.pop("issued")
     if not as_text(out.get("title_vi")) and as_text(out.get("title_en")):
         out["title_vi"] = out["title_en"]
+        out.setdefault("title_lang", "en")
     for key, limit in _TEXT_LIMITS.items():
         value = out.get(key)
         if isinstance(value, str) and len(value) > limit and len(value.strip()) > limit:

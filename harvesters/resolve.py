@@ -201,6 +201,10 @@ class CodeLists:
             node = self.parent.get(node)
         return False
 
+    def is_agency(self, value: str) -> bool:
+        """Does a publisher name (or code) name one of our agencies?"""
+        return match_key(value) in self.orgs
+
     @_memo
     def publisher_of(self, value: str | None, owner_id: str, rid: str, warn: Warn) -> str:
         """A named publisher is used when it is the source's agency or one of its units."""

@@ -70,6 +70,7 @@ from .job_log import JobLog, Summary, count_records, summary  # noqa: F401
 from .jsonld_contexts import contexts_for
 from .record import RecordSchema
 from .resolve import CodeLists
+from .series import SeriesBook
 from .service_writer import ServiceWriterMixin
 from .withdrawer import WithdrawerMixin
 
@@ -168,6 +169,7 @@ class _Run(LockMixin, BatchMixin, DatasetWriterMixin, ServiceWriterMixin, Withdr
         self._heal_index(source.id, job.id)
         self.codes = CodeLists(s)
         self.writers = Writers(s, self.codes, source.organization_id, source.filters)
+        self.series = SeriesBook(s, source.id, self.log.warn)
         self.clashes = 0
         self.salt = content_salt(source)
         status, message = "failed", None

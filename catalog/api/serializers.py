@@ -115,6 +115,8 @@ class DistributionOut(Schema):
     media_type = fields.String(allow_none=True)
     byte_size = fields.Integer(allow_none=True)
     checksum_sha256 = fields.String(allow_none=True)
+    checksum = fields.Dict(allow_none=True, metadata={"description": "another checksum: {algorithm, value}"})
+    translations = fields.Dict(metadata={"description": "every language the source gave: {title: {de: ...}}"})
     table_schema = fields.Dict(allow_none=True)
     readable_columns = fields.Method("_readable")
     issued = fields.Date(allow_none=True)
@@ -126,6 +128,19 @@ class DistributionOut(Schema):
         """Columns the caller may receive (null: all); only meaningful with a table schema."""
         cols = policy.readable_columns(current_reader(), dist)
         return sorted(cols) if cols is not None else None
+
+
+def _series_of(ds: Any) -> dict[str, Any] | None:
+    """The dataset's series and its neighbours the caller may see (by slug)."""
+    if ds.series is None:
+        return None
+    from ..db import db_session
+    from ..services.series import neighbours
+
+    near = neighbours(db_session(), current_reader(), ds)
+    return {"slug": ds.series.slug, "identifier": ds.series.identifier, "title_vi": ds.series.title_vi,
+            "title_en": ds.series.title_en, "html": url_for("series.show", slug=ds.series.slug, _external=True),
+            **{side: other.slug for side, other in near.items()}}
 
 
 class DatasetOut(Schema):
@@ -165,6 +180,20 @@ class DatasetOut(Schema):
     published_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    translations = fields.Dict(metadata={"description": "every language the source gave: {title: {de: ...}, "
+                                                        "description: {...}, keywords: {de: [...]}}"})
+    title_lang = fields.String(allow_none=True, metadata={
+        "description": "language of title_vi/description_vi when not Vietnamese ('und': not stated)"})
+    publisher_name = fields.String(allow_none=True, metadata={"description": "the source's own publisher"})
+    publisher_uri = fields.String(allow_none=True)
+    maintainer_name = fields.String(allow_none=True)
+    maintainer_email = fields.String(allow_none=True)
+    spatial_geojson = fields.Dict(allow_none=True, metadata={"description": "coverage as a GeoJSON geometry"})
+    spatial_resolution_m = fields.Float(allow_none=True)
+    other_identifiers = fields.List(fields.String())
+    applicable_legislation = fields.List(fields.String())
+    series = fields.Function(_series_of, metadata={
+        "description": "the dataset series it belongs to, with the slugs of its visible first/prev/next/last"})
     distributions = fields.List(fields.Nested(DistributionOut))
     quality_grade = fields.String(allow_none=True, metadata={"description": "A-E, from the latest quality report"})
     quality_score = fields.Integer(allow_none=True)

@@ -36,7 +36,7 @@ def dataset_jsonld(ds: Dataset, licence: Licence | None = None) -> dict[str, Any
         "description": ds.description_vi or ds.title_vi, "isAccessibleForFree": True,
         "publisher": _org(ds.publisher), "creator": _org(ds.publisher),
         "includedInDataCatalog": {"@type": "DataCatalog", "name": cfg["SITE_NAME_VI"], "url": uris.absolute("/")},
-        "inLanguage": ds.languages or ["vi"],
+        "inLanguage": ds.languages or ([] if ds.title_lang == "und" else [ds.title_lang or "vi"]),
     }
     if ds.title_en:
         doc["alternateName"] = ds.title_en

@@ -14,7 +14,15 @@ from .connection import (
     ReuseMark,
 )
 from .database import DATABASE_STATUSES, PLATFORMS, Database
-from .dataset import DATASET_STATUSES, ORIGINS, UPDATE_FREQUENCIES, DataService, Dataset, dataservice_dataset
+from .dataset import (
+    DATASET_STATUSES,
+    ORIGINS,
+    UPDATE_FREQUENCIES,
+    DataService,
+    Dataset,
+    DatasetSeries,
+    dataservice_dataset,
+)
 from .distribution import Distribution
 from .harvest import (
     JOB_STATUSES,
@@ -80,6 +88,7 @@ __all__ = [
     "DataService",
     "Database",
     "Dataset",
+    "DatasetSeries",
     "Distribution",
     "DownloadCount",
     "HarvestError",

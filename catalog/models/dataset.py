@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamps, UUIDPrimaryKey
+from .multilingual import Multilingual
 
 if TYPE_CHECKING:
     from .database import Database
@@ -19,7 +20,8 @@ DATASET_STATUSES = ("draft", "published", "withdrawn")
 
 #: Update frequencies: the codes of the EU frequency vocabulary that DCAT-AP uses.
 UPDATE_FREQUENCIES = (
-    "CONT", "DAILY", "WEEKLY", "MONTHLY", "QUARTERLY", "BIANNUAL", "ANNUAL", "IRREG", "NEVER", "UNKNOWN",
+    "CONT", "HOURLY", "DAILY", "WEEKLY", "BIWEEKLY", "MONTHLY", "BIMONTHLY", "QUARTERLY", "BIANNUAL", "ANNUAL",
+    "BIENNIAL", "TRIENNIAL", "QUINQUENNIAL", "IRREG", "NEVER", "UNKNOWN",
 )
 
 #: Where a record came from: typed into this catalogue, or brought by a harvest source.
@@ -44,7 +46,7 @@ class ProvenanceMixin:
     local_edits: Mapped[list[str]] = mapped_column(default=list)
 
 
-class Dataset(UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
+class Dataset(Multilingual, UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
     __tablename__ = "dataset"
     __table_args__ = (
         Index("ix_dataset_visibility", "status", "access_level", "publisher_id"),
@@ -96,8 +98,30 @@ class Dataset(UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
     quality_score: Mapped[int | None] = mapped_column(Integer)
     quality_checked_at: Mapped[datetime | None]
 
+    #: Every language the source gave: {"title": {"de": …}, "description": {…}, "keywords": {"de": [...]}}.
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The language of title_vi/description_vi when it is not Vietnamese (a harvested record with no
+    #: Vietnamese text keeps its own there, labelled with this language); None means Vietnamese.
+    title_lang: Mapped[str | None] = mapped_column(String(8))
+    #: The source's own publisher when it is not one of our agencies (shown; the agency stays the owner).
+    publisher_name: Mapped[str | None] = mapped_column(String(500))
+    publisher_uri: Mapped[str | None] = mapped_column(String(1000))
+    maintainer_name: Mapped[str | None] = mapped_column(String(200))
+    maintainer_email: Mapped[str | None] = mapped_column(String(254))
+    #: Spatial coverage as a GeoJSON geometry (a bounding box arrives as a Polygon).
+    spatial_geojson: Mapped[dict[str, Any] | None] = mapped_column()
+    spatial_resolution_m: Mapped[float | None] = mapped_column(Float)
+    #: Other identifiers the source gives (adms:identifier, ISO identifiers), besides `identifier`.
+    other_identifiers: Mapped[list[str]] = mapped_column(default=list)
+    #: IRIs of the legislation the dataset is kept under (dcatap:applicableLegislation).
+    applicable_legislation: Mapped[list[str]] = mapped_column(default=list)
+    series_id: Mapped[str | None] = mapped_column(ForeignKey("dataset_series.id", ondelete="SET NULL"), index=True)
+    #: The series neighbours as the source gave them: {"prev": IRI, "next": IRI}; never "fixed" here.
+    series_links: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
     publisher: Mapped[Organization] = relationship()
     database: Mapped[Database | None] = relationship(back_populates="datasets")
+    series: Mapped[DatasetSeries | None] = relationship(back_populates="members")
     distributions: Mapped[list[Distribution]] = relationship(
         back_populates="dataset",
         cascade="all, delete-orphan",
@@ -119,6 +143,34 @@ class Dataset(UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
 
     def __repr__(self) -> str:
         return f"<Dataset {self.slug}>"
+
+
+class DatasetSeries(Multilingual, UUIDPrimaryKey, Timestamps, Base):
+    """A DCAT-AP 3 `dcat:DatasetSeries`: datasets published as parts of one series (yearly editions...)."""
+
+    __tablename__ = "dataset_series"
+
+    #: The series' IRI or identifier, global across sources (two sources naming it share one row).
+    identifier: Mapped[str] = mapped_column(String(500), unique=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    title_vi: Mapped[str] = mapped_column(String(500))
+    title_en: Mapped[str | None] = mapped_column(String(500))
+    title_lang: Mapped[str | None] = mapped_column(String(8))
+    description_vi: Mapped[str | None] = mapped_column(Text)
+    description_en: Mapped[str | None] = mapped_column(Text)
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: dcat:first / dcat:last as the source gave them.
+    first_uri: Mapped[str | None] = mapped_column(String(1000))
+    last_uri: Mapped[str | None] = mapped_column(String(1000))
+    harvest_source_id: Mapped[str | None] = mapped_column(String(36), index=True)
+
+    members: Mapped[list[Dataset]] = relationship(back_populates="series", order_by="Dataset.issued, Dataset.slug")
+
+    def title(self, locale: str) -> str:
+        return (self.title_en if locale == "en" and self.title_en else None) or self.title_vi
+
+    def description(self, locale: str) -> str | None:
+        return (self.description_en if locale == "en" and self.description_en else None) or self.description_vi
 
 
 class DataService(UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):

@@ -9,12 +9,13 @@ from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Timestamps, UUIDPrimaryKey
+from .multilingual import Multilingual
 
 if TYPE_CHECKING:
     from .dataset import Dataset
 
 
-class Distribution(UUIDPrimaryKey, Timestamps, Base):
+class Distribution(Multilingual, UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "distribution"
 
     dataset_id: Mapped[str] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), index=True)
@@ -38,6 +39,10 @@ class Distribution(UUIDPrimaryKey, Timestamps, Base):
     issued: Mapped[date | None]
     modified: Mapped[date | None]
     remote_id: Mapped[str | None] = mapped_column(String(500))
+    #: Every language the source gave: {"title": {"de": …}, "description": {…}}.
+    translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: A checksum other than SHA-256 as the source gave it: {"algorithm": "md5", "value": "…"}.
+    checksum: Mapped[dict[str, Any] | None] = mapped_column()
 
     dataset: Mapped[Dataset] = relationship(back_populates="distributions")
 

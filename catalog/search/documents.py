@@ -75,6 +75,19 @@ def _schema_text(dist: Distribution) -> str:
     return _join(*out)
 
 
+def _other_texts(ds: Dataset, name: str) -> list[str]:
+    """A field's texts in languages other than the two columns hold."""
+    shown = {getattr(ds, f"{name}_vi"), getattr(ds, f"{name}_en")}
+    return [text for _code, text in ds.text_languages(name) if text not in shown]
+
+
+def _other_keywords(ds: Dataset) -> list[str]:
+    kept = (ds.translations or {}).get("keywords") or {}
+    own = set(ds.keywords or [])
+    words = [str(w) for ws in kept.values() if isinstance(ws, list) for w in ws] if isinstance(kept, dict) else []
+    return [w for w in dict.fromkeys(words) if w not in own]
+
+
 def dataset_document(ds: Dataset, themes: ThemeNames) -> dict[str, Any]:
     published = ds.status == "published"
     formats = sorted({(d.format or "").upper() for d in ds.distributions if d.format})
@@ -82,11 +95,12 @@ def dataset_document(ds: Dataset, themes: ThemeNames) -> dict[str, Any]:
         "id": ds.id,
         "kind": "dataset",
         "title_vi": ds.title_vi,
-        "title_en": ds.title_en or "",
+        # texts kept in other languages (harvested German, French...) are found like the English ones
+        "title_en": _join(ds.title_en, *_other_texts(ds, "title")),
         "description_vi": ds.description_vi or "",
-        "description_en": ds.description_en or "",
-        "keywords": list(ds.keywords or []),
-        "names": _join(_org_names(ds.publisher),
+        "description_en": _join(ds.description_en, *_other_texts(ds, "description")),
+        "keywords": list(ds.keywords or []) + _other_keywords(ds),
+        "names": _join(_org_names(ds.publisher), ds.publisher_name,
                        ds.database.name_vi if ds.database else None,
                        ds.database.name_en if ds.database else None,
                        themes(ds.themes or [])),

@@ -173,6 +173,8 @@ def update_dataset(
     changed = apply(ds, data, EDITABLE)
     if not changed:
         return []
+    if "title_vi" in changed and ds.title_lang:
+        ds.title_lang = None  # a title typed here is Vietnamese, whatever language the harvested one was in
     _check_publishable(session, ds)
     if ds.status == "published" and not was_published:
         ds.published_at = utcnow()

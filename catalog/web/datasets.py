@@ -20,14 +20,14 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from werkzeug import Response as WResponse
 
-from .. import policy
+from .. import geo, policy
 from ..auth import current_actor, current_reader
 from ..db import db_session
 from ..downloads import download_response
 from ..models import Database, Dataset, Distribution, Licence, Organization, Theme
 from ..models.reference import AdminUnit
 from ..quality import service as quality_service
-from ..services import datasets, distributions, files, listing
+from ..services import datasets, distributions, files, listing, series
 from ..services.common import visible_dataset, visible_distribution
 from ..services.sharing import access as sharing_access
 from .forms import page_args, read_form
@@ -94,6 +94,7 @@ def show(key: str) -> str:
         gaps=datasets.publishing_gaps(s, ds) if ds.status != "published" else [],
         can_request=ds.status == "published" and reader.is_agency_member and not reader.is_member_of(ds.publisher_id),
         agreements=sharing_access.agreements_for_dataset(s, reader, ds.id),
+        coverage=geo.svg_map(ds.spatial_geojson), series_links=series.neighbours(s, reader, ds),
     )
 
 

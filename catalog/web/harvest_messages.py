@@ -52,6 +52,17 @@ MESSAGES: dict[str, Any] = {
     "unknown_licence": _l("The licence “%(value)s” is not in the catalogue's list; left out."),
     "geometry_place": _l("A geometry was given as the place; only administrative units are kept."),
     "unknown_place": _l("The place “%(value)s” is not an administrative unit; left out."),
+    "series_next_disagrees": _l("Its next dataset in the series is %(other)s, but %(other)s names %(theirs)s as its "
+                                "previous one; both are kept as the sources give them."),
+    "series_prev_disagrees": _l("Its previous dataset in the series is %(other)s, but %(other)s names %(theirs)s as "
+                                "its next one; both are kept as the sources give them."),
+    "series_prev_claimed": _l("Its previous dataset in the series is %(mine)s, but %(other)s names it as its next "
+                              "one; both are kept as the sources give them."),
+    "series_next_claimed": _l("Its next dataset in the series is %(mine)s, but %(other)s names it as its previous "
+                              "one; both are kept as the sources give them."),
+    "series_without_members": _l("A dataset series without any member dataset in the document is not kept: series "
+                                 "are stored through their members."),
+    "not_geometry": _l("The spatial coverage “%(value)s” is neither GeoJSON nor WKT; left out."),
     "unknown_frequency": _l("The update frequency “%(value)s” is not recognised; left out."),
     "unknown_language": _l("The language “%(value)s” is not recognised; left out."),
     "foreign_publisher": _l("The publisher “%(value)s” is not the source's agency or one of its units; the "

@@ -86,12 +86,18 @@ PLATFORMS = {
 
 UPDATE_FREQUENCIES = {
     "CONT": _l("Continuously"),
+    "HOURLY": _l("Hourly"),
     "DAILY": _l("Daily"),
     "WEEKLY": _l("Weekly"),
+    "BIWEEKLY": _l("Every two weeks"),
     "MONTHLY": _l("Monthly"),
+    "BIMONTHLY": _l("Every two months"),
     "QUARTERLY": _l("Quarterly"),
     "BIANNUAL": _l("Twice a year"),
     "ANNUAL": _l("Yearly"),
+    "BIENNIAL": _l("Every two years"),
+    "TRIENNIAL": _l("Every three years"),
+    "QUINQUENNIAL": _l("Every five years"),
     "IRREG": _l("Irregularly"),
     "NEVER": _l("Never (final)"),
     "UNKNOWN": _l("Unknown"),
@@ -216,6 +222,23 @@ SHARING_ACTIONS = {
 #: Codes in notification parameters, shown with these labels.
 NOTIFICATION_CODE_LABELS = {"reason": SUSPENSION_REASONS, "ground": TERMINATION_GROUNDS, "step": ESCALATION_STEPS,
                             "cause": INCIDENT_CAUSES}
+
+
+def language_name(code: str | None) -> str:
+    """A language's name in the page's language ("tiếng Đức", "German"), from the CLDR data Babel has."""
+    if not code:
+        return ""
+    if code == "und":
+        return str(_l("language not stated"))
+    from babel import Locale
+
+    from ..i18n import current_locale
+
+    try:
+        name = Locale.parse(current_locale()).languages.get(code)
+    except (ValueError, TypeError):
+        name = None
+    return name or code
 
 
 def label(table: dict, code: str | None) -> str:

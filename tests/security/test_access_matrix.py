@@ -74,7 +74,7 @@ ROUTES: dict[str, str] = {
     "datasets.add_distribution": "dataset", "datasets.edit": "dataset", "quality.report": "dataset",
     "quality.adopt_schema": "write", "quality.run": "dataset-write", "datasets.create": "page",
     "datasets.delete_distribution": "distribution-write", "datasets.download": "distribution",
-    "datasets.edit_distribution": "distribution",
+    "datasets.edit_distribution": "distribution", "series.show": "page",
     "harvest.index": "page", "harvest.show": "page", "harvest.delete": "write", "harvest.edit": "page",
     "harvest.run_now": "write", "harvest.dry_run": "write", "harvest.job": "page", "harvest.create": "page",
     "sharing.notifications_page": "page", "sharing.mark_read": "write",

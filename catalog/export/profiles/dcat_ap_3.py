@@ -9,14 +9,20 @@ without fetching the vocabularies.
 
 from __future__ import annotations
 
-from rdflib import BNode, Graph, Literal, URIRef
+import json
 
-from ... import policy
-from ...models import DataService, Dataset, Distribution, Organization
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from sqlalchemy import select
+
+from ... import geo, policy
+from ...models import DataService, Dataset, DatasetSeries, Distribution, Organization
 from ...vocab import (
+    ADMS,
     DCAT,
+    DCATAP,
     DCT,
     FOAF,
+    LOCN,
     RDF,
     RDFS,
     SKOS,
@@ -35,6 +41,9 @@ from ...vocab import (
 from .. import uris
 from . import FeedContext
 
+GSP = Namespace("http://www.opengis.net/ont/geosparql#")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+
 
 def texts(g: Graph, node: URIRef | BNode, pred: URIRef, vi: str | None, en: str | None) -> None:
     """A text in Vietnamese and, when there is one, English."""
@@ -42,6 +51,13 @@ def texts(g: Graph, node: URIRef | BNode, pred: URIRef, vi: str | None, en: str 
         g.add((node, pred, Literal(vi, lang="vi")))
     if en:
         g.add((node, pred, Literal(en, lang="en")))
+
+
+def all_texts(g: Graph, node: URIRef | BNode, pred: URIRef, obj: object, name: str) -> None:
+    """Every language a text is kept in, each tagged with its own language (a harvested German
+    title held in `title_vi` goes out as @de, one of undetermined language without a tag)."""
+    for code, text in obj.text_languages(name):  # type: ignore[attr-defined]
+        g.add((node, pred, Literal(text, lang=code if code != "und" else None)))
 
 
 def typed(g: Graph, node: URIRef, cls: URIRef) -> URIRef:
@@ -96,8 +112,8 @@ def distribution_graph(g: Graph, ds_node: URIRef, dist: Distribution, ds: Datase
     node = URIRef(uris.distribution_uri(dist))
     g.add((ds_node, DCAT.distribution, node))
     g.add((node, RDF.type, DCAT.Distribution))
-    texts(g, node, DCT.title, dist.title_vi, dist.title_en)
-    texts(g, node, DCT.description, dist.description_vi, dist.description_en)
+    all_texts(g, node, DCT.title, dist, "title")
+    all_texts(g, node, DCT.description, dist, "description")
     public_file = policy.can_download(ctx.reader, ds)
     address = uris.download_url(dist)
     access = address if public_file else (dist.access_url or uris.dataset_uri(ds))
@@ -118,6 +134,13 @@ def distribution_graph(g: Graph, ds_node: URIRef, dist: Distribution, ds: Datase
         g.add((checksum, RDF.type, SPDX.Checksum))
         g.add((checksum, SPDX.algorithm, typed(g, SPDX.checksumAlgorithm_sha256, SPDX.ChecksumAlgorithm)))
         g.add((checksum, SPDX.checksumValue, Literal(dist.checksum_sha256, datatype=XSD.hexBinary)))
+    elif dist.checksum and dist.checksum.get("value") and dist.checksum.get("algorithm") in ("md5", "sha1", "sha512"):
+        checksum = BNode()
+        g.add((node, SPDX.checksum, checksum))
+        g.add((checksum, RDF.type, SPDX.Checksum))
+        algorithm = SPDX["checksumAlgorithm_" + dist.checksum["algorithm"]]
+        g.add((checksum, SPDX.algorithm, typed(g, algorithm, SPDX.ChecksumAlgorithm)))
+        g.add((checksum, SPDX.checksumValue, Literal(dist.checksum["value"], datatype=XSD.hexBinary)))
     for pred, value in ((DCT.issued, dist.issued), (DCT.modified, dist.modified)):
         if value:
             g.add((node, pred, date_value(value)))
@@ -130,13 +153,14 @@ def distribution_graph(g: Graph, ds_node: URIRef, dist: Distribution, ds: Datase
 
 def dataset_graph(g: Graph, node: URIRef, ds: Dataset, ctx: FeedContext) -> None:
     g.add((node, RDF.type, DCAT.Dataset))
-    texts(g, node, DCT.title, ds.title_vi, ds.title_en)
+    all_texts(g, node, DCT.title, ds, "title")
     # DCAT-AP requires a description: a dataset without one is described by its title.
-    texts(g, node, DCT.description, ds.description_vi or ds.title_vi,
-          ds.description_en or (ds.title_en if not ds.description_vi else None))
+    if ds.description_vi or ds.description_en:
+        all_texts(g, node, DCT.description, ds, "description")
+    else:
+        all_texts(g, node, DCT.description, ds, "title")
     g.add((node, DCT.identifier, Literal(ds.identifier)))
-    for word in ds.keywords or []:
-        g.add((node, DCAT.keyword, Literal(word, lang="vi")))
+    _keywords(g, node, ds)
     for code in ds.themes or []:
         theme = ctx.themes.get(code)
         iri = typed(g, theme_to_rdf(code, theme.uri if theme else None), SKOS.Concept)
@@ -173,8 +197,82 @@ def dataset_graph(g: Graph, node: URIRef, ds: Dataset, ctx: FeedContext) -> None
         g.add((node, DCT.provenance, statement))
         g.add((statement, RDF.type, DCT.ProvenanceStatement))
         g.add((statement, RDFS.label, Literal(ds.provenance, lang="vi")))
+    _kept_fields(g, node, ds)
+    _series(g, node, ds, ctx)
     for dist in ds.distributions:
         distribution_graph(g, node, dist, ds, ctx)
+
+
+def _keywords(g: Graph, node: URIRef, ds: Dataset) -> None:
+    """The keywords, in the language of the record's main text, and every other language kept."""
+    main = ds.title_lang or "vi"
+    for word in ds.keywords or []:
+        g.add((node, DCAT.keyword, Literal(word, lang=main if main != "und" else None)))
+    kept = (ds.translations or {}).get("keywords") or {}
+    for code, words in kept.items() if isinstance(kept, dict) else ():
+        if code == main:
+            continue
+        for word in words if isinstance(words, list) else []:
+            g.add((node, DCAT.keyword, Literal(str(word), lang=code if code != "und" else None)))
+
+
+def _kept_fields(g: Graph, node: URIRef, ds: Dataset) -> None:
+    """What harvests keep beyond the core: coverage geometry, resolution, identifiers, legislation."""
+    box = geo.bounds(ds.spatial_geojson)
+    if ds.spatial_geojson and box is not None:
+        place = BNode()
+        g.add((node, DCT.spatial, place))
+        g.add((place, RDF.type, DCT.Location))
+        shape = BNode()  # DCAT-AP 3 wants a locn:Geometry node, carrying its GeoSPARQL literal
+        g.add((place, LOCN.geometry, shape))
+        g.add((shape, RDF.type, LOCN.Geometry))
+        g.add((shape, GSP.asGeoJSON, Literal(json.dumps(ds.spatial_geojson, separators=(",", ":")),
+                                             datatype=GSP.geoJSONLiteral)))
+        west, south, east, north = box
+        wkt = (f"POLYGON(({west} {south},{east} {south},{east} {north},{west} {north},{west} {south}))")
+        g.add((place, DCAT.bbox, Literal(wkt, datatype=GSP.wktLiteral)))
+    if ds.spatial_resolution_m is not None:
+        g.add((node, DCAT.spatialResolutionInMeters, Literal(ds.spatial_resolution_m, datatype=XSD.decimal)))
+    for value in ds.other_identifiers or []:
+        identifier = BNode()
+        g.add((node, ADMS.identifier, identifier))
+        g.add((identifier, RDF.type, ADMS.Identifier))
+        g.add((identifier, SKOS.notation, Literal(value)))
+    for law in ds.applicable_legislation or []:
+        if law.startswith(("http://", "https://")):
+            g.add((node, DCATAP.applicableLegislation, typed(g, URIRef(law), ELI.LegalResource)))
+
+
+def series_uri(series: DatasetSeries) -> str:
+    return uris.absolute(f"/series/{series.slug}")
+
+
+def _series(g: Graph, node: URIRef, ds: Dataset, ctx: FeedContext) -> None:
+    """`dcat:inSeries` and the series itself; neighbours only when the reader may see them."""
+    series = ds.series
+    if series is None:
+        return
+    snode = URIRef(series_uri(series))
+    g.add((node, DCAT.inSeries, snode))
+    g.add((snode, RDF.type, DCAT.DatasetSeries))
+    all_texts(g, snode, DCT.title, series, "title")
+    all_texts(g, snode, DCT.description, series, "description" if series.description_vi else "title")
+    g.add((snode, DCT.identifier, Literal(series.identifier)))
+    wanted = {k: v for k, v in {**(ds.series_links or {}), "first": series.first_uri,
+                                "last": series.last_uri}.items() if v}
+    if not wanted:
+        return
+    found = {d.identifier: d for d in ctx.session.scalars(select(Dataset).where(
+        Dataset.identifier.in_(set(wanted.values())), policy.dataset_visibility(ctx.reader)))}
+    for side, iri in wanted.items():
+        other = found.get(iri)
+        if other is None:
+            continue
+        target = URIRef(uris.dataset_uri(other))
+        if side in ("prev", "next"):
+            g.add((node, DCAT[side], target))
+        else:
+            g.add((snode, DCAT[side], target))
 
 
 def service_graph(g: Graph, node: URIRef, svc: DataService, ctx: FeedContext) -> None:
