@@ -272,12 +272,15 @@ def tidy(record: Record, warn: Warn) -> Record:
                 del out[key]
             else:
                 out[key] = url
+    refused: set[str] = set()
     for key in ("contact_email", "maintainer_email"):
         if key in out:
             email = clean_email(out[key])
             if email is None:
-                warn(rid, "invalid_value", LogText("not_email", "contact e-mail {value!r} is not valid; left out",
-                                                   value=str(out[key])[:200]))
+                if str(out[key]) not in refused:  # one source value given as contact and maintainer: one line
+                    warn(rid, "invalid_value", LogText("not_email", "contact e-mail {value!r} is not valid; left "
+                                                       "out", value=str(out[key])[:200]))
+                refused.add(str(out[key]))
                 del out[key]
             else:
                 out[key] = email
