@@ -39,6 +39,10 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "SECRET_KEY": (_str, None, "session signing key (default: generated once into instance/secret_key)"),
     "DEFAULT_LOCALE": (_str, "vi", "language of pages when the reader has not chosen one (vi or en)"),
     "UPLOAD_FOLDER": (_str, None, "where uploaded files are stored (default: instance/uploads)"),
+    "PUBLIC_FILES_FOLDER": (_str, None, "conversions of public tabular files, made once per file version "
+                                        "(default: instance/public-files)"),
+    "PUBLIC_FILES_INLINE_MB": (_int, 20, "public tabular files up to this size are converted at once when "
+                                         "published; larger ones in the background"),
     "MAX_UPLOAD_MB": (_int, 200, "largest accepted upload, in megabytes"),
     "MAX_JSON_KB": (_int, 1024, "largest accepted JSON body, in kilobytes"),
     "PAGE_SIZE": (_int, 20, "default page size of lists"),
@@ -110,6 +114,8 @@ def load_config(environ: dict[str, str] | None = None, overrides: dict[str, Any]
         cfg["SEARCH_INDEX_DIR"] = str(instance / "search-index")
     if not cfg["UPLOAD_FOLDER"]:
         cfg["UPLOAD_FOLDER"] = str(instance / "uploads")
+    if not cfg["PUBLIC_FILES_FOLDER"]:
+        cfg["PUBLIC_FILES_FOLDER"] = str(instance / "public-files")
     if cfg["DEFAULT_LOCALE"] not in ("vi", "en"):
         raise ValueError(f"CATALOG_DEFAULT_LOCALE must be 'vi' or 'en', not {cfg['DEFAULT_LOCALE']!r}")
     is_pg = cfg["DATABASE_URL"].startswith("postgresql")

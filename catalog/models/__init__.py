@@ -39,6 +39,7 @@ from .sharing import (
     SharingRequest,
     SharingRequestItem,
 )
+from .tabular import PublicFile, TypeOverride
 from .user import LINK_KINDS, ROLES, SCOPES, AccountLink, ApiToken, LoginAttempt, Membership, User
 
 __all__ = [
@@ -88,12 +89,14 @@ __all__ = [
     "Membership",
     "Notification",
     "Organization",
+    "PublicFile",
     "QualityReport",
     "ReuseMark",
     "SharingAgreement",
     "SharingRequest",
     "SharingRequestItem",
     "Theme",
+    "TypeOverride",
     "User",
     "dataservice_dataset",
     "utcnow",
