@@ -32,9 +32,7 @@ routes.install_error_handlers(bp)
 
 
 def _served_fields(record: PublicFile, dist: Distribution) -> list[dict[str, Any]]:
-    """The public columns the caller may receive (a reader with less access gets fewer)."""
-    allowed = policy.readable_columns(current_reader(), dist)
-    return [f for f in record.fields if f.get("public") and (allowed is None or f["name"] in allowed)]
+    return public_files.served_fields(record, current_reader(), dist)
 
 
 def _public_record(ds: Dataset, resource: str | None) -> tuple[Distribution, PublicFile]:
@@ -114,21 +112,20 @@ def rows_csv(key: str) -> Response:
     return response
 
 
-def preview_json(dist: Distribution, record: PublicFile | None) -> dict[str, Any]:
+def preview_json(dist: Distribution) -> dict[str, Any]:
     """What the page shows of a file: its state, first rows, statistics and conversion links."""
-    if record is None or record.checksum != dist.checksum_sha256:
+    view = public_files.preview_for(db_session(), current_reader(), dist)
+    if view is None:
         return {"resource": dist.id, "status": "not_prepared"}
-    if record.status != "ready":
-        return {"resource": dist.id, "status": record.status, "message": record.message}
-    fields = _served_fields(record, dist)
-    names = {f["name"] for f in fields}
+    if view["status"] != "ready":
+        return {"resource": dist.id, "status": view["status"], "message": view["message"]}
+    names = [f["name"] for f in view["fields"]]
     return {
-        "resource": dist.id, "status": "ready", "rows": record.row_count, "fields": _fields_out(fields),
-        "preview": [{k: v for k, v in row.items() if k in names} for row in record.preview],
-        "stats": [st for st in record.stats if st["name"] in names],
+        "resource": dist.id, "status": "ready", "rows": view["rows"], "fields": _fields_out(view["fields"]),
+        "preview": [dict(zip(names, row, strict=True)) for row in view["preview"]], "stats": view["stats"],
         "downloads": {kind: url_for("public_files.conversion", dist_id=dist.id, kind=kind, _external=True)
                       for kind in ("csv", "json", "xlsx", "zip")},
-        "built_at": record.built_at.isoformat(),
+        "built_at": view["built_at"].isoformat(),
     }
 
 
@@ -138,7 +135,7 @@ def preview(dist_id: str) -> Response:
     dist = visible_distribution(s, current_reader(), dist_id)
     if not public_files.is_public(dist.dataset):
         raise NotFound(dist_id)
-    return jsonify(preview_json(dist, s.get(PublicFile, dist.id)))
+    return jsonify(preview_json(dist))
 
 
 @bp.put("/distributions/<dist_id>/types")
@@ -154,7 +151,7 @@ def set_types(dist_id: str) -> Response:
     s.commit()
     overrides = public_files.overrides_for(s, dist.id)
     return jsonify({"resource": dist.id, "overrides": overrides,
-                    **({"preview": preview_json(dist, record)} if record is not None else {})})
+                    "preview": preview_json(dist) if record is not None else None})
 
 
 def _openapi_paths() -> dict[str, dict[str, Any]]:

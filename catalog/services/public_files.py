@@ -154,6 +154,38 @@ def _package_name(dist: Distribution) -> str:
     return f"{slug}-{dist.id[:8]}"
 
 
+def served_fields(record: PublicFile, reader: policy.Reader, dist: Distribution) -> list[dict[str, Any]]:
+    """The public columns a reader may receive (one with less access than the public gets fewer)."""
+    allowed = policy.readable_columns(reader, dist)
+    return [f for f in record.fields if f.get("public") and (allowed is None or f["name"] in allowed)]
+
+
+def ready_record(session: Session, dist: Distribution) -> PublicFile | None:
+    """The public copy of the file's present version, if one is ready."""
+    record = session.get(PublicFile, dist.id)
+    if record is None or record.status != "ready" or record.checksum != dist.checksum_sha256:
+        return None
+    return record
+
+
+def preview_for(session: Session, reader: policy.Reader, dist: Distribution) -> dict[str, Any] | None:
+    """What pages and the API show of a public file (stored at prepare time, never read per view):
+    {status, message, rows, fields, preview (rows of cells in field order), stats}; None when the
+    file has no public copy."""
+    if dist.dataset is None or not is_public(dist.dataset):
+        return None
+    record = session.get(PublicFile, dist.id)
+    if record is None or record.checksum != dist.checksum_sha256:
+        return None
+    if record.status != "ready":
+        return {"status": record.status, "message": record.message}
+    fields = served_fields(record, reader, dist)
+    names = [f["name"] for f in fields]
+    return {"status": "ready", "message": None, "rows": record.row_count, "fields": fields,
+            "preview": [[row.get(n, "") for n in names] for row in record.preview],
+            "stats": [st for st in record.stats if st["name"] in names], "built_at": record.built_at}
+
+
 def conversion_folder(cfg: dict[str, Any], dist: Distribution, columns: frozenset[str] | None) -> Path:
     """Where the conversions of one file version for one column set live."""
     key = "all" if columns is None else hashlib.sha256("\n".join(sorted(columns)).encode()).hexdigest()[:16]
