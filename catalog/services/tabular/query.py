@@ -15,7 +15,6 @@ from flask_babel import gettext
 from sqlalchemy import Select, and_, func, select, true
 from sqlalchemy.orm import Session
 
-from ...text import fold
 from ...web.params import BadParameter
 from . import store, types
 
@@ -90,7 +89,7 @@ def parse(args: Mapping[str, Any], fields: list[dict[str, Any]], *, paged: bool 
                 raise BadParameter("filters", gettext("The value of %(field)s must be a value or a list of values.",
                                                       field=name))
             filters[name] = [_typed(fld, v) for v in values]
-    words = fold(str(args.get("q") or "")).split()
+    words = store.folded_words([str(args.get("q") or "")]).split()
     if len(words) > MAX_Q_WORDS:
         raise BadParameter("q", gettext("Use at most %(n)s words.", n=MAX_Q_WORDS))
     sort: list[tuple[str, bool]] = []
@@ -118,7 +117,7 @@ def _where(table: Any, query: RowsQuery, by_name: Mapping[str, Mapping[str, Any]
         clauses.append(options[0] if len(options) == 1 else (options[0] | options[1]))
     for word in query.words:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        clauses.append(table.c["_fold"].like(f"%{escaped}%", escape="\\"))
+        clauses.append(table.c["_fold"].like(f"% {escaped}%", escape="\\"))
     return clauses
 
 

@@ -1,13 +1,14 @@
 """The queryable copy of a file: one table per file version in the registry's own database.
 
 Columns are typed from the served schema (`types.final_fields`), named c0, c1... (a header may
-hold any text), with an index each for filters and sorts, and `_fold`, the row's text folded like
-search folds it (`text.fold`), for `q`. Rows go in by batches inside the caller's transaction, so a
+hold any text), with an index each for filters and sorts, and `_fold`, the row's words folded like
+search folds them (`text.fold`), for `q` (a word matches the start of a word). Rows go in by batches inside the caller's transaction, so a
 failed import leaves the previous copy in place."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -55,6 +56,14 @@ def drop(session: Session, name: str | None) -> None:
         Table(name, MetaData()).drop(session.connection())
 
 
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def folded_words(cells: list[str]) -> str:
+    """The row's words folded and lower-cased, each after a space, so that `q` matches word starts."""
+    return " " + " ".join(_NON_WORD.sub(" ", fold(" ".join(c for c in cells if c))).split()) + " "
+
+
 def _datetime_text(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
@@ -80,7 +89,7 @@ def import_rows(session: Session, name: str, path: Any, fmt: str, fields: list[d
                 values = [conv(cell) for conv, cell in zip(convert, cells, strict=True)]
                 record = {k: (_datetime_text(v) if t else v) for k, v, t in zip(keys, values, as_text, strict=True)}
                 record["_row"] = count
-                record["_fold"] = fold(" ".join(c for c in cells if c))
+                record["_fold"] = folded_words(cells)
                 records.append(record)
             conn.execute(table.insert(), records)
     for fld in fields[:MAX_INDEXES]:
