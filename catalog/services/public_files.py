@@ -127,7 +127,9 @@ def _build(session: Session, dist: Distribution, record: PublicFile | None,
         for n, i in enumerate(idx):
             final[i].update(public=True, column=f"c{n}")
         served = [final[i] for i in idx]
-        with session.begin_nested():
+        # a savepoint of the connection, not of the session: releasing a session savepoint would
+        # announce the change (signals) before the transaction commits
+        with session.connection().begin_nested():
             name = store.table_name(dist.id, record.checksum)
             if served:
                 store.import_rows(session, name, path, fmt, served, idx)
