@@ -15,7 +15,6 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context, ur
 from flask_babel import gettext
 from marshmallow import ValidationError
 
-from .. import policy
 from ..auth import authenticate_bearer, current_reader
 from ..db import db_session
 from ..models import Dataset, Distribution, PublicFile
@@ -79,7 +78,7 @@ def rows(key: str) -> Response:
     return jsonify({
         "dataset": ds.slug, "resource": dist.id, "fields": _fields_out([by_name[n] for n in q.fields]),
         "records": records, "total": total, "limit": q.limit, "offset": q.offset,
-        "filters": request.args.get("filters") and {k: v for k, v in q.filters.items()},
+        "filters": request.args.get("filters") and dict(q.filters),
         "q": request.args.get("q") or None, "sort": request.args.get("sort") or None, "links": links,
     })
 
@@ -199,7 +198,8 @@ def _openapi_paths() -> dict[str, dict[str, Any]]:
             "get": {"tags": tags, "summary": "The filtered rows as CSV (UTF-8), all of them unless limit is given",
                     "parameters": [*search, qp("limit", "at most this many rows", "integer", minimum=0),
                                    qp("offset", "rows to skip", "integer", minimum=0)],
-                    "responses": {"200": {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}},
+                    "responses": {"200": {"description": "CSV",
+                                          "content": {"text/csv": {"schema": {"type": "string"}}}},
                                   "400": bad, "404": {"description": "Not found", **err}}},
         },
         "/distributions/{dist_id}/preview": {

@@ -102,7 +102,8 @@ def _declared_fields(session: Session, dist: Distribution) -> list[dict[str, Any
 
 
 def overrides_for(session: Session, dist_id: str) -> dict[str, str]:
-    return {o.field: o.type for o in session.scalars(select(TypeOverride).where(TypeOverride.distribution_id == dist_id))}
+    query = select(TypeOverride).where(TypeOverride.distribution_id == dist_id)
+    return {o.field: o.type for o in session.scalars(query)}
 
 
 def _build(session: Session, dist: Distribution, record: PublicFile | None,
@@ -197,8 +198,8 @@ def conversion_folder(cfg: dict[str, Any], dist: Distribution, columns: frozense
 def conversion(session: Session, dist: Distribution, columns: frozenset[str] | None, kind: str) -> Path | None:
     """The path of one conversion for a column set, made now if it is the first request for it;
     None when the file has no ready public copy (the caller answers 404)."""
-    record = session.get(PublicFile, dist.id)
-    if record is None or record.status != "ready" or record.checksum != dist.checksum_sha256 or kind not in convert.KINDS:
+    record = ready_record(session, dist)
+    if kind not in convert.KINDS or record is None:
         return None
     cfg = _cfg(session)
     folder = conversion_folder(cfg, dist, columns)

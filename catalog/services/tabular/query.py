@@ -98,7 +98,8 @@ def parse(args: Mapping[str, Any], fields: list[dict[str, Any]], *, paged: bool 
         if not bits:
             continue
         if len(bits) > 2 or (len(bits) == 2 and bits[1].lower() not in ("asc", "desc")):
-            raise BadParameter("sort", gettext("Write a field, optionally followed by asc or desc, such as \"dan_so desc\"."))
+            raise BadParameter("sort", gettext(
+                "Write a field, optionally followed by asc or desc, such as \"dan_so desc\"."))
         sort.append((known("sort", bits[0]), len(bits) == 2 and bits[1].lower() == "desc"))
     wanted = [known("fields", n.strip()) for n in str(args.get("fields") or "").split(",") if n.strip()]
     limit = _int(args, "limit", DEFAULT_LIMIT if paged else None, MAX_LIMIT if paged else MAX_OFFSET, 0)
@@ -121,7 +122,8 @@ def _where(table: Any, query: RowsQuery, by_name: Mapping[str, Mapping[str, Any]
     return clauses
 
 
-def run(session: Session, table_name: str, fields: list[dict[str, Any]], query: RowsQuery) -> tuple[int, list[dict[str, Any]]]:
+def run(session: Session, table_name: str, fields: list[dict[str, Any]], query: RowsQuery
+        ) -> tuple[int, list[dict[str, Any]]]:
     """(total matching, the page of records as {field: value})."""
     by_name = {f["name"]: f for f in fields}
     table = store.table_for(table_name, fields)

@@ -1,9 +1,10 @@
 """The queryable copy of a file: one table per file version in the registry's own database.
 
 Columns are typed from the served schema (`types.final_fields`), named c0, c1... (a header may
-hold any text), with an index each for filters and sorts, and `_fold`, the row's words folded like
-search folds them (`text.fold`), for `q` (a word matches the start of a word). Rows go in by batches inside the caller's transaction, so a
-failed import leaves the previous copy in place."""
+hold any text), with an index each for filters and sorts, and `_fold`, the row's words folded
+like search folds them (`text.fold`), for `q` (a word matches the start of a word). Rows go in by
+batches inside the caller's transaction (under a savepoint), so a failed import leaves the
+previous copy in place."""
 
 from __future__ import annotations
 

@@ -29,7 +29,8 @@ INFER_ROWS = 1000
 
 _INT = re.compile(r"-?(0|[1-9][0-9]*)\Z")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_ISO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?\Z")
+_ISO_DATETIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?\Z")
 _YEAR = re.compile(r"[0-9]{4}\Z")
 TRUE_VALUES = frozenset({"true", "True", "TRUE", "1", "yes", "Yes", "có", "Có"})
 FALSE_VALUES = frozenset({"false", "False", "FALSE", "0", "no", "No", "không", "Không"})
