@@ -195,3 +195,15 @@ def test_the_cli_builds_public_copies(seeded_app, session, published):
     assert session.get(PublicFile, dist.id).status == "ready"
     bad = seeded_app.test_cli_runner().invoke(args=["public-files", "build", "--dataset", "no-such-dataset"])
     assert bad.exit_code != 0 and "no-such-dataset" in bad.output
+
+
+def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(seeded_app, session, tmp_path):
+    ds = dataset(session, "BTC", "open")
+    content = b"ma,cong_thuc\n01,=1+1\n02,\"=HYPERLINK(\"\"http://x\"\")\"\n"
+    dist = csv_distribution(session, ds, seeded_app.config["CATALOG"]["UPLOAD_FOLDER"], content)
+    path = tmp_path / "f.xlsx"
+    path.write_bytes(seeded_app.test_client().get(f"/distributions/{dist.id}/download/xlsx").data)
+    sheet = load_workbook(path).worksheets[0]
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
+    assert [c.value for c in cells] == ["01", "=1+1", "02", '=HYPERLINK("http://x")']
+    assert all(c.data_type == "s" for c in cells)
