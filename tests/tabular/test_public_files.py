@@ -207,3 +207,15 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(seeded_app, s
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
     assert [c.value for c in cells] == ["01", "=1+1", "02", '=HYPERLINK("http://x")']
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_a_large_files_workbook_is_written_by_a_second_process(seeded_app, session, tmp_path, monkeypatch):
+    from catalog.services.tabular import convert
+
+    monkeypatch.setattr(convert, "XLSX_PROCESS_BYTES", 0)  # every file counts as large
+    ds = dataset(session, "BTC", "open")
+    dist = csv_distribution(session, ds, seeded_app.config["CATALOG"]["UPLOAD_FOLDER"], PROVINCES, SCHEMA)
+    path = tmp_path / "out.xlsx"
+    path.write_bytes(seeded_app.test_client().get(f"/distributions/{dist.id}/download/xlsx").data)
+    with source.open_rows(path, "XLSX") as (header, data):
+        assert [header, *data] == _original_rows(PUBLIC)

@@ -12,6 +12,8 @@ import csv
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
@@ -30,6 +32,8 @@ KINDS = {
 }
 #: Rows a worksheet holds (Excel's limit, header included).
 XLSX_MAX_ROWS = 1_048_576
+#: Files at least this large get their workbook written by a second process, beside the rest.
+XLSX_PROCESS_BYTES = 5 * 1024 * 1024
 
 
 def _pick(fields: list[dict[str, Any]], header: list[str], columns: frozenset[str] | None
@@ -70,36 +74,98 @@ def package_descriptor(name: str, title: str, fields: list[dict[str, Any]]) -> t
 
 def build(path: Path, fmt: str, fields: list[dict[str, Any]], columns: frozenset[str] | None, target: Path,
           *, name: str, title: str) -> dict[str, Any]:
-    """Write every conversion of a file into `target` (replacing it); returns what was written."""
+    """Write every conversion of a file into `target` (replacing it); returns what was written.
+    A large file's workbook is written by a second process at the same time (the slowest part)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
+    helper: subprocess.Popen[bytes] | None = None
     try:
         with source.open_rows(path, fmt) as (header, rows):
             idx, chosen = _pick(fields, header, columns)
-            convert = [types.converter(f) for f in chosen]
-            written = _write_all(work, [f["name"] for f in chosen], idx, convert, rows)
+            if path.stat().st_size >= XLSX_PROCESS_BYTES:
+                helper = _start_xlsx_process(path, fmt, idx, chosen, work / "data.xlsx")
+            written = _write_all(work, chosen, idx, rows, xlsx=helper is None)
+        if helper is not None:
+            _, err = helper.communicate()
+            if helper.returncode != 0:
+                raise ValueError(f"the XLSX conversion failed: {err.decode(errors='replace')[-500:]}")
+            written["xlsx"] = (work / "data.xlsx").exists()
         package, schema = package_descriptor(name, title, chosen)
         _write_package(work, package, schema)
         if target.exists():
             shutil.rmtree(target)
         os.replace(work, target)
     except BaseException:
+        if helper is not None and helper.poll() is None:
+            helper.kill()
+            helper.wait()
         shutil.rmtree(work, ignore_errors=True)
         raise
     return written
 
 
-def _write_all(work: Path, names: list[str], idx: list[int], convert: list[Callable[[str], Any]],
-               rows: Iterator[list[str]]) -> dict[str, Any]:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+def _start_xlsx_process(path: Path, fmt: str, idx: list[int], fields: list[dict[str, Any]], out: Path
+                        ) -> subprocess.Popen[bytes]:
+    spec = json.dumps({"path": str(path), "fmt": fmt, "idx": idx, "fields": fields, "out": str(out)})
+    return subprocess.Popen([sys.executable, "-m", "catalog.services.tabular.convert", spec],  # noqa: S603 - no shell
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("data")
-    sheet.append(names)
+
+class XlsxWriter:
+    """A write-only workbook of one sheet; text that looks like a formula stays text."""
+
+    def __init__(self, names: list[str]) -> None:
+        from openpyxl import Workbook
+
+        self.book = Workbook(write_only=True)
+        self.sheet = self.book.create_sheet("data")
+        self.sheet.append(names)
+        self.rows = 1
+
+    def add(self, values: list[Any]) -> bool:
+        """Append a row; False once Excel's row limit is reached (the workbook is then not saved)."""
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        self.rows += 1
+        if self.rows > XLSX_MAX_ROWS:
+            return False
+        line: list[Any] = []
+        for value in values:
+            if isinstance(value, str) and (value.startswith("=") or ILLEGAL_CHARACTERS_RE.search(value)):
+                cell = WriteOnlyCell(self.sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+                cell.data_type = "s"
+                line.append(cell)
+            else:
+                line.append(value)
+        self.sheet.append(line)
+        return True
+
+    def finish(self, out: Path) -> bool:
+        if self.rows > XLSX_MAX_ROWS:
+            self.book.close()
+            return False
+        self.book.save(out)
+        return True
+
+
+def write_xlsx(path: Path, fmt: str, idx: list[int], fields: list[dict[str, Any]], out: Path) -> bool:
+    """The workbook alone (run in the second process for a large file)."""
+    convert = [types.converter(f) for f in fields]
+    book = XlsxWriter([f["name"] for f in fields])
+    with source.open_rows(path, fmt) as (_header, rows):
+        for row in rows:
+            if not book.add([conv(row[i]) for conv, i in zip(convert, idx, strict=True)]):
+                break
+    return book.finish(out)
+
+
+def _write_all(work: Path, fields: list[dict[str, Any]], idx: list[int], rows: Iterator[list[str]], *,
+               xlsx: bool) -> dict[str, Any]:
+    names = [f["name"] for f in fields]
+    convert: list[Callable[[str], Any]] = [types.converter(f) for f in fields]
+    book = XlsxWriter(names) if xlsx else None
     count = 0
-    xlsx_ok = True
     with open(work / "data.csv", "w", newline="", encoding="utf-8") as out_csv, \
             open(work / "data.json", "w", encoding="utf-8") as out_json:
         writer = csv.writer(out_csv, lineterminator="\r\n")
@@ -112,23 +178,10 @@ def _write_all(work: Path, names: list[str], idx: list[int], convert: list[Calla
             out_json.write(("," if count else "") + "\n" + json.dumps(
                 dict(zip(names, values, strict=True)), ensure_ascii=False, default=_json_default))
             count += 1
-            if count + 1 > XLSX_MAX_ROWS:
-                xlsx_ok = False
-                continue
-            line: list[Any] = []
-            for value in values:
-                if isinstance(value, str) and (value.startswith("=") or ILLEGAL_CHARACTERS_RE.search(value)):
-                    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-                    cell.data_type = "s"  # text that looks like a formula stays text
-                    line.append(cell)
-                else:
-                    line.append(value)
-            sheet.append(line)
+            if book is not None:
+                book.add(values)
         out_json.write("\n]\n")
-    if xlsx_ok:
-        book.save(work / "data.xlsx")
-    else:
-        book.close()
+    xlsx_ok = book.finish(work / "data.xlsx") if book is not None else False
     return {"rows": count, "xlsx": xlsx_ok}
 
 
@@ -137,3 +190,8 @@ def _write_package(work: Path, package: dict[str, Any], schema: dict[str, Any]) 
         pack.writestr("datapackage.json", json.dumps(package, ensure_ascii=False, indent=2))
         pack.writestr("schema.json", json.dumps(schema, ensure_ascii=False, indent=2))
         pack.write(work / "data.csv", "data.csv")
+
+
+if __name__ == "__main__":  # the second process of `build`: python -m catalog.services.tabular.convert SPEC
+    _spec = json.loads(sys.argv[1])
+    write_xlsx(Path(_spec["path"]), _spec["fmt"], _spec["idx"], _spec["fields"], Path(_spec["out"]))
