@@ -30,6 +30,12 @@ SCHEMA = {"fields": [
     {"name": "gia_tri", "type": "number"}, {"name": "ngay", "type": "date"}]}
 
 
+def _cpu_s() -> float:
+    """CPU time of this process and of the children it waited for (the workbook's helper)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -80,12 +86,12 @@ def main(rows: int, folder: Path) -> dict:
                                               distributions.storage_for(app.config["CATALOG"]), Upload())
         s.commit()
         before_mb = _peak_mb()
-        cpu = time.process_time()
+        cpu = _cpu_s()
         started = time.perf_counter()
         datasets.update_dataset(s, actor, ds, {"status": "published"})
         s.commit()
         prepare_s = time.perf_counter() - started
-        prepare_cpu_s = time.process_time() - cpu
+        prepare_cpu_s = _cpu_s() - cpu
         peak_mb = _peak_mb()
         record = s.get(PublicFile, dist.id)
         assert record is not None and record.status == "ready", record and record.message
