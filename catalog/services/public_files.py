@@ -128,16 +128,19 @@ def _build(session: Session, dist: Distribution, record: PublicFile | None,
         for n, i in enumerate(idx):
             final[i].update(public=True, column=f"c{n}")
         served = [final[i] for i in idx]
-        # a savepoint of the connection, not of the session: releasing a session savepoint would
-        # announce the change (signals) before the transaction commits
-        with session.connection().begin_nested():
-            name = store.table_name(dist.id, record.checksum)
-            if served:
-                store.import_rows(session, name, path, fmt, served, idx)
-            if old_table and old_table != name:
-                store.drop(session, old_table)
+        name = store.table_name(dist.id, record.checksum)
+
+        def import_rows() -> None:
+            # a savepoint of the connection, not of the session: releasing a session savepoint would
+            # announce the change (signals) before the transaction commits
+            with session.connection().begin_nested():
+                if served:
+                    store.import_rows(session, name, path, fmt, served, idx)
+                if old_table and old_table != name:
+                    store.drop(session, old_table)
+
         convert.build(path, fmt, final, columns, conversion_folder(cfg, dist, columns),
-                      name=_package_name(dist), title=dist.title_vi)
+                      name=_package_name(dist), title=dist.title_vi, during=import_rows)
     except Exception as exc:  # any unreadable file: recorded as failed, never the publisher's error page
         log.warning("public copy of %s failed: %s", dist.id, exc)
         record.status, record.message = "failed", str(exc)[:1000]

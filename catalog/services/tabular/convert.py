@@ -73,9 +73,10 @@ def package_descriptor(name: str, title: str, fields: list[dict[str, Any]]) -> t
 
 
 def build(path: Path, fmt: str, fields: list[dict[str, Any]], columns: frozenset[str] | None, target: Path,
-          *, name: str, title: str) -> dict[str, Any]:
+          *, name: str, title: str, during: Callable[[], None] | None = None) -> dict[str, Any]:
     """Write every conversion of a file into `target` (replacing it); returns what was written.
-    A large file's workbook is written by a second process at the same time (the slowest part)."""
+    A large file's workbook is written by a second process at the same time (the slowest part);
+    `during` runs while it works (the rows table's import), and its failure undoes the build."""
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
     helper: subprocess.Popen[bytes] | None = None
@@ -85,6 +86,8 @@ def build(path: Path, fmt: str, fields: list[dict[str, Any]], columns: frozenset
             if path.stat().st_size >= XLSX_PROCESS_BYTES:
                 helper = _start_xlsx_process(path, fmt, idx, chosen, work / "data.xlsx")
             written = _write_all(work, chosen, idx, rows, xlsx=helper is None)
+        if during is not None:
+            during()
         if helper is not None:
             _, err = helper.communicate()
             if helper.returncode != 0:
