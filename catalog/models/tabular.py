@@ -10,6 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
 
+#: Names of the tables holding files' queryable rows (made at run time, not by migrations).
+ROWS_TABLE_PREFIX = "rows_"
+
+
+def is_rows_table(name: str | None) -> bool:
+    """A file's rows table, which migrations and their comparisons leave alone."""
+    return bool(name and name.startswith(ROWS_TABLE_PREFIX))
+
 
 class PublicFile(Base):
     """What `services.public_files.prepare` made of a distribution's stored file (one file version).

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from ...models.tabular import ROWS_TABLE_PREFIX
 from ...text import fold
 from . import source, types
 
@@ -37,7 +38,7 @@ SQL_TYPES: dict[str, Any] = {"string": Text, "integer": BigInteger, "year": Inte
 BATCH = 5000
 #: Columns that get an index (a very wide file gets indexes on its first ones only).
 MAX_INDEXES = 32
-PREFIX = "rows_"
+PREFIX = ROWS_TABLE_PREFIX
 
 
 def table_name(distribution_id: str, checksum: str) -> str:
