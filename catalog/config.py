@@ -48,6 +48,10 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "STORAGE_S3_SECRET_KEY": (_str, "", "secret key of the store (empty: AWS_SECRET_ACCESS_KEY)"),
     "METRICS_TOKEN": (_str, "", "bearer token that opens /metrics to other machines (empty: loopback only)"),
     "HEALTH_TIMEOUT_SECONDS": (_int, 3, "longest each /healthz check waits for the database, broker or store"),
+    "PUBLIC_FILES_FOLDER": (_str, None, "conversions of public tabular files, made once per file version "
+                                        "(default: instance/public-files)"),
+    "PUBLIC_FILES_INLINE_MB": (_int, 20, "public tabular files up to this size are converted at once when "
+                                         "published; larger ones in the background"),
     "MAX_UPLOAD_MB": (_int, 200, "largest accepted upload, in megabytes"),
     "MAX_JSON_KB": (_int, 1024, "largest accepted JSON body, in kilobytes"),
     "PAGE_SIZE": (_int, 20, "default page size of lists"),
@@ -121,6 +125,8 @@ def load_config(environ: dict[str, str] | None = None, overrides: dict[str, Any]
         cfg["UPLOAD_FOLDER"] = str(instance / "uploads")
     if cfg["STORAGE_URL"] and not cfg["STORAGE_URL"].startswith("s3://"):
         raise ValueError(f"CATALOG_STORAGE_URL must look like s3://bucket/prefix, not {cfg['STORAGE_URL']!r}")
+    if not cfg["PUBLIC_FILES_FOLDER"]:
+        cfg["PUBLIC_FILES_FOLDER"] = str(instance / "public-files")
     if cfg["DEFAULT_LOCALE"] not in ("vi", "en"):
         raise ValueError(f"CATALOG_DEFAULT_LOCALE must be 'vi' or 'en', not {cfg['DEFAULT_LOCALE']!r}")
     is_pg = cfg["DATABASE_URL"].startswith("postgresql")

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
 from catalog.models import Base
+from catalog.models.tabular import is_rows_table
 
 config = context.config
 target_metadata = Base.metadata
@@ -39,6 +40,8 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # files' rows tables are made at run time (services.tabular.store): never proposed for removal
+        include_name=lambda name, type_, _parents: not (type_ == "table" and is_rows_table(name)),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -48,6 +48,7 @@ from .sharing import (
     SharingRequest,
     SharingRequestItem,
 )
+from .tabular import PublicFile, TypeOverride
 from .user import LINK_KINDS, ROLES, SCOPES, AccountLink, ApiToken, LoginAttempt, Membership, User
 
 __all__ = [
@@ -104,12 +105,14 @@ __all__ = [
     "OpenDataPlan",
     "Organization",
     "PublicFeedback",
+    "PublicFile",
     "QualityReport",
     "ReuseMark",
     "SharingAgreement",
     "SharingRequest",
     "SharingRequestItem",
     "Theme",
+    "TypeOverride",
     "User",
     "dataservice_dataset",
     "utcnow",

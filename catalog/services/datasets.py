@@ -15,7 +15,7 @@ from ..models import Dataset, Licence, Organization, utcnow
 from ..models.base import new_id
 from ..schemas.registry import DatasetInput
 from ..text import slugify
-from . import audit, files, references
+from . import audit, files, public_files, references
 from .actor import Actor
 from .common import (
     apply,
@@ -187,6 +187,8 @@ def update_dataset(
         action = {"published": "publish", "withdrawn": "withdraw"}.get(ds.status, "update")
     audit.record(session, actor, action, "dataset", ds.id, label=ds.title_vi, organization_id=ds.publisher_id,
                  before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
+    if {"status", "access_level"} & set(changed):
+        public_files.sync_dataset(session, ds)  # its files become public, or stop being public
     return changed
 
 
@@ -194,6 +196,8 @@ def delete_dataset(session: Session, actor: Actor, ds: Dataset, upload_folder: s
     policy.require(policy.can_delete_dataset(actor.reader, ds))
     references.require_unreferenced(session, ds)
     paths = [d.file_path for d in ds.distributions if d.file_path]
+    for dist in ds.distributions:
+        public_files.retract(session, dist)
     audit.record(session, actor, "delete", "dataset", ds.id, label=ds.title_vi,
                  organization_id=ds.publisher_id, before=state(ds))
     session.delete(ds)

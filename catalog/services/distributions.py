@@ -15,7 +15,7 @@ from ..models import Dataset, Distribution
 from ..models.base import utcnow
 from ..schemas.registry import DistributionInput
 from ..storage import check_key
-from . import audit, files
+from . import audit, files, public_files
 from .actor import Actor
 from .common import NotFound, apply, blank_values, columns_of, field_error, load, state
 
@@ -100,6 +100,7 @@ def add_distribution(
     session.flush()
     audit.record(session, actor, "create", "distribution", dist.id, label=dist.title_vi,
                  organization_id=ds.publisher_id, after=state(dist))
+    public_files.prepare(session, dist)  # a file added to open, published data is public at once
     return dist
 
 
@@ -143,6 +144,7 @@ def update_distribution(
     audit.record(session, actor, "update", "distribution", dist.id, label=dist.title_vi,
                  organization_id=ds.publisher_id, before={k: before[k] for k in changed},
                  after={k: after[k] for k in changed})
+    public_files.prepare(session, dist, force="table_schema" in changed)
     return changed
 
 
@@ -151,6 +153,7 @@ def delete_distribution(session: Session, actor: Actor, dist: Distribution, stor
     policy.require(policy.can_edit_dataset(actor.reader, ds))
     audit.record(session, actor, "delete", "distribution", dist.id, label=dist.title_vi,
                  organization_id=ds.publisher_id, before=state(dist))
+    public_files.retract(session, dist)
     if dist.file_path:
         files.remove_after_commit(session, storage.folder, [dist.file_path])
     ds.distributions.remove(dist)
@@ -166,8 +169,10 @@ class DownloadPlan:
     redirect_to: str | None = None
 
 
-def plan_download(session: Session, actor: Actor, dist: Distribution, upload_folder: str) -> DownloadPlan:
-    """Decide what the reader receives and log downloads of data that is not open."""
+def plan_download(session: Session, actor: Actor, dist: Distribution, upload_folder: str, *,
+                  convertible: bool = False) -> DownloadPlan:
+    """Decide what the reader receives and log downloads of data that is not open. `convertible`:
+    the answer is a conversion, which any tabular format can be trimmed into."""
     ds = dist.dataset
     reader = actor.reader
     policy.require(policy.can_view_dataset(reader, ds))
@@ -180,7 +185,7 @@ def plan_download(session: Session, actor: Actor, dist: Distribution, upload_fol
             raise NotFound(dist.id)  # described only; the data is given through a sharing service
         policy.require(policy.can_download(reader, ds) and columns is None)
         return DownloadPlan(redirect_to=location)
-    if columns is not None and (dist.format or "").upper() != "CSV":
+    if columns is not None and (dist.format or "").upper() != "CSV" and not convertible:
         # Only CSV can be trimmed to the columns the reader may see; other formats are all or nothing.
         raise policy.Forbidden()
     if ds.access_level != "open" or ds.id in reader.grants:

@@ -27,7 +27,7 @@ from ..downloads import download_response
 from ..models import Database, Dataset, Distribution, Licence, Organization, Theme
 from ..models.reference import AdminUnit
 from ..quality import service as quality_service
-from ..services import datasets, distributions, files, listing, series
+from ..services import datasets, distributions, files, listing, public_files, series
 from ..services.common import visible_dataset, visible_distribution
 from ..services.sharing import access as sharing_access
 from .forms import page_args, read_form
@@ -73,8 +73,13 @@ def show(key: str) -> str:
     ds = visible_dataset(db_session(), current_reader(), key)
     reader = current_reader()
     previews = {}
+    public = {}
     for dist in ds.distributions:
         columns = policy.readable_columns(reader, dist)
+        stored = public_files.preview_for(s, reader, dist)
+        if stored is not None:
+            public[dist.id] = stored  # computed when the file became public, not on this view
+            continue
         if dist.file_path and (dist.format or "").upper() == "CSV" and (columns is None or columns):
             # a missing file shows no preview; the quality checks report it
             with contextlib.suppress(OSError, ValueError), \
@@ -86,7 +91,7 @@ def show(key: str) -> str:
     can_edit = policy.can_edit_dataset(reader, ds)
     personal = quality_service.personal_columns(quality_service.latest_report(s, ds.id)) if can_edit else []
     return render_template(
-        "datasets/show.html", ds=ds, previews=previews, licence=licence, themes=themes, units=units,
+        "datasets/show.html", ds=ds, previews=previews, public=public, licence=licence, themes=themes, units=units,
         personal_data=personal,
         can_edit=policy.can_edit_dataset(reader, ds), can_delete=policy.can_delete_dataset(reader, ds),
         can_download=policy.can_download(reader, ds), access_key=policy.access_explanation_key(ds),

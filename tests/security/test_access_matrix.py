@@ -114,6 +114,8 @@ ROUTES: dict[str, str] = {
     "portal_api.open_data_list": "page", "portal_api.organization_open_data": "page", "portal_api.plan_create": "write",
     "portal_api.plan": "page", "portal_api.plan_update": "write", "portal_api.plan_delete": "write",
     "portal_api.requests_list": "page",
+    "public_files.conversion": "distribution", "rows_api.rows": "dataset", "rows_api.rows_csv": "dataset",
+    "rows_api.preview": "distribution", "rows_api.set_types": "distribution-write",
 }
 
 #: query strings that make list and search routes show as much as they can
@@ -217,7 +219,8 @@ def matrix(seeded_app: Flask) -> Matrix:
         s.commit()
         fixed = {"code": "BCA-C06", "slug": svc.slug, "request_id": str(live.request_id), "key": str(live.id),
                  "job_id": "1", "action": "approve", "user_id": users["other_agency"].id, "membership_id": "1",
-                 "token_id": "1", "dist_id": dists["open"].id, "fmt": "ttl", "name": "package_search", "n": "1"}
+                 "token_id": "1", "dist_id": dists["open"].id, "fmt": "ttl", "name": "package_search", "n": "1",
+                 "kind": "csv"}
         yield Matrix(seeded_app, s, users, made, dists, fixed)
         s.close()
 

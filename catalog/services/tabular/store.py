@@ -1,0 +1,110 @@
+"""The queryable copy of a file: one table per file version in the registry's own database.
+
+Columns are typed from the served schema (`types.final_fields`), named c0, c1... (a header may
+hold any text), with an index each for filters and sorts, and `_fold`, the row's words folded
+like search folds them (`text.fold`), for `q` (a word matches the start of a word). Rows go in by
+batches inside the caller's transaction (under a savepoint), so a failed import leaves the
+previous copy in place."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    inspect,
+)
+from sqlalchemy.orm import Session
+
+from ...models.tabular import ROWS_TABLE_PREFIX
+from ...text import fold
+from . import source, types
+
+#: SQL type of each served type (datetimes keep their text, which sorts as ISO 8601 does).
+SQL_TYPES: dict[str, Any] = {"string": Text, "integer": BigInteger, "year": Integer, "number": Float,
+                             "boolean": Boolean, "date": Date, "datetime": Text}
+BATCH = 5000
+#: Columns that get an index (a very wide file gets indexes on its first ones only).
+MAX_INDEXES = 32
+PREFIX = ROWS_TABLE_PREFIX
+
+
+def table_name(distribution_id: str, checksum: str) -> str:
+    """A name for a file version's table, short enough for PostgreSQL (63 characters)."""
+    return PREFIX + hashlib.sha256(f"{distribution_id}:{checksum}".encode()).hexdigest()[:24]
+
+
+def table_for(name: str, fields: list[dict[str, Any]]) -> Table:
+    """The table object of a stored copy (a MetaData of its own: these tables are not the registry's models)."""
+    columns = [Column("_row", Integer, primary_key=True, autoincrement=False), Column("_fold", Text)]
+    columns += [Column(f["column"], SQL_TYPES.get(f["type"], Text)) for f in fields]
+    return Table(name, MetaData(), *columns)
+
+
+def drop(session: Session, name: str | None) -> None:
+    if name and name.startswith(PREFIX) and inspect(session.connection()).has_table(name):
+        Table(name, MetaData()).drop(session.connection())
+
+
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def folded_words(cells: list[str]) -> str:
+    """The row's words folded and lower-cased, each after a space, so that `q` matches word starts."""
+    return " " + " ".join(_NON_WORD.sub(" ", fold(" ".join(c for c in cells if c))).split()) + " "
+
+
+def _datetime_text(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def import_rows(session: Session, name: str, path: Any, fmt: str, fields: list[dict[str, Any]],
+                header_index: list[int]) -> int:
+    """Create the table and load every row; `fields` carry their `column`, `header_index` where
+    each field is in the file. Returns the number of rows."""
+    drop(session, name)
+    table = table_for(name, fields)
+    conn = session.connection()
+    table.create(conn)
+    convert = [types.converter(f) for f in fields]
+    keys = [f["column"] for f in fields]
+    as_text = [f["type"] == "datetime" for f in fields]
+    count = 0
+    with source.open_rows(path, fmt) as (_header, rows):
+        for batch in _batches(rows):
+            records = []
+            for row in batch:
+                count += 1
+                cells = [row[i] for i in header_index]
+                values = [conv(cell) for conv, cell in zip(convert, cells, strict=True)]
+                record = {k: (_datetime_text(v) if t else v) for k, v, t in zip(keys, values, as_text, strict=True)}
+                record["_row"] = count
+                record["_fold"] = folded_words(cells)
+                records.append(record)
+            conn.execute(table.insert(), records)
+    for fld in fields[:MAX_INDEXES]:
+        Index(f"ix_{name}_{fld['column']}", table.c[fld["column"]]).create(conn)
+    return count
+
+
+def _batches(rows: Iterator[list[str]]) -> Iterator[list[list[str]]]:
+    batch: list[list[str]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
