@@ -136,14 +136,14 @@ def download_response(dist_id: str, *, excel: bool = False) -> Response:
     dist = visible_distribution(s, current_reader(), dist_id)
     if excel and ((dist.format or "").upper() != "CSV" or not dist.file_path):
         raise NotFound(dist_id)  # only a stored CSV has an Excel variant
-    plan = distributions.plan_download(s, current_actor(), dist, current_app.config["CATALOG"]["UPLOAD_FOLDER"])
-    if plan.redirect_to or (plan.path is not None and plan.path.exists()):
+    folder = current_app.config["CATALOG"]["UPLOAD_FOLDER"]
+    plan = distributions.plan_download(s, current_actor(), dist, folder)
+    if plan.redirect_to or (plan.path is not None and storage.for_folder(folder).exists(plan.path.as_posix())):
         download_counts.record_download(s, dist)  # one upsert, in the same commit as the download's audit
     s.commit()
     if plan.redirect_to:
         return redirect(plan.redirect_to)
     assert plan.path is not None
-    folder = current_app.config["CATALOG"]["UPLOAD_FOLDER"]
     key = plan.path.as_posix()
     name = dist.file_name or plan.path.name
     if plan.columns is None and not excel:
