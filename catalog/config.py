@@ -78,6 +78,9 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "HARVEST_JSONLD_CONTEXTS": (_str, "", "folder of extra JSON-LD context files for DCAT harvests "
                                           "(index.json maps each context URL to a file); none is ever fetched"),
     "QUALITY_AUTO": (_bool, True, "check a dataset's quality after uploads, edits of its files and harvests"),
+    "QUALITY_HARVEST_PER_RUN": (_int, 5000, "harvested datasets the scheduled catch-up job checks per run"),
+    "QUALITY_HARVEST_NETWORK": (_bool, False, "the checks after a harvest ask links and read remote files too "
+                                              "(default: remembered answers only; the link schedule asks them)"),
     "QUALITY_INLINE_MB": (_int, 2, "files up to this size are checked at once after an upload; larger ones, "
                                    "and every harvested dataset, in a background job with progress"),
     "QUALITY_REMOTE_MAX_MB": (_int, 200, "largest remote file fetched for the data checks"),

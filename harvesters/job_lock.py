@@ -117,5 +117,8 @@ class LockMixin:
         self.log.flush(self.session)
         self.session.info["change_reason"] = "harvest"
         self.session.commit()
+        buffer = self.session.info.get("index_buffer")
+        if buffer is not None:
+            buffer.flush_if_due()  # outside the batch's transaction, a few times per job
         if self.progress is not None:
             self.progress(self.job)
