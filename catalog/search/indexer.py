@@ -28,6 +28,7 @@ from ..db import registry_db
 from ..models import Database, DataService, Dataset, Organization
 from ..models.base import utcnow
 from ..signals import records_changed
+from ..tasks import task
 from . import backend_for
 from .documents import all_documents, count_records, documents_for
 
@@ -149,3 +150,11 @@ def reindex(app: Flask, progress: Callable[[int], None] | None = None,
     if stale:
         backend.update([], delete_ids=stale)
     return count
+
+
+@task("search.reindex")
+def reindex_task() -> int:
+    """Rebuild the index in the background (a worker in server mode); returns the records indexed."""
+    from flask import current_app
+
+    return reindex(current_app._get_current_object())
