@@ -48,8 +48,8 @@ from catalog.models import (
 )
 from catalog.search.indexer import IndexBuffer, refresh
 from catalog.services import audit
-from catalog.signals import harvest_finished
 from catalog.services.actor import system_actor
+from catalog.signals import harvest_finished
 
 from . import connections
 from .agencies import Writers

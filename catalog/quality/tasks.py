@@ -8,7 +8,8 @@ on a schedule for links and freshness.
 - A harvest: when the job ends, ONE background job per source (`quality.check_source`) checks the
   source's datasets whose grade is missing or older than their last change, a page of ids at a time
   (bounded memory whatever the harvest's size), asking no server (remembered link answers only, remote
-  files not fetched: the scheduled link check asks them) unless CATALOG_QUALITY_HARVEST_NETWORK is on. What is pending is read from the registry,
+  files not fetched: the scheduled link check asks them) unless CATALOG_QUALITY_HARVEST_NETWORK is on.
+  What is pending is read from the registry,
   so a job that dies, or a CLI harvest that queued nothing, is caught up by `quality.harvested`.
 - Schedules: `quality.links` asks links whose answer is older than CATALOG_QUALITY_LINK_RECHECK_HOURS
   and re-scores the datasets whose links changed; `quality.freshness` re-scores every checked
