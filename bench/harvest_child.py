@@ -1,6 +1,6 @@
 """One measured step of bench_harvest, in its own process so that its peak memory is its own.
 
-    python -m bench.harvest_child ceiling|validate|harvest|checks INSTANCE URL
+    python -m bench.harvest_child ceiling|validate|harvest INSTANCE URL  |  checks INSTANCE SAMPLE
 
 Prints one JSON line: records, seconds, peak resident memory (MB) and, for a harvest, its counts.
 `harvest` is the product as shipped: what `flask --app catalog harvest run` does (search index kept
@@ -100,8 +100,9 @@ def harvest(instance: str, url: str) -> dict:
             "counts": counts, "status": summary.status, "message": summary.message}
 
 
-def checks(instance: str) -> dict:
-    """The post-harvest quality job of the bench source, as a worker runs it."""
+def checks(instance: str, sample: str) -> dict:
+    """The post-harvest quality job of the bench source (`quality.check_source`), as a worker runs it,
+    on its first `sample` datasets."""
     os.environ["CATALOG_INSTANCE_PATH"] = instance
     os.environ.setdefault("CATALOG_SECRET_KEY", "bench")
     os.environ["CATALOG_LOG_LEVEL"] = "WARNING"
@@ -110,22 +111,22 @@ def checks(instance: str) -> dict:
     from catalog import create_app
     from catalog.db import registry_db
     from catalog.models import HarvestSource
-    from catalog.tasks import run_now
+    from catalog.quality.tasks import check_harvested
 
     app = create_app()
     with app.app_context():
         s = registry_db(app).session_factory()
         source_id = s.scalar(select(HarvestSource.id).where(HarvestSource.slug == "bench-ckan"))
         s.close()
-    started = time.perf_counter()
-    done = run_now(app, "quality.check_source", source_id)
+        started = time.perf_counter()
+        done = check_harvested(app, source_id, limit=int(sample))
     return {"records": done, "seconds": time.perf_counter() - started}
 
 
 if __name__ == "__main__":
     mode = sys.argv[1]
     steps = {"ceiling": lambda: ceiling(sys.argv[3]), "validate": lambda: validate_only(sys.argv[2], sys.argv[3]),
-             "harvest": lambda: harvest(sys.argv[2], sys.argv[3]), "checks": lambda: checks(sys.argv[2])}
+             "harvest": lambda: harvest(sys.argv[2], sys.argv[3]), "checks": lambda: checks(sys.argv[2], sys.argv[3])}
     result = steps[mode]()
     result["peak_mb"] = _peak_mb()
     print(json.dumps(result))

@@ -32,6 +32,7 @@ from sqlalchemy.orm import selectinload
 
 from ..db import registry_db
 from ..models import Dataset, Distribution, QualityReport, utcnow
+from ..search.indexer import buffered
 from ..signals import harvest_finished, records_changed
 from ..tasks import enqueue, periodic, task
 from . import links, metadata, service, tabular
@@ -69,6 +70,11 @@ def check_harvested(app: Flask, source_id: str | None = None, limit: int | None 
     Each dataset is visited once per call (keyset paging by id), so a check that fails does not
     loop; it is tried again by the next call. Returns the number of datasets checked."""
     options = service.RunOptions(network=bool(app.config["CATALOG"].get("QUALITY_HARVEST_NETWORK")))
+    with buffered(app):  # the grades reach the search index in bulk, within seconds
+        return _check_pages(app, source_id, limit, options)
+
+
+def _check_pages(app: Flask, source_id: str | None, limit: int | None, options: service.RunOptions) -> int:
     done, after = 0, ""
     while limit is None or done < limit:
         session = registry_db(app).session_factory()

@@ -16,7 +16,9 @@ once per batch. A job killed before its buffer was written is healed by the next
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -111,6 +113,22 @@ class IndexBuffer:
         return self.flush() if self.due() else 0
 
 
+_buffer: ContextVar[IndexBuffer | None] = ContextVar("index_buffer", default=None)
+
+
+@contextmanager
+def buffered(app: Flask) -> Iterator[IndexBuffer]:
+    """Gather the index updates of every commit made in this context (any session) and write them
+    in bulk, when due and at the end: for bulk jobs that commit record by record (quality checks)."""
+    buffer = IndexBuffer(app)
+    token = _buffer.set(buffer)
+    try:
+        yield buffer
+    finally:
+        _buffer.reset(token)
+        buffer.flush()
+
+
 @records_changed.connect
 def _follow_registry(session_info: dict[str, Any], changes: dict[str, set[str]], reason: str) -> None:
     app = session_info.get("app")
@@ -119,6 +137,11 @@ def _follow_registry(session_info: dict[str, Any], changes: dict[str, set[str]],
     buffer = session_info.get("index_buffer")
     if isinstance(buffer, IndexBuffer):
         buffer.add(changes)
+        return
+    buffer = _buffer.get()
+    if buffer is not None and buffer.app is app:
+        buffer.add(changes)
+        buffer.flush_if_due()
         return
     refresh(app, changes)
 
