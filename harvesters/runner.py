@@ -299,7 +299,10 @@ class _Run(LockMixin, BatchMixin, DatasetWriterMixin, ServiceWriterMixin, Withdr
         s.commit()
         self._index_pending()
         done = summary(job, source)
-        harvest_finished.send(self.app, source_id=source.id, counts=job.counts(), queue_checks=self.queue_checks)
+        try:
+            harvest_finished.send(self.app, source_id=source.id, counts=job.counts(), queue_checks=self.queue_checks)
+        except Exception:  # the job is done and saved; its follow-ups are caught up by the scheduled jobs
+            log.exception("follow-up work of harvest job %s could not be queued", job.id)
         return done
 
     def _index_pending(self) -> None:

@@ -30,6 +30,7 @@ from harvesters.runner import queue_job
 
 from ..conftest import REQUIRE_SERVICES, _dispose, build_app
 from ..harvest.conftest import CkanPortal, make_source, package
+from ..helpers import dataset
 from ..httpserver import Reply, Seen
 
 REDIS_URL = os.environ.get("CATALOG_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -63,15 +64,15 @@ class Server:
                              HARVEST_BATCH_SIZE=PAGE, HARVEST_STALE_MINUTES=0.1, QUALITY_AUTO=True, SCHEDULER=False)
         self.workers: list[subprocess.Popen] = []
 
-    def start_worker(self) -> subprocess.Popen:
+    def start_worker(self, queue: str | None = None) -> subprocess.Popen:
         env = {**os.environ, "CATALOG_INSTANCE_PATH": str(self.instance), "CATALOG_SECRET_KEY": "test-secret",
                "CATALOG_DATABASE_URL": self.app.config["CATALOG"]["DATABASE_URL"],
                **{f"CATALOG_{k}": v for k, v in self.settings.items()}}
         celery = os.path.join(os.path.dirname(sys.executable), "celery")
         worker = subprocess.Popen(
-            [celery, "-A", "catalog.worker", "worker", "--pool", "solo", "--concurrency", "1", "-Q", self.queue,
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel", "WARNING",
-             "-n", f"{uuid.uuid4().hex[:8]}@test"],
+            [celery, "-A", "catalog.worker", "worker", "--pool", "solo", "--concurrency", "1",
+             "-Q", queue or self.queue, "--without-gossip", "--without-mingle", "--without-heartbeat",
+             "--loglevel", "WARNING", "-n", f"{uuid.uuid4().hex[:8]}@test"],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.workers.append(worker)
         return worker
@@ -109,7 +110,8 @@ class Server:
                 worker.wait()
         celery = tasks.celery_for(self.app)
         with celery.connection_for_write() as conn:  # leave nothing behind in the shared Redis
-            conn.default_channel.queue_delete(self.queue)
+            for queue in (self.queue, f"{self.queue}-beat"):
+                conn.default_channel.queue_delete(queue)
         _dispose(self.app)
 
 
@@ -209,12 +211,12 @@ def test_a_worker_killed_mid_harvest_loses_and_doubles_nothing(server, slow_port
 
 def test_a_worker_runs_a_quality_check_and_a_reindex(server):
     server.start_worker()
-    slug_id = server.scalar(select(Dataset.id).where(Dataset.status == "published").order_by(Dataset.slug).limit(1))
     s = server.session()
     try:
         from catalog.quality import service as quality
 
-        report, _created = quality.request_check(s, s.get(Dataset, slug_id), "manual")
+        ds = dataset(s, "BTC", title_vi="Bộ dữ liệu không có liên kết")  # nothing to ask off this machine
+        report, _created = quality.request_check(s, ds, "manual")
         s.commit()
         report_id = report.id
     finally:
@@ -231,12 +233,23 @@ def test_a_worker_runs_a_quality_check_and_a_reindex(server):
     server.wait("the reindex", lambda: every <= backend.ids())
 
 
+def _waiting(server: Server) -> int:
+    with tasks.celery_for(server.app).connection_for_write() as conn:
+        return conn.default_channel.client.llen(server.queue)
+
+
 def test_beat_sends_run_due_which_queues_the_periodic_jobs_to_the_workers(server):
-    schedule = tasks.celery_for(server.app).conf.beat_schedule
-    assert schedule == {"catalog-run-due": {"task": "catalog.run_due", "schedule": 60.0}}
-    server.start_worker()
-    tasks.celery_for(server.app).send_task("catalog.run_due")  # what beat sends every minute
+    celery = tasks.celery_for(server.app)
+    assert celery.conf.beat_schedule == {"catalog-run-due": {"task": "catalog.run_due", "schedule": 60.0}}
+    # A worker reads only run_due's queue here: the jobs it queues stay waiting, since they would ask
+    # servers off this machine (link checks, connection probes); they are deleted with the queue.
+    server.start_worker(queue=f"{server.queue}-beat")
+    celery.send_task("catalog.run_due", queue=f"{server.queue}-beat")  # what beat sends every minute
     names = set(tasks.periodic_jobs())
     assert {"harvest.due", "quality.links", "quality.harvested", "sharing.housekeeping"} <= names
     server.wait("every periodic job claimed once", lambda: set(server.session().scalars(
         select(JobRun.name).where(JobRun.name.in_(names)))) == names)
+    server.wait("the periodic jobs queued for the workers", lambda: _waiting(server) == len(names))
+    celery.send_task("catalog.run_due", queue=f"{server.queue}-beat")  # beat again within the same slots
+    time.sleep(2)
+    assert _waiting(server) == len(names)  # nothing queued twice
