@@ -38,6 +38,9 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REQUIRE_SERVICES = os.environ.get("CATALOG_TEST_REQUIRE_SERVICES") == "1"
 #: the whole suite on PostgreSQL (see the module's docstring)
 ON_POSTGRES = os.environ.get("CATALOG_TEST_DATABASE", "sqlite") == "postgres"
+#: for tests of the embedded Whoosh backend itself: they run in the SQLite pass (the PostgreSQL pass
+#: searches with the PostgreSQL backend, as `CATALOG_SEARCH_BACKEND=auto` does)
+whoosh_only = pytest.mark.skipif(ON_POSTGRES, reason="Whoosh backend test: runs in the SQLite pass")
 _PG_MARKER = ".test-postgres-template"  # in an instance folder: the database its copies are cloned from
 _pg_databases: dict[str, str] = {}  # instance folder -> its database URL
 _pg_clones: list[str] = []  # databases cloned during the current test
