@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app catalog
 HOST ?= 127.0.0.1
 PORT ?= 5000
+PYTEST_WORKERS ?= 2
 
-.PHONY: browser run serve-portal port-free test install install-test migrate seed harvest-demo quality-check search-index demo-accounts serve lint bench translations clean
+.PHONY: browser run serve-portal port-free test test-postgres install install-test migrate seed harvest-demo quality-check search-index demo-accounts serve lint bench translations clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -73,6 +74,10 @@ serve: install
 test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+## test-postgres: the whole pytest suite again with the registry on PostgreSQL (CATALOG_TEST_POSTGRES_URL), in parallel
+test-postgres: install-test
+	CATALOG_TEST_DATABASE=postgres $(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## browser: Debian's Chromium for the browser tests (Playwright drives it; no browser download)
 browser:

@@ -1,8 +1,10 @@
 """One measured step of bench_harvest, in its own process so that its peak memory is its own.
 
-    python -m bench.harvest_child ceiling|validate|harvest INSTANCE URL
+    python -m bench.harvest_child ceiling|validate|harvest INSTANCE URL  |  checks INSTANCE SAMPLE
 
 Prints one JSON line: records, seconds, peak resident memory (MB) and, for a harvest, its counts.
+`harvest` is the product as shipped: what `flask --app catalog harvest run` does (search index kept
+current, quality checks left to their one job per source); `checks` is that job (`quality.check_source`).
 """
 
 from __future__ import annotations
@@ -91,17 +93,42 @@ def harvest(instance: str, url: str) -> dict:
         source_id = src.id
         s.close()
         started = time.perf_counter()
-        summary = run_source(app, source_id, policy=FetchPolicy(allow_loopback=True), triggered_by="bench")
+        # as the CLI does: without workers, the quality checks are left to their job (see `checks`)
+        summary = run_source(app, source_id, policy=FetchPolicy(allow_loopback=True), triggered_by="bench",
+                             queue_checks=bool(app.config["CATALOG"]["CELERY_BROKER_URL"]))
         seconds = time.perf_counter() - started
     counts = summary.counts
     return {"records": counts["new"] + counts["updated"] + counts["unchanged"], "seconds": seconds,
             "counts": counts, "status": summary.status, "message": summary.message, "fidelity": summary.fidelity}
 
 
+def checks(instance: str, sample: str) -> dict:
+    """The post-harvest quality job of the bench source (`quality.check_source`), as a worker runs it,
+    on its first `sample` datasets."""
+    os.environ["CATALOG_INSTANCE_PATH"] = instance
+    os.environ.setdefault("CATALOG_SECRET_KEY", "bench")
+    os.environ["CATALOG_LOG_LEVEL"] = "WARNING"
+    from sqlalchemy import select
+
+    from catalog import create_app
+    from catalog.db import registry_db
+    from catalog.models import HarvestSource
+    from catalog.quality.tasks import check_harvested
+
+    app = create_app()
+    with app.app_context():
+        s = registry_db(app).session_factory()
+        source_id = s.scalar(select(HarvestSource.id).where(HarvestSource.slug == "bench-ckan"))
+        s.close()
+        started = time.perf_counter()
+        done = check_harvested(app, source_id, limit=int(sample))
+    return {"records": done, "seconds": time.perf_counter() - started}
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     steps = {"ceiling": lambda: ceiling(sys.argv[3]), "validate": lambda: validate_only(sys.argv[2], sys.argv[3]),
-             "harvest": lambda: harvest(sys.argv[2], sys.argv[3])}
+             "harvest": lambda: harvest(sys.argv[2], sys.argv[3]), "checks": lambda: checks(sys.argv[2], sys.argv[3])}
     result = steps[mode]()
     result["peak_mb"] = _peak_mb()
     print(json.dumps(result))

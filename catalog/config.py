@@ -26,6 +26,10 @@ def _int(value: str) -> int:
     return int(value.strip())
 
 
+def _float(value: str) -> float:
+    return float(value.strip())
+
+
 def _str(value: str) -> str:
     return value.strip()
 
@@ -78,6 +82,7 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "FEED_PAGE_SIZE": (_int, 100, "datasets per page of /catalog.ttl|rdf|jsonld and of the CKAN API's lists"),
     "ALLOW_PRIVATE_URLS": (_bool, False, "let harvesters and link checks reach private/loopback addresses"),
     "CELERY_BROKER_URL": (_str, "", "Redis URL of the Celery broker (server mode); empty runs jobs in-process"),
+    "CELERY_QUEUE": (_str, "catalog", "name of the Celery queue the web processes send to and the workers read"),
     "SCHEDULER": (_bool, True, "web processes start due periodic jobs (harvests, link checks) once a minute"),
     "SMTP_HOST": (_str, "", "SMTP server for notifications; empty prints e-mails to the log"),
     "SMTP_PORT": (_int, 25, "SMTP port"),
@@ -86,11 +91,14 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "MAIL_FROM": (_str, "no-reply@localhost", "sender address of notifications"),
     "LOG_LEVEL": (_str, "INFO", "logging level"),
     "HARVEST_BATCH_SIZE": (_int, 500, "records a harvest writes per transaction"),
-    "HARVEST_STALE_MINUTES": (_int, 10, "a running harvest silent this long is taken as dead and can be re-run"),
+    "HARVEST_STALE_MINUTES": (_float, 10, "a running harvest silent this long is taken as dead and can be re-run"),
     "HARVEST_TIMEOUT_MINUTES": (_int, 360, "longest a harvest job may run before it stops as failed"),
     "HARVEST_JSONLD_CONTEXTS": (_str, "", "folder of extra JSON-LD context files for DCAT harvests "
                                           "(index.json maps each context URL to a file); none is ever fetched"),
     "QUALITY_AUTO": (_bool, True, "check a dataset's quality after uploads, edits of its files and harvests"),
+    "QUALITY_HARVEST_PER_RUN": (_int, 5000, "harvested datasets the scheduled catch-up job checks per run"),
+    "QUALITY_HARVEST_NETWORK": (_bool, False, "the checks after a harvest ask links and read remote files too "
+                                              "(default: remembered answers only; the link schedule asks them)"),
     "QUALITY_INLINE_MB": (_int, 2, "files up to this size are checked at once after an upload; larger ones, "
                                    "and every harvested dataset, in a background job with progress"),
     "QUALITY_REMOTE_MAX_MB": (_int, 200, "largest remote file fetched for the data checks"),

@@ -33,6 +33,10 @@ _signals = Namespace()
 #: sender: the session's `info` dict (holds "app" when the session comes from the app's factory)
 records_changed = _signals.signal("records-changed")
 
+#: sender: the app; keywords source_id, counts (the job's), queue_checks (False: a CLI run that must
+#: exit when its job is done leaves follow-up work to the scheduled jobs)
+harvest_finished = _signals.signal("harvest-finished")
+
 _KINDS: dict[type, str] = {
     Dataset: "dataset",
     Distribution: "distribution",

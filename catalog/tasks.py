@@ -174,7 +174,8 @@ def celery_for(app: Flask) -> Any:
     from celery import Celery
 
     celery = Celery("catalog", broker=app.config["CATALOG"]["CELERY_BROKER_URL"])
-    celery.conf.update(task_acks_late=True, worker_prefetch_multiplier=1, task_default_queue="catalog",
+    queue = app.config["CATALOG"]["CELERY_QUEUE"] or "catalog"
+    celery.conf.update(task_acks_late=True, worker_prefetch_multiplier=1, task_default_queue=queue,
                        broker_connection_retry_on_startup=True,
                        beat_schedule={"catalog-run-due": {"task": "catalog.run_due", "schedule": 60.0}})
     for name in registered():

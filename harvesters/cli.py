@@ -95,14 +95,21 @@ def run_cmd(source: str, full: bool, quiet: bool, dry_run: bool) -> None:
         return
     bar = _Bar(enabled=not quiet and sys.stderr.isatty())
     try:
-        summary = run_source(current_app._get_current_object(), source_id, triggered_by="cli", progress=bar,
-                             full=full)
+        app = current_app._get_current_object()
+        # with workers (server mode) the quality checks are queued; without, the scheduled job runs them
+        summary = run_source(app, source_id, triggered_by="cli", progress=bar, full=full,
+                             queue_checks=bool(app.config["CATALOG"]["CELERY_BROKER_URL"]))
     except AlreadyRunning as exc:
         click.echo(f"Not started: {exc}.", err=True)
         sys.exit(1)
     finally:
         bar.close()
     click.echo(_summary(summary))
+    counts = summary.counts
+    if (app.config["CATALOG"]["QUALITY_AUTO"] and not app.config["CATALOG"]["CELERY_BROKER_URL"]
+            and counts.get("new", 0) + counts.get("updated", 0)):
+        click.echo(f"Quality checks of the new and changed datasets run with the scheduled jobs; to run them now: "
+                   f"flask --app catalog quality harvested --source {source}")
     if summary.status != "succeeded":
         sys.exit(1)
 

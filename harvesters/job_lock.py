@@ -15,7 +15,13 @@ from catalog.models import (
     utcnow,
 )
 
-HEARTBEAT_EVERY = 30.0  # seconds
+HEARTBEAT_EVERY = 30.0  # seconds, at most
+
+
+def heartbeat_every(cfg: dict[str, Any]) -> float:
+    """Seconds between heartbeats: a quarter of the lease (CATALOG_HARVEST_STALE_MINUTES), 30 s at most,
+    so a live job never looks dead and a dead one frees its source within the lease."""
+    return max(1.0, min(HEARTBEAT_EVERY, float(cfg["HARVEST_STALE_MINUTES"]) * 60 / 4))
 
 
 class AlreadyRunning(Exception):
@@ -59,8 +65,12 @@ def reap_stale(session: Session, cfg: dict[str, Any]) -> list[int]:
     return [j.id for j in dead]
 
 
-def queue_job(session: Session, source: HarvestSource, triggered_by: str) -> tuple[HarvestJob, bool]:
-    """(a new queued job, True), or (the job already queued or running, False)."""
+def queue_job(session: Session, source: HarvestSource, triggered_by: str,
+              cfg: dict[str, Any] | None = None) -> tuple[HarvestJob, bool]:
+    """(a new queued job, True), or (the job already queued or running, False). Given the settings,
+    dead jobs (a worker killed mid-run) are marked failed first, so they do not block a new run."""
+    if cfg is not None:
+        reap_stale(session, cfg)
     current = session.scalar(select(HarvestJob).where(
         HarvestJob.source_id == source.id, HarvestJob.status.in_(("queued", "running"))).order_by(HarvestJob.id))
     if current is not None:
@@ -97,7 +107,7 @@ class LockMixin:
         now = time.monotonic()
         if now - self.started > self.cfg["HARVEST_TIMEOUT_MINUTES"] * 60:
             raise JobTimedOut()
-        if now - self.last_beat > HEARTBEAT_EVERY:
+        if now - self.last_beat > heartbeat_every(self.cfg):
             self._beat()
             self.session.commit()
 
@@ -117,5 +127,8 @@ class LockMixin:
         self.log.flush(self.session)
         self.session.info["change_reason"] = "harvest"
         self.session.commit()
+        buffer = self.session.info.get("index_buffer")
+        if buffer is not None:
+            buffer.flush_if_due()  # outside the batch's transaction, a few times per job
         if self.progress is not None:
             self.progress(self.job)

@@ -46,9 +46,10 @@ from catalog.models import (
     HarvestSource,
     utcnow,
 )
-from catalog.search.indexer import refresh
+from catalog.search.indexer import IndexBuffer, refresh
 from catalog.services import audit
 from catalog.services.actor import system_actor
+from catalog.signals import harvest_finished
 
 from . import connections, fidelity
 from .agencies import Writers
@@ -91,11 +92,15 @@ def run_source(
     policy: FetchPolicy | None = None,
     progress: Progress | None = None,
     full: bool = False,
+    queue_checks: bool = True,
 ) -> Summary:
-    """Run one job of a source here and now; raises AlreadyRunning if another job holds the source."""
+    """Run one job of a source here and now; raises AlreadyRunning if another job holds the source.
+
+    `queue_checks=False` (a CLI run without workers) queues no follow-up work, so the process exits
+    when its job is done; the quality checks it leaves pending run with the `quality.harvested` job."""
     session = registry_db(app).session_factory()
     try:
-        return _Run(app, session, source_id, job_id, triggered_by, policy, progress, full).run()
+        return _Run(app, session, source_id, job_id, triggered_by, policy, progress, full, queue_checks).run()
     finally:
         session.close()
 
@@ -110,7 +115,7 @@ def content_salt(source: HarvestSource) -> str:
 
 class _Run(LockMixin, BatchMixin, DatasetWriterMixin, ServiceWriterMixin, WithdrawerMixin):
     def __init__(self, app: Flask, session: Session, source_id: str, job_id: int | None, triggered_by: str,
-                 policy: FetchPolicy | None, progress: Progress | None, full: bool) -> None:
+                 policy: FetchPolicy | None, progress: Progress | None, full: bool, queue_checks: bool = True) -> None:
         self.app = app
         self.cfg = app.config["CATALOG"]
         self.session = session
@@ -120,6 +125,7 @@ class _Run(LockMixin, BatchMixin, DatasetWriterMixin, ServiceWriterMixin, Withdr
         self.policy = policy
         self.progress = progress
         self.full = full
+        self.queue_checks = queue_checks
         self.batch_size = max(1, int(self.cfg["HARVEST_BATCH_SIZE"]))
         self.schema = RecordSchema()
         self.seen_ids: set[str] = set()
@@ -167,6 +173,8 @@ class _Run(LockMixin, BatchMixin, DatasetWriterMixin, ServiceWriterMixin, Withdr
         self.log = JobLog(job)
         self.fidelity = fidelity.Fidelity()
         self._heal_index(source.id, job.id)
+        self.index_buffer = IndexBuffer(self.app)
+        s.info["index_buffer"] = self.index_buffer
         self.codes = CodeLists(s)
         self.writers = Writers(s, self.codes, source.organization_id, source.filters)
         self.series = SeriesBook(s, source.id, self.log.warn)
@@ -302,7 +310,23 @@ class _Run(LockMixin, BatchMixin, DatasetWriterMixin, ServiceWriterMixin, Withdr
                             "message": message, "agency_clashes": self.clashes})
         s.info["change_reason"] = "harvest"
         s.commit()
-        return summary(job, source)
+        self._index_pending()
+        done = summary(job, source)
+        try:
+            harvest_finished.send(self.app, source_id=source.id, counts=job.counts(), queue_checks=self.queue_checks)
+        except Exception:  # the job is done and saved; its follow-ups are caught up by the scheduled jobs
+            log.exception("follow-up work of harvest job %s could not be queued", job.id)
+        return done
+
+    def _index_pending(self) -> None:
+        """Index what the last batches changed; a failure is logged and healed by the next job."""
+        buffer = self.session.info.pop("index_buffer", None)
+        if buffer is None:
+            return
+        try:
+            buffer.flush()
+        except Exception:
+            log.exception("indexing the last records of harvest job %s failed", self.job.id)
 
 
 def source_path_allowed(path: str) -> bool:

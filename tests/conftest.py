@@ -3,6 +3,11 @@
 PostgreSQL tests run against CATALOG_TEST_POSTGRES_URL (default: the local server). They are
 skipped only when no server answers, and never in CI: `.ci/run` sets CATALOG_TEST_REQUIRE_SERVICES=1,
 which turns an absent server into a failure.
+
+With CATALOG_TEST_DATABASE=postgres the whole suite runs with the registry on PostgreSQL: the
+templates are PostgreSQL databases (migrated; migrated and seeded) made once per session, and each
+copy of a template's instance folder gets its own database cloned from the template
+(`CREATE DATABASE … TEMPLATE …`) the first time an app is built on it, dropped after the test.
 """
 
 from __future__ import annotations
@@ -31,11 +36,56 @@ from .httpserver import LocalServer
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REQUIRE_SERVICES = os.environ.get("CATALOG_TEST_REQUIRE_SERVICES") == "1"
+#: the whole suite on PostgreSQL (see the module's docstring)
+ON_POSTGRES = os.environ.get("CATALOG_TEST_DATABASE", "sqlite") == "postgres"
+#: for tests of the embedded Whoosh backend itself: they run in the SQLite pass (the PostgreSQL pass
+#: searches with the PostgreSQL backend, as `CATALOG_SEARCH_BACKEND=auto` does)
+whoosh_only = pytest.mark.skipif(ON_POSTGRES, reason="Whoosh backend test: runs in the SQLite pass")
+_PG_MARKER = ".test-postgres-template"  # in an instance folder: the database its copies are cloned from
+_pg_databases: dict[str, str] = {}  # instance folder -> its database URL
+_pg_clones: list[str] = []  # databases cloned during the current test
+_PG_PREFIX = f"catalog_t{uuid.uuid4().hex[:8]}"
+
+
+def _pg_server() -> str:
+    return os.environ.get("CATALOG_TEST_POSTGRES_URL") or DEFAULT_PG
+
+
+def _pg_admin(sql: str) -> None:
+    engine = create_engine(_pg_server(), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
+def _pg_url(name: str) -> str:
+    return make_url(_pg_server()).set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_database_for(instance: Path) -> str | None:
+    """The PostgreSQL registry of an instance folder: its own, or a new clone of its template's."""
+    key = str(Path(instance).resolve())
+    if key in _pg_databases:
+        return _pg_databases[key]
+    marker = Path(instance) / _PG_MARKER
+    if not marker.exists():
+        return None
+    name = f"{_PG_PREFIX}_{len(_pg_clones)}_{uuid.uuid4().hex[:6]}"
+    _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{marker.read_text().strip()}"')
+    _pg_clones.append(name)
+    _pg_databases[key] = _pg_url(name)
+    return _pg_databases[key]
 
 
 def build_app(instance: Path, **overrides: Any) -> Flask:
     # Quality checks after uploads and harvests are switched off unless a test asks for them
     # (tests/quality does): background checks would otherwise outlive the test that started them.
+    if ON_POSTGRES and "DATABASE_URL" not in overrides:
+        url = _pg_database_for(instance)
+        if url:
+            overrides["DATABASE_URL"] = url
     app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": "test-secret", "QUALITY_AUTO": False,
                       **overrides})
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False, SERVER_NAME="catalog.test")
@@ -47,21 +97,55 @@ def _dispose(app: Flask) -> None:
     registry_db(app).engine.dispose()
 
 
+def _pg_template(folder: Path, name: str, source: str | None = None) -> None:
+    """Make `folder`'s registry the PostgreSQL database `name` (empty, or a copy of `source`)."""
+    _pg_admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{source}"' if source else ""))
+    _pg_databases[str(folder.resolve())] = _pg_url(name)
+
+
 @pytest.fixture(scope="session")
-def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An instance folder with a migrated, empty SQLite registry."""
+def _pg_templates() -> Iterator[list[str]]:
+    names: list[str] = []
+    yield names
+    for name in [*_pg_clones, *reversed(names)]:
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(autouse=True)
+def _pg_drop_clones() -> Iterator[None]:
+    """Drop the databases a test cloned (after its apps were disposed: this fixture ends last)."""
+    yield
+    while ON_POSTGRES and _pg_clones:
+        name = _pg_clones.pop()
+        for key in [k for k, v in _pg_databases.items() if v.endswith(f"/{name}")]:
+            del _pg_databases[key]
+        _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def empty_template(tmp_path_factory: pytest.TempPathFactory, _pg_templates: list[str]) -> Path:
+    """An instance folder with a migrated, empty registry (SQLite, or PostgreSQL: see above)."""
     folder = tmp_path_factory.mktemp("empty-template")
+    if ON_POSTGRES:
+        _pg_templates.append(f"{_PG_PREFIX}_empty")
+        _pg_template(folder, _pg_templates[-1])
     app = build_app(folder)
     migrate.upgrade(app)
     _dispose(app)
+    if ON_POSTGRES:
+        (folder / _PG_MARKER).write_text(_pg_templates[-1])
     return folder
 
 
 @pytest.fixture(scope="session")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory, empty_template: Path) -> Path:
+def seeded_template(tmp_path_factory: pytest.TempPathFactory, empty_template: Path,
+                    _pg_templates: list[str]) -> Path:
     """An instance folder with the registry migrated and seed/ loaded (files included)."""
     folder = tmp_path_factory.mktemp("seeded-template") / "instance"
     shutil.copytree(empty_template, folder)
+    if ON_POSTGRES:
+        _pg_templates.append(f"{_PG_PREFIX}_seeded")
+        _pg_template(folder, _pg_templates[-1], source=f"{_PG_PREFIX}_empty")
     app = build_app(folder)
     with app.app_context():
         s = registry_db(app).session_factory()
@@ -69,6 +153,8 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory, empty_template: Pa
         s.commit()
         s.close()
     _dispose(app)
+    if ON_POSTGRES:
+        (folder / _PG_MARKER).write_text(_pg_templates[-1])
     return folder
 
 

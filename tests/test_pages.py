@@ -217,7 +217,8 @@ def test_behind_a_trusted_proxy_the_client_address_is_used(seeded_app, session):
     from catalog import create_app
 
     cfg = seeded_app.config["CATALOG"]
-    app = create_app({"INSTANCE_PATH": cfg["INSTANCE_PATH"], "SECRET_KEY": "t", "TRUSTED_PROXIES": 1})
+    app = create_app({"INSTANCE_PATH": cfg["INSTANCE_PATH"], "DATABASE_URL": cfg["DATABASE_URL"], "SECRET_KEY": "t",
+                      "TRUSTED_PROXIES": 1})
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     client = app.test_client()
     client.post("/login", data={"email": "x@hn.gov.vn", "password": "bad"},

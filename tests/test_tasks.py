@@ -82,6 +82,7 @@ def redis_url() -> str:
 def test_a_celery_worker_on_redis_runs_the_task(app, redis_url, tmp_path):
     instance = app.config["CATALOG"]["INSTANCE_PATH"]
     env = {**os.environ, "CATALOG_INSTANCE_PATH": instance, "CATALOG_SECRET_KEY": "test-secret",
+           "CATALOG_DATABASE_URL": app.config["CATALOG"]["DATABASE_URL"],
            "CATALOG_CELERY_BROKER_URL": redis_url, "CATALOG_LOG_LEVEL": "WARNING"}
     celery_bin = os.path.join(os.path.dirname(sys.executable), "celery")
     worker = subprocess.Popen(

@@ -81,6 +81,24 @@ def run_command(org: str | None, dataset: str | None, offline: bool, force: bool
         click.echo(f"  already being checked: {', '.join(skipped)}")
 
 
+@quality_cli.command("harvested")
+@click.option("--source", help="only this harvest source (its slug)")
+@click.option("--limit", type=click.IntRange(min=1), help="check at most this many datasets")
+def harvested_command(source: str | None, limit: int | None) -> None:
+    """Run the quality checks harvests left pending (new or changed datasets), asking no server."""
+    from ..models import HarvestSource
+
+    source_id = None
+    if source:
+        with session_scope() as session:
+            source_id = session.scalar(select(HarvestSource.id).where(HarvestSource.slug == source))
+        if source_id is None:
+            raise click.BadParameter(f"no harvest source {source!r}", param_hint="--source")
+    started = time.perf_counter()
+    done = _tasks.check_harvested(current_app._get_current_object(), source_id, limit)
+    click.echo(f"Checked {done} harvested datasets in {time.perf_counter() - started:.1f} s.")
+
+
 @quality_cli.command("links")
 @click.option("--org", help="only this agency's datasets")
 @click.option("--dataset", help="only this dataset (slug or id)")

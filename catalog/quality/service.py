@@ -294,8 +294,8 @@ class _Runner:
                     findings.extend(before_findings.get(dist.id, []))
                     self.rows_done += int(old["table"].get("rows") or 0)
                     continue
-                if not self.options.data:
-                    continue
+                if not self.options.data or (entry["source"] == "remote" and not self.options.network):
+                    continue  # an offline run fetches no remote file (as it asks no link)
                 table = self._read(dist, entry, link_results, Path(folder), lists)
                 entry["table"] = table.as_dict()
                 entry["checked_at"] = utcnow().isoformat()

@@ -5,7 +5,12 @@ on a schedule for links and freshness.
   are small (`CATALOG_QUALITY_INLINE_MB`; the page that follows already shows the grade), otherwise
   a background job is queued and its progress shows on the report page.
 - An edit of the metadata only: the dataset is re-scored at once (no file is read, no server asked).
-- A harvest: every dataset the harvest created or changed is queued for a background check.
+- A harvest: when the job ends, ONE background job per source (`quality.check_source`) checks the
+  source's datasets whose grade is missing or older than their last change, a page of ids at a time
+  (bounded memory whatever the harvest's size), asking no server (remembered link answers only, remote
+  files not fetched: the scheduled link check asks them) unless CATALOG_QUALITY_HARVEST_NETWORK is on.
+  What is pending is read from the registry,
+  so a job that dies, or a CLI harvest that queued nothing, is caught up by `quality.harvested`.
 - Schedules: `quality.links` asks links whose answer is older than CATALOG_QUALITY_LINK_RECHECK_HOURS
   and re-scores the datasets whose links changed; `quality.freshness` re-scores every checked
   dataset once a day, so that a dataset whose promised update did not come loses its "live" points.
@@ -27,7 +32,8 @@ from sqlalchemy.orm import selectinload
 
 from ..db import registry_db
 from ..models import Dataset, Distribution, QualityReport, utcnow
-from ..signals import records_changed
+from ..search.indexer import buffered
+from ..signals import harvest_finished, records_changed
 from ..tasks import enqueue, periodic, task
 from . import links, metadata, service, tabular
 
@@ -40,6 +46,77 @@ LINKS_PER_RUN = 500
 @task("quality.run")
 def run_task(report_id: int) -> None:
     service.run_report(current_app._get_current_object(), report_id)
+
+
+#: datasets a post-harvest job loads per page (only their ids and one dataset at a time are in memory)
+HARVEST_PAGE = 200
+
+
+def _pending(source_id: str | None, after: str, limit: int) -> Any:
+    """Harvested datasets never checked, or changed since their last check, by id from `after`."""
+    query = select(Dataset.id).where(
+        Dataset.harvest_source_id.is_not(None),
+        or_(Dataset.quality_checked_at.is_(None), Dataset.quality_checked_at < Dataset.updated_at),
+        Dataset.id > after).order_by(Dataset.id).limit(limit)
+    if source_id is not None:
+        query = query.where(Dataset.harvest_source_id == source_id)
+    return query
+
+
+def check_harvested(app: Flask, source_id: str | None = None, limit: int | None = None) -> int:
+    """Check the harvested datasets whose check is due (of one source, or all), asking no server
+    unless CATALOG_QUALITY_HARVEST_NETWORK says so.
+
+    Each dataset is visited once per call (keyset paging by id), so a check that fails does not
+    loop; it is tried again by the next call. Returns the number of datasets checked."""
+    options = service.RunOptions(network=bool(app.config["CATALOG"].get("QUALITY_HARVEST_NETWORK")))
+    with buffered(app):  # the grades reach the search index in bulk, within seconds
+        return _check_pages(app, source_id, limit, options)
+
+
+def _check_pages(app: Flask, source_id: str | None, limit: int | None, options: service.RunOptions) -> int:
+    done, after = 0, ""
+    while limit is None or done < limit:
+        session = registry_db(app).session_factory()
+        try:
+            ids = list(session.scalars(_pending(source_id, after, HARVEST_PAGE)))
+        finally:
+            session.close()
+        if not ids:
+            break
+        after = ids[-1]
+        for dataset_id in ids:
+            try:
+                service.check_dataset(app, dataset_id, "harvest", options)
+                done += 1
+            except (service.AlreadyChecking, LookupError):
+                continue
+            except Exception:  # one bad dataset must not stop the source's other checks
+                log.exception("quality check of harvested dataset %s failed", dataset_id)
+            if limit is not None and done >= limit:
+                break
+    return done
+
+
+@task("quality.check_source")
+def check_source(source_id: str) -> int:
+    """The post-harvest check of one source (one job per harvest, not one per dataset)."""
+    return check_harvested(current_app._get_current_object(), source_id)
+
+
+@periodic("quality.harvested", every=timedelta(minutes=30))
+def check_all_harvested() -> int:
+    """Catch up the checks harvests left pending (CLI harvests, jobs that died), a bounded number per run."""
+    app = current_app._get_current_object()
+    return check_harvested(app, None, limit=int(app.config["CATALOG"].get("QUALITY_HARVEST_PER_RUN") or 5000))
+
+
+@harvest_finished.connect
+def after_harvest(app: Flask, source_id: str, counts: dict[str, int], queue_checks: bool) -> None:
+    if not queue_checks or not app.config["CATALOG"].get("QUALITY_AUTO"):
+        return
+    if counts.get("new", 0) + counts.get("updated", 0) > 0:
+        enqueue(app, "quality.check_source", source_id)
 
 
 @task("quality.check_datasets")
@@ -110,8 +187,7 @@ def follow_registry(session_info: dict[str, Any], changes: dict[str, set[str]], 
     if not dataset_ids:
         return
     if reason == "harvest":
-        enqueue(app, "quality.check_datasets", dataset_ids, "harvest")
-        return
+        return  # one job per source when the harvest ends (after_harvest), not one per batch
     files_changed = reason == "upload" or bool(changes.get("distribution"))
     inline_limit = int(app.config["CATALOG"].get("QUALITY_INLINE_MB") or 0) * 1024 * 1024
     for dataset_id in dataset_ids:

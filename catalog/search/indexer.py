@@ -5,11 +5,20 @@ announces it (`catalog.signals.records_changed`); the receiver here re-reads tho
 the records whose documents quote them (a renamed agency changes its datasets' documents) and
 updates the index before the request returns, so a saved change is searchable at once.
 `reindex` rebuilds everything from the registry, then applies what changed meanwhile.
+
+Bulk writers (the harvest runner) put an `IndexBuffer` in their session's `info["index_buffer"]`:
+their commits are then gathered and indexed in bulk after the batch, outside the write transaction,
+at most every `IndexBuffer.max_seconds` seconds or `max_records` records: a harvested record is
+searchable within seconds, not at once, and the index is written a few times per job instead of
+once per batch. A job killed before its buffer was written is healed by the next job of the source.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +30,7 @@ from ..db import registry_db
 from ..models import Database, DataService, Dataset, Organization
 from ..models.base import utcnow
 from ..signals import records_changed
+from ..tasks import task
 from . import backend_for
 from .documents import all_documents, count_records, documents_for
 
@@ -69,10 +79,69 @@ def refresh(app: Flask, changes: dict[str, Iterable[str]]) -> int:
         session.close()
 
 
+class IndexBuffer:
+    """Changes gathered from a bulk writer's commits, indexed together when `due()` or at `flush()`."""
+
+    #: a buffered change is searchable at most this many seconds after its commit (README: "Harvesting")
+    max_seconds = 5.0
+    max_records = 5_000
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.pending: dict[str, set[str]] = {}
+        self.since: float | None = None
+
+    def add(self, changes: dict[str, set[str]]) -> None:
+        for kind, ids in changes.items():
+            if kind in _MODELS and ids:
+                self.pending.setdefault(kind, set()).update(ids)
+                if self.since is None:
+                    self.since = time.monotonic()
+
+    def due(self) -> bool:
+        if self.since is None:
+            return False
+        return (time.monotonic() - self.since >= self.max_seconds
+                or sum(len(ids) for ids in self.pending.values()) >= self.max_records)
+
+    def flush(self) -> int:
+        """Index what is pending (one writer, one commit); returns the records written."""
+        pending, self.pending, self.since = self.pending, {}, None
+        return refresh(self.app, pending) if pending else 0
+
+    def flush_if_due(self) -> int:
+        return self.flush() if self.due() else 0
+
+
+_buffer: ContextVar[IndexBuffer | None] = ContextVar("index_buffer", default=None)
+
+
+@contextmanager
+def buffered(app: Flask) -> Iterator[IndexBuffer]:
+    """Gather the index updates of every commit made in this context (any session) and write them
+    in bulk, when due and at the end: for bulk jobs that commit record by record (quality checks)."""
+    buffer = IndexBuffer(app)
+    token = _buffer.set(buffer)
+    try:
+        yield buffer
+    finally:
+        _buffer.reset(token)
+        buffer.flush()
+
+
 @records_changed.connect
 def _follow_registry(session_info: dict[str, Any], changes: dict[str, set[str]], reason: str) -> None:
     app = session_info.get("app")
     if app is None or not any(kind in _MODELS for kind in changes):
+        return
+    buffer = session_info.get("index_buffer")
+    if isinstance(buffer, IndexBuffer):
+        buffer.add(changes)
+        return
+    buffer = _buffer.get()
+    if buffer is not None and buffer.app is app:
+        buffer.add(changes)
+        buffer.flush_if_due()
         return
     refresh(app, changes)
 
@@ -104,3 +173,11 @@ def reindex(app: Flask, progress: Callable[[int], None] | None = None,
     if stale:
         backend.update([], delete_ids=stale)
     return count
+
+
+@task("search.reindex")
+def reindex_task() -> int:
+    """Rebuild the index in the background (a worker in server mode); returns the records indexed."""
+    from flask import current_app
+
+    return reindex(current_app._get_current_object())

@@ -27,6 +27,7 @@ from typing import Any
 
 from whoosh import fields, index, query
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemmingAnalyzer
+from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.sorting import FieldFacet
 
 from ..text import fold
@@ -34,6 +35,21 @@ from .base import ALL, FACETS, KINDS, AccessFilter, SearchHits, SearchRequest, S
 from .text import ParsedQuery
 
 log = logging.getLogger(__name__)
+
+
+def _cached_column_reader(self: W3PerDocReader, fieldname: str, column: Any) -> Any:
+    """Whoosh-reloaded 2.7.5 asks the file system whether a length column exists on every posting of
+    a field that has none (ID and keyword fields): ~50 stat() calls per document written, most of a
+    harvest's time. A segment's files never change once written, so the answer is cached, "no" too."""
+    try:
+        return self._readers[fieldname]
+    except KeyError:
+        reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+        self._readers[fieldname] = reader
+        return reader
+
+
+W3PerDocReader._cached_reader = _cached_column_reader
 
 
 @lru_cache(maxsize=200_000)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext
 from marshmallow import ValidationError, validate
 from sqlalchemy import Select, func, select
@@ -305,4 +306,4 @@ def request_run(session: Session, actor: Actor, src: HarvestSource) -> tuple[Har
     policy.require(policy.can_manage_harvest_source(actor.reader, src))
     if not src.enabled:
         raise field_error("enabled", gettext("This source is switched off; switch it on to run it."))
-    return queue_job(session, src, actor.label)
+    return queue_job(session, src, actor.label, current_app.config["CATALOG"])

@@ -127,7 +127,8 @@ def test_api_crud_jobs_errors_and_run(happ, people, portal):
     assert client.get(f"/api/v1/harvest-sources/{slug}", headers=auth(people["steward"])).status_code == 404
     assert len(datasets_of(happ)) >= 7  # the records it brought stay
     s = session_of(happ)
-    actions = [e.action for e in s.scalars(select(AuditEvent).where(AuditEvent.object_type == "harvest_source"))]
+    actions = [e.action for e in s.scalars(select(AuditEvent).where(AuditEvent.object_type == "harvest_source")
+                                                     .order_by(AuditEvent.id))]
     assert actions == ["create", "update", "delete"]
     s.close()
 

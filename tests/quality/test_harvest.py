@@ -1,5 +1,6 @@
 """A harvested dataset is checked after the harvest: a real harvest of a data package through the
-runner, then the background check reads the package's table from the (local) web server."""
+runner, then ONE background job for the source checks it. Asked to (CATALOG_QUALITY_HARVEST_NETWORK)
+it reads the package's table from the (local) web server; by default it asks no server at all."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ PACKAGE = {
 }
 
 
-def test_a_harvested_dataset_is_checked_after_the_harvest(qapp, http_server):
+def _harvest(qapp, http_server, **run_options):
     http_server.route("/pkg/datapackage.json", body=json.dumps(PACKAGE, ensure_ascii=False).encode(),
                       headers={"Content-Type": "application/json"})
     http_server.route("/pkg/dan_so.csv", body=TABLE.encode(), headers={"Content-Type": "text/csv; charset=utf-8"})
@@ -40,14 +41,21 @@ def test_a_harvested_dataset_is_checked_after_the_harvest(qapp, http_server):
     finally:
         s.close()
     with qapp.app_context():
-        summary = run_source(qapp, source_id, policy=FetchPolicy(allow_loopback=True, timeout=2, retries=0))
+        summary = run_source(qapp, source_id, policy=FetchPolicy(allow_loopback=True, timeout=2, retries=0),
+                             **run_options)
     assert summary.status == "succeeded" and summary.counts["new"] == 1
-    drain(qapp)  # the checks the harvest queued, in the background
+    drain(qapp)  # the job the harvest queued, in the background
     s = session_of(qapp)
     try:
         ds_id = s.scalar(select(Dataset.id).where(Dataset.harvest_source_id == source_id))
     finally:
         s.close()
+    return source_id, ds_id
+
+
+def test_a_harvested_dataset_is_checked_after_the_harvest(qapp, http_server):
+    qapp.config["CATALOG"]["QUALITY_HARVEST_NETWORK"] = True
+    _source_id, ds_id = _harvest(qapp, http_server)
     reports = reports_of(qapp, ds_id)
     assert [(r.status, r.trigger) for r in reports] == [("done", "harvest")]
     report = reports[0]
@@ -55,3 +63,21 @@ def test_a_harvested_dataset_is_checked_after_the_harvest(qapp, http_server):
     assert codes(report) == {"type-error": 2, "primary-key-duplicate": 1, "duplicate-row": 1}
     assert check(report, "links_alive")["status"] == "pass"
     assert dataset_row(qapp, ds_id).quality_grade == report.grade
+
+
+def test_the_check_after_a_harvest_asks_no_server_by_default(qapp, http_server):
+    _source_id, ds_id = _harvest(qapp, http_server)
+    reports = reports_of(qapp, ds_id)
+    assert [(r.status, r.trigger) for r in reports] == [("done", "harvest")]
+    assert reports[0].rows_checked == 0  # the remote table was not downloaded
+    assert "/pkg/dan_so.csv" not in [seen.path for seen in http_server.requests]
+
+
+def test_a_cli_harvest_queues_nothing_and_the_scheduled_job_catches_up(qapp, http_server):
+    from catalog.quality.tasks import check_harvested
+
+    _source_id, ds_id = _harvest(qapp, http_server, queue_checks=False)
+    assert reports_of(qapp, ds_id) == []  # nothing was queued: the CLI process exits at once
+    assert check_harvested(qapp) == 1
+    assert [(r.status, r.trigger) for r in reports_of(qapp, ds_id)] == [("done", "harvest")]
+    assert check_harvested(qapp) == 0  # checked: not due again until the dataset changes

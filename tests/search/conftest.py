@@ -14,6 +14,7 @@ from catalog.db import registry_db
 from catalog.models import Organization
 from catalog.services.common import org_by_code
 
+from ..conftest import whoosh_only
 from ..helpers import dataset
 
 #: agencies of the corpus: A publishes open data, B shared and restricted data, C only reads
@@ -62,7 +63,7 @@ def build_corpus(app: Flask) -> Corpus:
     return Corpus(app=app, ids=ids, org_ids=org_ids)
 
 
-@pytest.fixture(params=["whoosh", "postgres"])
+@pytest.fixture(params=[pytest.param("whoosh", marks=whoosh_only), "postgres"])
 def corpus(request: pytest.FixtureRequest) -> Iterator[Corpus]:
     """The corpus on one backend; every search test runs on both."""
     app = request.getfixturevalue("seeded_app" if request.param == "whoosh" else "pg_seeded_app")

@@ -17,6 +17,7 @@ from catalog.services import dataservices
 from catalog.services import harvest as harvest_service
 from catalog.services.actor import system_actor
 
+from ..conftest import whoosh_only
 from ..helpers import dataset, login, make_user
 from .conftest import A, B, Corpus
 
@@ -296,6 +297,7 @@ def test_zero_data_services_says_when_officers_have_some(corpus):
     assert HINT in client.get("/").get_data(as_text=True)
 
 
+@whoosh_only
 def test_an_index_built_before_the_id_column_still_serves_the_lists(seeded_app, monkeypatch):
     """Lists read matching ids from the Whoosh `id` column; an older index without it still works."""
     from whoosh import fields

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from catalog.db import registry_db
 
+from ..conftest import whoosh_only
 from ..helpers import login, make_user
 from .conftest import C, build_corpus
 
@@ -73,6 +74,7 @@ def test_suggest_api(seeded_app):
     assert client.get("/api/v1/search/suggest?q=ho%20so%20cap").get_json()["suggestions"] == []
 
 
+@whoosh_only
 def test_reindex_command(seeded_app):
     build_corpus(seeded_app)
     result = seeded_app.test_cli_runner().invoke(args=["search", "reindex"])

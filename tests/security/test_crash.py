@@ -59,7 +59,8 @@ def test_a_harvest_killed_with_sigkill_resumes_with_nothing_lost_or_doubled(seed
             "name": "Cổng CKAN thử", "protocol": "ckan", "organization": "BTC", "url": ckan_portal,
             "default_licence": "CC-BY-4.0", "auto_publish": True}, seeded_app.config["SECRET_KEY"])
         s.commit()
-    env = {**os.environ, "CATALOG_INSTANCE_PATH": cfg["INSTANCE_PATH"], "CATALOG_SECRET_KEY": "test-secret",
+    env = {**os.environ, "CATALOG_INSTANCE_PATH": cfg["INSTANCE_PATH"], "CATALOG_DATABASE_URL": cfg["DATABASE_URL"],
+           "CATALOG_SECRET_KEY": "test-secret",
            "CATALOG_ALLOW_PRIVATE_URLS": "true", "CATALOG_QUALITY_AUTO": "false", "CATALOG_HARVEST_BATCH_SIZE": "100",
            "CATALOG_HARVEST_STALE_MINUTES": "0", "CATALOG_LOG_LEVEL": "WARNING", "CATALOG_SCHEDULER": "false"}
     flask = [sys.executable, "-m", "flask", "--app", "catalog"]
