@@ -250,7 +250,8 @@ class PostgresBackend:
         if not lexemes or (len(lexemes) == 1 and len(lexemes[0]) < 2):
             return []
         params: dict[str, Any] = {"limit": limit}
-        terms = [f"'{w}'" for w in lexemes[:-1]] + [f"'{lexemes[-1]}':*"]
+        # titles only, as in Whoosh: the title is the tsvector's weight A
+        terms = [f"'{w}':A" for w in lexemes[:-1]] + [f"'{lexemes[-1]}':*A"]
         params["q"] = " & ".join(terms)
         sql = (f"SELECT id, kind, label FROM search_document WHERE {self._access(access, params)} "
                f"AND tsv @@ to_tsquery('simple', :q) ORDER BY ts_rank(tsv, to_tsquery('simple', :q)) DESC, "
