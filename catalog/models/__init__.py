@@ -27,6 +27,7 @@ from .harvest import (
 )
 from .job import JobRun
 from .organization import Organization
+from .publishing import PUBLICATION_STATUSES, DistributionVersion, PersonalDataDecision, PublicationRequest
 from .quality import REPORT_STATUSES, REPORT_TRIGGERS, LinkCheck, QualityReport
 from .reference import AdminUnit, Licence, Theme
 from .sharing import (
@@ -56,6 +57,7 @@ __all__ = [
     "PENDING_STATUSES",
     "PLATFORMS",
     "PROTOCOLS",
+    "PUBLICATION_STATUSES",
     "REPORT_STATUSES",
     "REPORT_TRIGGERS",
     "REQUEST_STATUSES",
@@ -77,6 +79,7 @@ __all__ = [
     "Database",
     "Dataset",
     "Distribution",
+    "DistributionVersion",
     "HarvestError",
     "HarvestJob",
     "HarvestRecord",
@@ -88,6 +91,8 @@ __all__ = [
     "Membership",
     "Notification",
     "Organization",
+    "PersonalDataDecision",
+    "PublicationRequest",
     "QualityReport",
     "ReuseMark",
     "SharingAgreement",

@@ -95,6 +95,13 @@ class Dataset(UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
     quality_grade: Mapped[str | None] = mapped_column(String(2), index=True)
     quality_score: Mapped[int | None] = mapped_column(Integer)
     quality_checked_at: Mapped[datetime | None]
+    #: A withdrawn open dataset keeps a tombstone: when, why, and what replaces it (rules.TOMBSTONE_BASIS).
+    withdrawn_at: Mapped[datetime | None]
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    replaced_by_id: Mapped[str | None] = mapped_column(ForeignKey("dataset.id", ondelete="SET NULL"))
+    #: Open data is reviewed by this date (rules.REVIEW_INTERVAL_DAYS), and was last reviewed then.
+    next_review_on: Mapped[date | None] = mapped_column(index=True)
+    reviewed_at: Mapped[datetime | None]
 
     publisher: Mapped[Organization] = relationship()
     database: Mapped[Database | None] = relationship(back_populates="datasets")
