@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app catalog
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: browser run serve-portal port-free test install install-test migrate seed harvest-demo quality-check search-index demo-accounts serve lint bench translations clean
+.PHONY: browser run serve-portal port-free test install install-test migrate seed harvest-demo quality-check publish-demo search-index demo-accounts serve lint bench translations clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -34,7 +34,7 @@ run: port-free
 	@$(MAKE) --no-print-directory serve-portal
 
 serve-portal: export CATALOG_BASE_URL := $(CATALOG_BASE_URL)
-serve-portal: install migrate seed harvest-demo quality-check search-index demo-accounts
+serve-portal: install migrate seed harvest-demo quality-check publish-demo search-index demo-accounts
 	@echo "Serving the portal at http://$(HOST):$(PORT)  (Ctrl+C stops it); links point to $(CATALOG_BASE_URL)"
 	$(BIN)/gunicorn --no-control-socket --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'catalog:create_app()'
 
@@ -56,6 +56,10 @@ harvest-demo: install
 ## quality-check: check every dataset once without asking any server (links are asked by the schedule)
 quality-check: install
 	$(FLASK) quality run --offline --quiet
+
+## publish-demo: open the seed's open datasets through the publication procedure (demo editor asks, demo steward approves)
+publish-demo: install
+	CATALOG_QUALITY_AUTO=false $(FLASK) publish demo
 
 ## search-index: rebuild the search index from the registry (after an upgrade; safe while serving)
 search-index: install

@@ -360,10 +360,12 @@ def show_config() -> None:
 def register_cli(app: Flask) -> None:
     from harvesters.cli import harvest_cli
 
+    from .publishing_cli import publish_cli
     from .quality.cli import quality_cli
     from .search.cli import search_cli
     from .services.sharing.cli import sharing_cli
 
-    for group in (db_cli, seed_cli, users_cli, audit_cli, jobs_cli, harvest_cli, search_cli, quality_cli, sharing_cli):
+    for group in (db_cli, seed_cli, users_cli, audit_cli, jobs_cli, harvest_cli, search_cli, quality_cli, sharing_cli,
+                  publish_cli):
         app.cli.add_command(group)
     app.cli.add_command(show_config)

@@ -25,6 +25,7 @@ from catalog import create_app, migrate
 from catalog.config import PROJECT_ROOT
 from catalog.db import registry_db
 from catalog.models import Base
+from catalog.services.publish_demo import open_seed
 from catalog.services.seed import load_seed
 
 from .httpserver import LocalServer
@@ -66,6 +67,9 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory, empty_template: Pa
     with app.app_context():
         s = registry_db(app).session_factory()
         load_seed(s, PROJECT_ROOT / "seed", app.config["CATALOG"])
+        s.commit()
+        # the seed's open data is opened through the publication procedure, as `make run` does
+        open_seed(app, s, PROJECT_ROOT / "seed")
         s.commit()
         s.close()
     _dispose(app)
@@ -180,6 +184,8 @@ def pg_seeded_app(pg_app: Flask) -> Flask:
     with pg_app.app_context():
         s = registry_db(pg_app).session_factory()
         load_seed(s, PROJECT_ROOT / "seed", pg_app.config["CATALOG"])
+        s.commit()
+        open_seed(pg_app, s, PROJECT_ROOT / "seed")
         s.commit()
         s.close()
     return pg_app
