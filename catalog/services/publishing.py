@@ -36,7 +36,7 @@ from typing import Any
 from flask import current_app, has_app_context
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from .. import policy, rules
@@ -495,7 +495,7 @@ def inbox(session: Session, reader: policy.Reader, today: date | None = None) ->
     """What a steward has to do about open data: requests to decide, reviews due, stale data."""
     today = today or utcnow().date()
     if reader.is_admin:
-        scope: Any = True
+        scope: Any = true()
     else:
         orgs = [o for o, role in reader.roles.items() if role == "steward"]
         if not orgs:
@@ -503,7 +503,7 @@ def inbox(session: Session, reader: policy.Reader, today: date | None = None) ->
         scope = Dataset.publisher_id.in_(orgs)
     pending = list(session.execute(
         select(Dataset, PublicationRequest).join(PublicationRequest, PublicationRequest.dataset_id == Dataset.id)
-        .where(PublicationRequest.status == "pending", scope).order_by(PublicationRequest.submitted_at)).tuples())
+        .where(PublicationRequest.status == "pending", scope).order_by(PublicationRequest.submitted_at)).all())
     open_q = select(Dataset).where(Dataset.status == "published", Dataset.access_level == rules.ACCESS_OPEN, scope)
     overdue = list(session.scalars(open_q.where(Dataset.next_review_on.is_not(None), Dataset.next_review_on < today)
                                    .order_by(Dataset.next_review_on).limit(200)))

@@ -54,4 +54,12 @@ def world(seeded_app: Flask, session: Session) -> Iterator[World]:
             other_steward=make_user(session, "st@hanoi.gov.vn", roles={"HN": "steward"}),
             admin=make_user(session, "admin@catalog.gov.vn", admin=True),
         )
-        yield w
+    # no context is held open while the test runs: the test client's requests each need their own
+    yield w
+
+
+@pytest.fixture
+def in_context(world: World) -> Iterator[None]:
+    """For tests that call the services directly (messages and notifications need an app context)."""
+    with world.app.test_request_context():
+        yield

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from marshmallow import ValidationError
 from sqlalchemy import select
 
-from catalog import rules
+from catalog import policy, rules
 from catalog.models import Distribution
 from catalog.quality import service as quality_service
 from catalog.services import distributions, publishing
 
 from ..helpers import FakeUpload
+
+pytestmark = pytest.mark.usefixtures("in_context")
 
 
 def _failed(w) -> list[str]:
@@ -89,14 +92,14 @@ def test_personal_data_gate_resolved_by_a_recorded_decision_or_by_removing_the_c
     assert "so_dien_thoai" in {f["column"] for f in findings}
     _blocked_by(world, "personal_data")
     # an editor cannot decide; a steward decides with a reason
-    with pytest.raises(Exception):
+    with pytest.raises(policy.Forbidden):
         publishing.decide_personal_data(world.session, world.actor(world.editor), world.ds,
                                         {"distribution": dist.id, "column": "so_dien_thoai", "reason": "x"})
     world.session.rollback()
     world.ds.quality_grade = "B"
     for f in publishing.personal_findings(world.session, world.ds):
         if f["column"] == "so_dien_thoai":
-            with pytest.raises(Exception):  # a reason is required
+            with pytest.raises(ValidationError):  # a reason is required
                 publishing.decide_personal_data(world.session, world.actor(world.steward), world.ds,
                                                 {"distribution": dist.id, "column": f["column"], "reason": " "})
             world.session.rollback()
@@ -116,7 +119,7 @@ def test_personal_data_gate_resolved_by_a_recorded_decision_or_by_removing_the_c
 
 def test_no_decision_for_a_column_that_was_not_flagged(world):
     dist = world.ds.distributions[0]
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         publishing.decide_personal_data(world.session, world.actor(world.steward), world.ds,
                                         {"distribution": dist.id, "column": "tinh", "reason": "ok"})
     assert world.session.scalars(select(Distribution)).first() is not None

@@ -12,6 +12,8 @@ from catalog import policy
 from catalog.models import AuditEvent, Dataset, Notification, PublicationRequest
 from catalog.services import datasets, publishing
 
+pytestmark = pytest.mark.usefixtures("in_context")
+
 
 def test_editor_submits_steward_approves(world):
     s = world.session

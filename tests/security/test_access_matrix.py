@@ -212,7 +212,8 @@ def matrix(seeded_app: Flask) -> Matrix:
         s.commit()
         fixed = {"code": "BCA-C06", "slug": svc.slug, "request_id": str(live.request_id), "key": str(live.id),
                  "job_id": "1", "action": "approve", "user_id": users["other_agency"].id, "membership_id": "1",
-                 "token_id": "1", "dist_id": dists["open"].id, "fmt": "ttl", "name": "package_search", "n": "1", "number": "1"}
+                 "token_id": "1", "dist_id": dists["open"].id, "fmt": "ttl", "name": "package_search", "n": "1",
+                 "number": "1"}
         yield Matrix(seeded_app, s, users, made, dists, fixed)
         s.close()
 
