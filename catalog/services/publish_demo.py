@@ -91,10 +91,9 @@ def open_seed(app: Flask, session: Session, root: Path) -> DemoReport:
     editor = _account(session, EDITOR_EMAIL, "Biên tập viên dữ liệu mở (demo)", "editor", orgs)
     steward = _account(session, STEWARD_EMAIL, "Đầu mối dữ liệu mở (demo)", "steward", orgs)
     for ds in todo:
-        try:
-            with session.begin_nested():
-                publishing.submit(session, editor, ds, {"note": "Dữ liệu mẫu mở cho cổng thử nghiệm (demo)."})
-                publishing.approve(session, steward, ds, {})
+        try:  # each step checks its gates before writing anything: a failure leaves no half-done change
+            publishing.submit(session, editor, ds, {"note": "Dữ liệu mẫu mở cho cổng thử nghiệm (demo)."})
+            publishing.approve(session, steward, ds, {})
             report.published.append(ds.slug)
         except publishing.GatesFailed as err:
             report.blocked[ds.slug] = [g.key for g in err.failed]
