@@ -56,7 +56,8 @@ def _run(key: str, action: str) -> WResponse:
             publishing.refuse(s, actor, ds, form)
             message = gettext("The request was refused; the person who asked sees your reason.")
         elif action == "personal":
-            publishing.decide_personal_data(s, actor, ds, form)
+            dist_id, _sep, column = (form.pop("finding", "") or "").partition("::")
+            publishing.decide_personal_data(s, actor, ds, {**form, "distribution": dist_id, "column": column})
             message = gettext("Your decision on the column was recorded.")
         elif action == "withdraw":
             publishing.withdraw(s, actor, ds, form)

@@ -152,3 +152,31 @@ def test_panel_inbox_and_approval_through_the_pages_in_both_languages(world):
         "title_vi": "Khác", "publisher": "BTC", "access_level": "open", "licence": "CC-BY-4.0",
         "description_vi": "x", "contact_email": "a@b.vn", "status": "published"})
     assert r.status_code in (200, 302)
+
+
+def test_a_steward_records_a_personal_data_decision_on_the_page(world):
+    from catalog.models import PersonalDataDecision
+    from catalog.quality import service as quality_service
+
+    s = world.session
+    content = ("ho_ten,so_dien_thoai\n" + "".join(f"Trần Văn {chr(65 + i)},09{i:08d}\n" for i in range(30))).encode()
+    dist = world.ds.distributions[0]
+    with world.app.test_request_context():
+        distributions.update_distribution(s, world.actor(world.editor), dist, {},
+                                          distributions.Storage(world.folder, 10 << 20),
+                                          FakeUpload("nguoi.csv", content))
+        s.commit()
+    quality_service.check_dataset(world.app, world.ds.id, "cli", quality_service.RunOptions(network=False))
+    with world.app.test_request_context():
+        flagged = [f for f in publishing.personal_findings(s, world.ds) if not f["resolved"]]
+    assert flagged
+    steward = world.app.test_client()
+    login(steward, "st@btc.gov.vn")
+    page = steward.get(f"/datasets/{world.ds.slug}?lang=en")
+    assert f'value="{dist.id}::{flagged[0]["column"]}"' in page.text
+    r = steward.post(f"/datasets/{world.ds.slug}/publication/personal-data",
+                     data={"finding": f"{dist.id}::{flagged[0]['column']}", "reason": "Số điện thoại công vụ."})
+    assert r.status_code == 302
+    s.expire_all()
+    decision = s.scalar(select(PersonalDataDecision).where(PersonalDataDecision.distribution_id == dist.id))
+    assert decision.column_name == flagged[0]["column"] and decision.decided_by_label == "st@btc.gov.vn"
