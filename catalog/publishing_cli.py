@@ -33,6 +33,13 @@ def _fail(err: Exception) -> None:
     sys.exit(2)
 
 
+def _drain() -> None:
+    """Wait for the notifications' e-mails queued in this process before the command exits."""
+    from . import tasks
+
+    tasks.drain(current_app)
+
+
 def _act(dataset: str, email: str, action: str, body: dict) -> None:
     from .policy import Forbidden
 
@@ -46,6 +53,7 @@ def _act(dataset: str, email: str, action: str, body: dict) -> None:
     except (publishing.GatesFailed, ValidationError, LookupError, Forbidden) as err:
         _fail(err)
         return
+    _drain()
     click.echo(f"{dataset}: {action} done; now {status}")
     for line in publish_demo.gate_lines(gates):
         click.echo(line)
@@ -59,6 +67,7 @@ def publish_demo_cmd() -> None:
     logging.getLogger("catalog.mail").setLevel(logging.WARNING)
     with session_scope() as session:
         report = publish_demo.open_seed(current_app._get_current_object(), session, PROJECT_ROOT / "seed")
+    _drain()
     for line in report.lines():
         click.echo(line)
 

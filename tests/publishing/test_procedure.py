@@ -120,3 +120,15 @@ def test_the_demo_command_opened_the_seed_through_the_procedure(session):
         assert req.decided_by_label == publish_demo.STEWARD_EMAIL
         ds = session.get(Dataset, req.dataset_id)
         assert ds.status == "published" and ds.access_level == "open"
+
+
+def test_the_cli_asks_approves_and_refuses(world):
+    runner = world.app.test_cli_runner()
+    out = runner.invoke(args=["publish", "gates", world.ds.slug]).output
+    assert "[wait] approval" in out and "[ok  ] licence" in out
+    own = runner.invoke(args=["publish", "request", world.ds.slug, "--as", "st@btc.gov.vn"])
+    assert own.exit_code == 0, own.output
+    refused = runner.invoke(args=["publish", "approve", world.ds.slug, "--as", "st@btc.gov.vn"])
+    assert refused.exit_code == 2 and "tự phê duyệt" in refused.output  # the portal's default language
+    done = runner.invoke(args=["publish", "approve", world.ds.slug, "--as", "st2@btc.gov.vn"])
+    assert done.exit_code == 0 and "published/open" in done.output
