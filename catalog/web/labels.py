@@ -505,6 +505,15 @@ RULE_TITLES = {
     "no_personal_data_in_open_data": _l("No personal data in open data"),
     "personal_id_structure": _l("Structure of the personal identification number"),
     "agency_code_pattern": _l("Form of an agency's electronic identifier code"),
+    "publish_gate_licence": _l("Publishing open data: an open licence"),
+    "publish_gate_machine_readable": _l("Publishing open data: a machine-readable file"),
+    "publish_gate_metadata": _l("Publishing open data: the description required"),
+    "publish_gate_quality": _l("Publishing open data: the lowest quality grade"),
+    "publish_gate_personal_data": _l("Publishing open data: no personal data"),
+    "publish_gate_field_classes": _l("Publishing open data: only open fields in public files"),
+    "publish_gate_approval": _l("Publishing open data: approval by a second person"),
+    "open_data_review_days": _l("Days between reviews of open data, by update frequency"),
+    "tombstone": _l("Withdrawn open data keeps a public page"),
 }
 
 
@@ -527,6 +536,8 @@ def _rule_tables() -> dict[str, tuple[dict, dict]]:
         "quality_recommended_fields": (FIELD_LABELS, ACCESS_LEVELS),
         "quality_frequency_max_age_days": ({}, UPDATE_FREQUENCIES),
         "no_personal_data_in_open_data": (PERSONAL_KINDS, {}),
+        "publish_gate_metadata": (FIELD_LABELS, {}),
+        "open_data_review_days": ({}, UPDATE_FREQUENCIES),
     }
 
 
