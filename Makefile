@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_WORKERS ?= 2
 
-.PHONY: browser run serve-portal port-free test test-postgres install install-test migrate seed harvest-demo quality-check search-index demo-accounts serve lint bench translations clean
+.PHONY: browser run serve-portal port-free test test-postgres install install-test migrate seed harvest-demo quality-check publish-demo search-index demo-accounts serve lint bench translations clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -35,7 +35,7 @@ run: port-free
 	@$(MAKE) --no-print-directory serve-portal
 
 serve-portal: export CATALOG_BASE_URL := $(CATALOG_BASE_URL)
-serve-portal: install migrate seed harvest-demo quality-check search-index demo-accounts
+serve-portal: install migrate seed harvest-demo quality-check publish-demo search-index demo-accounts
 	@echo "Serving the portal at http://$(HOST):$(PORT)  (Ctrl+C stops it); links point to $(CATALOG_BASE_URL)"
 	$(BIN)/gunicorn --no-control-socket --workers 2 --bind $(HOST):$(PORT) --access-logfile - 'catalog:create_app()'
 
@@ -57,6 +57,10 @@ harvest-demo: install
 ## quality-check: check every dataset once without asking any server (links are asked by the schedule)
 quality-check: install
 	$(FLASK) quality run --offline --quiet
+
+## publish-demo: open the seed's open datasets through the publication procedure (demo editor asks, demo steward approves)
+publish-demo: install
+	CATALOG_QUALITY_AUTO=false $(FLASK) publish demo
 
 ## search-index: rebuild the search index from the registry (after an upgrade; safe while serving)
 search-index: install

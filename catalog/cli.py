@@ -361,13 +361,14 @@ def register_cli(app: Flask) -> None:
     from harvesters.cli import harvest_cli
 
     from .ops_cli import COMMANDS
+    from .publishing_cli import publish_cli
     from .quality.cli import quality_cli
     from .search.cli import search_cli
     from .services.sharing.cli import sharing_cli
     from .services.tabular.cli import public_files_cli
 
     for group in (db_cli, seed_cli, users_cli, audit_cli, jobs_cli, harvest_cli, search_cli, quality_cli, sharing_cli,
-                  public_files_cli):
+                  public_files_cli, publish_cli):
         app.cli.add_command(group)
     app.cli.add_command(show_config)
     for cmd in COMMANDS:

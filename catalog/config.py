@@ -111,6 +111,7 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "PROBE_CONCURRENCY": (_int, 16, "probes asked at the same time in one round"),
     "PROBE_FAILURES_FOR_INCIDENT": (_int, 3, "failed probes in a row that open an incident"),
     "CONNECTION_LAG_FACTOR": (_int, 2, "an incident opens when a sync is late by this many of its intervals"),
+    "PUBLISH_MIN_GRADE": (_str, "C", "lowest quality grade (A-E) a dataset needs to be published as open data"),
 }
 
 
@@ -144,6 +145,9 @@ def load_config(environ: dict[str, str] | None = None, overrides: dict[str, Any]
         raise ValueError(f"CATALOG_SEARCH_BACKEND must be whoosh, postgres or auto, not {cfg['SEARCH_BACKEND']!r}")
     if cfg["SEARCH_BACKEND"] == "postgres" and not is_pg:
         raise ValueError("CATALOG_SEARCH_BACKEND=postgres needs the registry on PostgreSQL (CATALOG_DATABASE_URL)")
+    cfg["PUBLISH_MIN_GRADE"] = str(cfg["PUBLISH_MIN_GRADE"]).strip().upper()
+    if cfg["PUBLISH_MIN_GRADE"] not in ("A", "B", "C", "D", "E"):
+        raise ValueError(f"CATALOG_PUBLISH_MIN_GRADE must be one of A-E, not {cfg['PUBLISH_MIN_GRADE']!r}")
     return cfg
 
 

@@ -158,3 +158,33 @@ def download_response(dist_id: str, *, excel: bool = False) -> Response:
     if plan.columns is not None:
         response.headers["X-Columns-Trimmed"] = "true"
     return response
+
+
+def version_download_response(dist_id: str, number: int) -> Response:
+    """An earlier file of a distribution at its stable address, trimmed like the current one."""
+    from sqlalchemy import select
+
+    from .models import DistributionVersion
+
+    s = db_session()
+    dist = visible_distribution(s, current_reader(), dist_id)
+    version = s.scalar(select(DistributionVersion).where(DistributionVersion.distribution_id == dist.id,
+                                                         DistributionVersion.number == number))
+    if version is None:
+        raise NotFound(f"{dist_id}/{number}")
+    plan = distributions.plan_download(s, current_actor(), dist, current_app.config["CATALOG"]["UPLOAD_FOLDER"],
+                                       version=version)
+    s.commit()
+    assert plan.path is not None
+    if not plan.path.exists():
+        raise NotFound(dist_id)
+    name = version.file_name or plan.path.name
+    if plan.columns is None:
+        response = file_response(plan.path, name, version.media_type, etag=version.checksum_sha256 or True)
+    else:
+        response = Response(files.iter_csv_columns(plan.path, plan.columns), mimetype="text/csv; charset=utf-8")
+        response.headers["Content-Disposition"] = content_disposition(name)
+        response.headers["X-Columns-Trimmed"] = "true"
+    if version.checksum_sha256:
+        response.headers["Digest"] = f"sha-256={version.checksum_sha256}"
+    return response

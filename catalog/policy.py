@@ -146,6 +146,12 @@ def can_view_dataset(reader: Reader, ds: Dataset) -> bool:
     return ds.access_level == rules.ACCESS_SHARED or not ds.unlisted
 
 
+def has_tombstone(ds: Dataset) -> bool:
+    """A withdrawn dataset that was published as open data keeps a public tombstone (reason, date,
+    replacement; rules.TOMBSTONE_BASIS): anyone may learn that it existed and why it went."""
+    return ds.status == "withdrawn" and ds.access_level == rules.ACCESS_OPEN and ds.withdrawn_at is not None
+
+
 def can_download(reader: Reader, ds: Dataset) -> bool:
     """May the reader fetch the dataset's files (before column trimming)?"""
     if reader.is_admin or reader.is_member_of(ds.publisher_id):

@@ -359,3 +359,70 @@ RULES = (
          "Luật Giao dịch điện tử 20/2023/QH15, Điều 43 (trích dẫn nguồn khi sử dụng dữ liệu mở)", status="verify",
          note=_l("each open dataset's page shows how to cite it")),
 )
+
+# --- Publishing open data: the gates, reviews and tombstones ------------------------------------
+#: Making a dataset open and published is a request that passes every gate below (services/publishing.py).
+#: Each gate names the text it comes from; the numbers are data.
+
+#: Open data may be reused by anyone, commercially too, citing the source (open-data principles of
+#: Decree 47/2020 Arts. 17-21, now E-Transactions Law 20/2023/QH15 Art. 43 and Decree 194/2025).
+GATE_LICENCE_BASIS = "Luật Giao dịch điện tử 20/2023/QH15, Điều 43; Nghị định 47/2020/NĐ-CP, Điều 18 (đã bãi bỏ)"
+#: Open data is machine-processable (E-Transactions Law 2023 Art. 43; Circular 39/2017/TT-BTTTT).
+GATE_MACHINE_READABLE_BASIS = "Luật Giao dịch điện tử 20/2023/QH15, Điều 43; Thông tư 39/2017/TT-BTTTT"
+#: Required metadata: see REQUIRED_TO_PUBLISH above.
+GATE_METADATA_BASIS = "Luật Giao dịch điện tử 20/2023/QH15, Điều 43; Nghị định 194/2025/NĐ-CP, Điều 16; DCAT-AP 3"
+#: Open data must be complete, current and accurate (Decree 47/2020 Art. 5(4)); the lowest quality
+#: grade accepted is a setting (CATALOG_PUBLISH_MIN_GRADE), C unless changed.
+GATE_QUALITY_BASIS = "Nghị định 47/2020/NĐ-CP, Điều 5 khoản 4"
+PUBLISH_MIN_GRADE_DEFAULT = "C"
+#: Grades from best to worst (catalog/quality/scoring.GRADES gives their thresholds).
+GRADE_ORDER: tuple[str, ...] = ("A", "B", "C", "D", "E")
+#: No personal data in open data (Personal Data Protection Law 91/2025/QH15; Decree 13/2023/NĐ-CP;
+#: E-Transactions Law 2023 Art. 43).
+GATE_PERSONAL_DATA_BASIS = "Luật Bảo vệ dữ liệu cá nhân 91/2025/QH15; Nghị định 13/2023/NĐ-CP; " \
+    "Luật Giao dịch điện tử 20/2023/QH15, Điều 43"
+#: Each data item is classed by who may use it (Decree 47/2020 Art. 11(4)); a public file carries
+#: only the items classed open.
+GATE_FIELD_CLASSES_BASIS = "Nghị định 47/2020/NĐ-CP, Điều 11 khoản 4"
+#: A second person approves: the agency's data steward (its published focal officer, Decree 47/2020
+#: Art. 7(1)) answers for what the agency opens; the four-eyes rule is the catalogue's own.
+GATE_APPROVAL_BASIS = "Nghị định 47/2020/NĐ-CP, Điều 7 khoản 1 (đầu mối dữ liệu); nguyên tắc hai người"
+#: The gates in the order they are shown.
+PUBLISH_GATES: tuple[str, ...] = (
+    "licence", "machine_readable", "metadata", "quality", "personal_data", "field_classes", "approval",
+)
+
+#: Days between reviews of an open dataset, by its update frequency (EU codes). The open-data
+#: catalogue is reviewed at least every 6 months and changed data is updated within 3 months
+#: (open-data principles, now E-Transactions Law 2023 Art. 43): no interval is longer than 183 days.
+REVIEW_INTERVAL_DAYS: dict[str, int] = {
+    "CONT": 30, "DAILY": 30, "WEEKLY": 30, "MONTHLY": 60, "QUARTERLY": 92, "BIANNUAL": 183, "ANNUAL": 183,
+    "IRREG": 183, "NEVER": 183, "UNKNOWN": 92,
+}
+#: Interval when no frequency is declared.
+REVIEW_INTERVAL_DEFAULT_DAYS = 92
+REVIEW_BASIS = "Luật Giao dịch điện tử 20/2023/QH15, Điều 43 (rà soát 6 tháng, cập nhật trong 3 tháng)"
+#: A withdrawn open dataset keeps a public page (a tombstone) with the reason, the date and a
+#: replacement: users who cite it must find why it went (the citing obligation of Art. 43).
+TOMBSTONE_BASIS = "Luật Giao dịch điện tử 20/2023/QH15, Điều 43 (trích dẫn nguồn)"
+
+RULES = (
+    *RULES,
+    Rule("publish_gate_licence", _l("an open licence (CC BY 4.0, ODC-BY, CC0...)"), GATE_LICENCE_BASIS,
+         status="verify"),
+    Rule("publish_gate_machine_readable", _l("at least one file in a machine-readable format"),
+         GATE_MACHINE_READABLE_BASIS, status="verify"),
+    Rule("publish_gate_metadata", REQUIRED_TO_PUBLISH[ACCESS_OPEN], GATE_METADATA_BASIS, status="verify"),
+    Rule("publish_gate_quality", _l("quality grade at or above CATALOG_PUBLISH_MIN_GRADE (C by default)"),
+         GATE_QUALITY_BASIS),
+    Rule("publish_gate_personal_data", _l("no personal-data finding left unresolved"), GATE_PERSONAL_DATA_BASIS,
+         status="verify"),
+    Rule("publish_gate_field_classes", _l("no field classed above open in a public file"),
+         GATE_FIELD_CLASSES_BASIS),
+    Rule("publish_gate_approval", _l("approved by a data steward of the agency, not the person who asked"),
+         GATE_APPROVAL_BASIS, note=_l("administrators may approve for any agency; every decision is audited")),
+    Rule("open_data_review_days", REVIEW_INTERVAL_DAYS, REVIEW_BASIS, status="verify",
+         note=_l("days between reviews of an open dataset, by its update frequency")),
+    Rule("tombstone", _l("a withdrawn open dataset keeps its page with the reason, date and replacement"),
+         TOMBSTONE_BASIS, status="verify"),
+)

@@ -30,6 +30,8 @@ from catalog import create_app, migrate
 from catalog.config import PROJECT_ROOT
 from catalog.db import registry_db
 from catalog.models import Base
+from catalog.search.indexer import all_documents, backend_for
+from catalog.services.publish_demo import open_seed
 from catalog.services.seed import load_seed
 
 from .httpserver import LocalServer
@@ -151,6 +153,13 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory, empty_template: Pa
         s = registry_db(app).session_factory()
         load_seed(s, PROJECT_ROOT / "seed", app.config["CATALOG"])
         s.commit()
+        # the seed's open data is opened through the publication procedure, then the index rebuilt, as
+        # `make run` does (publish-demo, then search-index)
+        open_seed(app, s, PROJECT_ROOT / "seed")
+        s.commit()
+        # a clean rebuild: Whoosh keeps the replaced documents' terms counted until a merge, which
+        # would skew "did you mean" (reindex's catch-up re-adds every record changed seconds ago)
+        backend_for(app).rebuild(all_documents(s))
         s.close()
     _dispose(app)
     if ON_POSTGRES:
@@ -266,6 +275,8 @@ def pg_seeded_app(pg_app: Flask) -> Flask:
     with pg_app.app_context():
         s = registry_db(pg_app).session_factory()
         load_seed(s, PROJECT_ROOT / "seed", pg_app.config["CATALOG"])
+        s.commit()
+        open_seed(pg_app, s, PROJECT_ROOT / "seed")
         s.commit()
         s.close()
     return pg_app

@@ -31,7 +31,7 @@ DATASET = {
     "title_vi": "Chỉ số giá tiêu dùng", "title_en": "Consumer price index", "description_vi": "CPI hằng tháng.",
     "publisher": "BTC", "access_level": "open", "licence": "CC-BY-4.0", "keywords": ["CPI", "giá"],
     "themes": ["ECON"], "spatial": ["VN"], "update_frequency": "MONTHLY", "contact_email": "cpi@mof.gov.vn",
-    "issued": "2025-01-01", "modified": "2025-10-01", "status": "published",
+    "issued": "2025-01-01", "modified": "2025-10-01", "status": "draft",  # opened by a publication request
 }
 
 
@@ -40,7 +40,7 @@ def test_dataset_round_trip(client, steward_token):
     assert r.status_code == 201, r.json
     body = r.json
     assert r.headers["Location"].endswith(f"/api/v1/datasets/{body['slug']}")
-    got = client.get(f"/api/v1/datasets/{body['slug']}").json
+    got = client.get(f"/api/v1/datasets/{body['slug']}", headers=auth(steward_token)).json
     for key, value in DATASET.items():
         assert got["licence" if key == "licence" else key] == value, key
     r = client.patch(f"/api/v1/datasets/{body['slug']}", json={"title_en": "CPI"}, headers=auth(steward_token))
@@ -101,10 +101,10 @@ def test_distribution_round_trip_with_upload(client, steward_token):
 
     assert body["stored"] and body["byte_size"] == len(content)
     assert body["checksum_sha256"] == hashlib.sha256(content).hexdigest()
-    assert client.get(body["download_url"]).data == content
+    assert client.get(body["download_url"], headers=auth(steward_token)).data == content
     r = client.patch(f"/api/v1/distributions/{body['id']}", json={"title_en": "CPI data"}, headers=auth(steward_token))
     assert r.json["title_en"] == "CPI data"
-    listed = client.get(f"/api/v1/datasets/{slug}/distributions").json
+    listed = client.get(f"/api/v1/datasets/{slug}/distributions", headers=auth(steward_token)).json
     assert {d["id"] for d in listed["items"]} == {link_id, body["id"]}
     assert client.delete(f"/api/v1/distributions/{link_id}", headers=auth(steward_token)).status_code == 204
 
@@ -156,7 +156,8 @@ def test_invalid_bodies_get_field_errors_and_change_nothing(client, session, ste
     assert set(r.json["errors"]) == {"access_level", "contact_email", "extra"}
     r = client.post("/api/v1/datasets", json={**DATASET, "themes": ["NOPE"]}, headers=auth(steward_token))
     assert r.status_code == 422 and "themes" in r.json["errors"]
-    r = client.post("/api/v1/datasets", json={**DATASET, "licence": None}, headers=auth(steward_token))
+    r = client.post("/api/v1/datasets", json={**DATASET, "licence": None, "status": "published"},
+                    headers=auth(steward_token))
     assert r.status_code == 422 and "licence" in r.json["errors"]  # open data needs a licence to be published
     assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
 

@@ -106,7 +106,7 @@ def test_steward_registers_a_dataset_and_uploads_a_file(client, session, seeded_
     r = client.post("/datasets/new", data={
         "title_vi": "Thu ngân sách theo tỉnh", "description_vi": "Số thu.", "publisher": "BTC",
         "access_level": "open", "licence": "CC-BY-4.0", "contact_email": "ns@mof.gov.vn",
-        "keywords": "ngân sách, thu", "themes": ["ECON", "GOVE"], "spatial": "VN", "status": "published",
+        "keywords": "ngân sách, thu", "themes": ["ECON", "GOVE"], "spatial": "VN", "status": "draft",
     })
     assert r.status_code == 302
     ds = session.scalar(select(Dataset).where(Dataset.title_vi == "Thu ngân sách theo tỉnh"))

@@ -169,6 +169,7 @@ def _paths() -> dict[str, dict[str, Any]]:
                                   **_errors("403", "404")}},
         },
     }
+    paths.update(_publication_paths())
     paths.update(_crud("organizations", "organization", "Organization", "OrganizationInput", "code", [
         _q("q", WORDS), _q("kind", "ministry, province..."), _q("parent", "parent's code"),
         _q("sort", "name, code or kind", ["name", "code", "kind"])], "/organizations", "/organizations/{code}"))
@@ -180,12 +181,64 @@ def _paths() -> dict[str, dict[str, Any]]:
         "/databases", "/databases/{code}"))
     paths.update(_crud("datasets", "dataset", "Dataset", "DatasetInput", "key", dataset_filters,
                        "/datasets", "/datasets/{key}"))
+    paths["/datasets/{key}"]["get"]["responses"]["410"] = {
+        "description": "Withdrawn open data: the reason, the date and the replacement, if any",
+        "content": {"application/json": {"schema": {"type": "object"}}}}
     paths.update(_crud("dataservices", "data service", "DataService", "DataServiceInput", "slug", [
         _q("q", WORDS), _q("organization", "publisher's code")], "/dataservices", "/dataservices/{slug}"))
     dist_item = _crud("distributions", "distribution", "Distribution", "DistributionInput", "dist_id", [],
                       "/unused", "/distributions/{dist_id}")["/distributions/{dist_id}"]
     paths["/distributions/{dist_id}"] = dist_item
     return paths
+
+
+def _publication_paths() -> dict[str, Any]:
+    """The publication procedure (services/publishing.py): gates, a steward's approval, withdrawal."""
+    state = {"description": "The dataset's status, its current request and every gate (result, rule, how to fix)",
+             "content": {"application/json": {"schema": {"type": "object"}}}}
+    blocked = {"description": "Some gates fail: `failed` lists each with its rule and how to fix it, or a field "
+                              "is invalid (a reason missing, no pending request, approving one's own request)",
+               "content": {"application/json": {"schema": {"type": "object"}}}}
+
+    def body(props: dict[str, Any], required: list[str] | None = None) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "object", "properties": props}
+        if required:
+            schema["required"] = required
+        return {"required": bool(required), "content": {"application/json": {"schema": schema}}}
+
+    text = {"type": "string"}
+    write = {"security": [{"bearer": []}]}
+    return {
+        "/datasets/{key}/publication": {
+            "parameters": [_path_param("key")],
+            "get": {"tags": ["publishing"], "summary": "The publication request and the gates (editors, stewards)",
+                    "responses": {"200": state, **_errors("401", "403", "404")}},
+            "post": {"tags": ["publishing"], **write,
+                     "summary": "Ask to publish the dataset as open data (an editor); 422 names each failed gate",
+                     "requestBody": body({"note": text}),
+                     "responses": {"201": state, "422": blocked, **_errors("401", "403", "404")}},
+        },
+        "/datasets/{key}/publication/approve": {
+            "parameters": [_path_param("key")],
+            "post": {"tags": ["publishing"], **write,
+                     "summary": "Approve (a steward of the agency other than the requester, or an administrator)",
+                     "requestBody": body({"note": text}),
+                     "responses": {"200": state, "422": blocked, **_errors("401", "403", "404")}},
+        },
+        "/datasets/{key}/publication/refuse": {
+            "parameters": [_path_param("key")],
+            "post": {"tags": ["publishing"], **write, "summary": "Refuse with a reason (a steward)",
+                     "requestBody": body({"reason": text}, ["reason"]),
+                     "responses": {"200": state, "422": blocked, **_errors("401", "403", "404")}},
+        },
+        "/datasets/{key}/withdrawal": {
+            "parameters": [_path_param("key")],
+            "post": {"tags": ["publishing"], **write,
+                     "summary": "Withdraw a published dataset; an open one keeps a tombstone (GET answers 410)",
+                     "requestBody": body({"reason": text, "replaced_by": text}, ["reason"]),
+                     "responses": {"200": state, "422": blocked, **_errors("401", "403", "404")}},
+        },
+    }
 
 
 def build_spec() -> dict[str, Any]:

@@ -316,8 +316,17 @@ def dataset_create() -> ResponseReturnValue:
 
 
 @bp.get("/datasets/<key>")
-def dataset(key: str) -> Response:
-    return jsonify(out.DatasetOut().dump(visible_dataset(db_session(), current_reader(), key)))
+def dataset(key: str) -> ResponseReturnValue:
+    try:
+        ds = visible_dataset(db_session(), current_reader(), key)
+    except NotFound:
+        from .publishing import gone
+
+        answer = gone(key)  # a withdrawn open dataset answers 410 with the reason
+        if answer is None:
+            raise
+        return answer
+    return jsonify(out.DatasetOut().dump(ds))
 
 
 @bp.route("/datasets/<key>", methods=["PUT", "PATCH"])

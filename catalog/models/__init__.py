@@ -36,6 +36,7 @@ from .harvest import (
 from .job import JobRun
 from .organization import Organization
 from .portal import FEEDBACK_KINDS, FEEDBACK_STATUSES, PLAN_STATUSES, DownloadCount, OpenDataPlan, PublicFeedback
+from .publishing import PUBLICATION_STATUSES, DistributionVersion, PersonalDataDecision, PublicationRequest
 from .quality import REPORT_STATUSES, REPORT_TRIGGERS, LinkCheck, QualityReport
 from .reference import AdminUnit, Licence, Theme
 from .sharing import (
@@ -69,6 +70,7 @@ __all__ = [
     "PLAN_STATUSES",
     "PLATFORMS",
     "PROTOCOLS",
+    "PUBLICATION_STATUSES",
     "REPORT_STATUSES",
     "REPORT_TRIGGERS",
     "REQUEST_STATUSES",
@@ -91,6 +93,7 @@ __all__ = [
     "Dataset",
     "DatasetSeries",
     "Distribution",
+    "DistributionVersion",
     "DownloadCount",
     "HarvestError",
     "HarvestJob",
@@ -104,8 +107,10 @@ __all__ = [
     "Notification",
     "OpenDataPlan",
     "Organization",
+    "PersonalDataDecision",
     "PublicFeedback",
     "PublicFile",
+    "PublicationRequest",
     "QualityReport",
     "ReuseMark",
     "SharingAgreement",

@@ -97,6 +97,13 @@ class Dataset(Multilingual, UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
     quality_grade: Mapped[str | None] = mapped_column(String(2), index=True)
     quality_score: Mapped[int | None] = mapped_column(Integer)
     quality_checked_at: Mapped[datetime | None]
+    #: A withdrawn open dataset keeps a tombstone: when, why, and what replaces it (rules.TOMBSTONE_BASIS).
+    withdrawn_at: Mapped[datetime | None]
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    replaced_by_id: Mapped[str | None] = mapped_column(ForeignKey("dataset.id", ondelete="SET NULL"))
+    #: Open data is reviewed by this date (rules.REVIEW_INTERVAL_DAYS), and was last reviewed then.
+    next_review_on: Mapped[date | None] = mapped_column(index=True)
+    reviewed_at: Mapped[datetime | None]
 
     #: Every language the source gave: {"title": {"de": …}, "description": {…}, "keywords": {"de": [...]}}.
     translations: Mapped[dict[str, Any]] = mapped_column(default=dict)

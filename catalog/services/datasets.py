@@ -36,7 +36,8 @@ COLUMNS = [
     c for c in columns_of(Dataset)
     if c not in {"publisher_id", "database_id", "licence_code", "origin", "harvest_source_id", "remote_id",
                  "source_url", "local_edits", "published_at", "quality_grade", "quality_score",
-                 "quality_checked_at"}
+                 "quality_checked_at", "withdrawn_at", "withdrawal_reason", "replaced_by_id", "next_review_on",
+                 "reviewed_at"}
 ]
 #: Input names that are stored under another column name.
 RENAMED = {"publisher": "publisher_id", "database": "database_id", "licence": "licence_code"}
@@ -101,14 +102,26 @@ def publishing_gaps(session: Session, ds: Dataset) -> list[str]:
     return missing_to_publish(ds.access_level, lambda name: getattr(ds, name), licence_is_open)
 
 
-def _check_publishable(session: Session, ds: Dataset) -> None:
+def _check_publishable(session: Session, ds: Dataset, actor: Actor | None = None,
+                       was_open_published: bool = False) -> None:
     if ds.status != "published":
+        if actor is not None and actor.user_id is not None and was_open_published and ds.status == "withdrawn":
+            raise ValidationError({"status": [gettext(
+                "Open data is withdrawn with a reason, which its public page keeps: use Withdraw on the "
+                "dataset's page (or POST /api/v1/datasets/<key>/withdrawal).")]})
         return
     gaps = publishing_gaps(session, ds)
     if gaps:
         names = {"licence_code": "licence", "contact": "contact_email"}
         message = gettext("Needed before publishing at this access level (an open licence for open data).")
         raise ValidationError({names.get(g, g): [message] for g in gaps})
+    if (actor is not None and actor.user_id is not None and ds.access_level == rules.ACCESS_OPEN
+            and not was_open_published):
+        # a person opens data only through the publication request (services/publishing.py)
+        raise ValidationError({"status": [gettext(
+            "Open data is published through a publication request that passes the gates and is approved by a "
+            "data steward: save the dataset as a draft, then use \"Publish as open data\" on its page (or POST "
+            "/api/v1/datasets/<key>/publication).")]})
 
 
 #: The administrative unit code of the whole country.
@@ -135,7 +148,7 @@ def create_dataset(session: Session, actor: Actor, raw: Mapping[str, Any]) -> Da
     apply(ds, {**blank_values(schema), **data}, EDITABLE)
     ds.slug = data.get("slug") or unique_slug(session, Dataset, slugify(ds.title_vi))
     ds.identifier = data.get("identifier") or ds.id
-    _check_publishable(session, ds)
+    _check_publishable(session, ds, actor)
     session.add(ds)
     if ds.status == "published":
         ds.published_at = utcnow()
@@ -170,12 +183,13 @@ def update_dataset(
         data["unlisted"] = False
     before = state(ds)
     was_published = ds.status == "published"
+    was_open_published = was_published and ds.access_level == rules.ACCESS_OPEN
     changed = apply(ds, data, EDITABLE)
     if not changed:
         return []
     if "title_vi" in changed and ds.title_lang:
         ds.title_lang = None  # a title typed here is Vietnamese, whatever language the harvested one was in
-    _check_publishable(session, ds)
+    _check_publishable(session, ds, actor, was_open_published)
     if ds.status == "published" and not was_published:
         ds.published_at = utcnow()
     if local_edit and ds.origin == "harvested":
@@ -195,7 +209,10 @@ def update_dataset(
 def delete_dataset(session: Session, actor: Actor, ds: Dataset, upload_folder: str) -> None:
     policy.require(policy.can_delete_dataset(actor.reader, ds))
     references.require_unreferenced(session, ds)
+    from .distributions import version_paths
+
     paths = [d.file_path for d in ds.distributions if d.file_path]
+    paths += version_paths(session, [d.id for d in ds.distributions])
     for dist in ds.distributions:
         public_files.retract(session, dist)
     audit.record(session, actor, "delete", "dataset", ds.id, label=ds.title_vi,

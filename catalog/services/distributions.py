@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import policy, rules
-from ..models import Dataset, Distribution
+from ..models import Dataset, Distribution, DistributionVersion
 from ..models.base import utcnow
 from ..schemas.registry import DistributionInput
 from ..storage import check_key
@@ -34,7 +35,7 @@ def _attach_file(session: Session, dist: Distribution, upload: files.Upload, sto
     files.remove_on_rollback(session, storage.folder, [stored.path])
     session.info["change_reason"] = "upload"  # derived data (quality checks) reads the new file
     if dist.file_path:
-        files.remove_after_commit(session, storage.folder, [dist.file_path])
+        keep_version(session, dist)  # the old file stays downloadable at a stable address
     dist.file_path = stored.path
     dist.file_name = stored.file_name
     dist.byte_size = stored.byte_size
@@ -44,6 +45,34 @@ def _attach_file(session: Session, dist: Distribution, upload: files.Upload, sto
     dist.access_url = None
     dist.download_url = None
     touch(dist)
+
+
+def keep_version(session: Session, dist: Distribution) -> DistributionVersion:
+    """Keep the file a distribution holds now as its next numbered version, before a new one replaces it."""
+    previous = session.scalar(select(DistributionVersion).where(DistributionVersion.distribution_id == dist.id)
+                              .order_by(DistributionVersion.number.desc()).limit(1))
+    now = utcnow()
+    version = DistributionVersion(
+        distribution_id=dist.id, number=(previous.number + 1) if previous else 1, file_path=dist.file_path,
+        file_name=dist.file_name, format=dist.format, media_type=dist.media_type, byte_size=dist.byte_size,
+        checksum_sha256=dist.checksum_sha256, table_schema=dist.table_schema,
+        valid_from=previous.replaced_at if previous else (dist.created_at or now), replaced_at=now)
+    session.add(version)
+    return version
+
+
+def versions(session: Session, dist: Distribution) -> list[DistributionVersion]:
+    """Earlier files of a distribution, newest first."""
+    return list(session.scalars(select(DistributionVersion).where(DistributionVersion.distribution_id == dist.id)
+                                .order_by(DistributionVersion.number.desc())))
+
+
+def version_paths(session: Session, dist_ids: list[str]) -> list[str]:
+    """Stored paths of the kept versions of these distributions (removed with them)."""
+    if not dist_ids:
+        return []
+    return list(session.scalars(select(DistributionVersion.file_path)
+                                .where(DistributionVersion.distribution_id.in_(dist_ids))))
 
 
 def touch(dist: Distribution) -> None:
@@ -128,8 +157,8 @@ def update_distribution(
         _attach_file(session, dist, upload, storage)
         changed.append("file_path")
     elif dist.file_path and (dist.access_url or dist.download_url):
-        # Switching a stored file to a link: the stored copy goes once this commits.
-        files.remove_after_commit(session, storage.folder, [dist.file_path])
+        # Switching a stored file to a link: the stored copy is kept as a version.
+        keep_version(session, dist)
         dist.file_path = dist.file_name = dist.checksum_sha256 = None
         dist.byte_size = None
         changed.append("file_path")
@@ -154,8 +183,8 @@ def delete_distribution(session: Session, actor: Actor, dist: Distribution, stor
     audit.record(session, actor, "delete", "distribution", dist.id, label=dist.title_vi,
                  organization_id=ds.publisher_id, before=state(dist))
     public_files.retract(session, dist)
-    if dist.file_path:
-        files.remove_after_commit(session, storage.folder, [dist.file_path])
+    paths = [dist.file_path] if dist.file_path else []
+    files.remove_after_commit(session, storage.folder, [*paths, *version_paths(session, [dist.id])])
     ds.distributions.remove(dist)
     session.flush()
 
@@ -170,15 +199,22 @@ class DownloadPlan:
 
 
 def plan_download(session: Session, actor: Actor, dist: Distribution, upload_folder: str, *,
-                  convertible: bool = False) -> DownloadPlan:
+                  convertible: bool = False, version: DistributionVersion | None = None) -> DownloadPlan:
     """Decide what the reader receives and log downloads of data that is not open. `convertible`:
-    the answer is a conversion, which any tabular format can be trimmed into."""
+    the answer is a conversion, which any tabular format can be trimmed into; `version`: an earlier
+    file of the distribution, trimmed by the same columns' classes."""
     ds = dist.dataset
     reader = actor.reader
     policy.require(policy.can_view_dataset(reader, ds))
     columns = policy.readable_columns(reader, dist)
     if columns is not None and not columns:
         raise policy.Forbidden()
+    if version is not None:
+        if columns is not None and (version.format or "").upper() != "CSV":
+            raise policy.Forbidden()
+        if ds.access_level != "open" or ds.id in reader.grants:
+            _log_download(session, actor, dist, columns)
+        return DownloadPlan(path=Path(check_key(version.file_path)), columns=columns)
     if not dist.file_path:
         location = dist.download_url or dist.access_url
         if not location:

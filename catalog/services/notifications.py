@@ -29,6 +29,18 @@ log = logging.getLogger(__name__)
 
 #: kind -> (subject, body); parameters are filled in the reader's language at display time.
 MESSAGES: dict[str, tuple[Any, Any]] = {
+    "publication_submitted": (
+        _l("Publication request: %(dataset)s"),
+        _l("%(by)s asks to publish %(dataset)s as open data. Check the gates and approve or refuse it."),
+    ),
+    "publication_approved": (
+        _l("Published as open data: %(dataset)s"),
+        _l("%(by)s approved your request: %(dataset)s is now open data."),
+    ),
+    "publication_refused": (
+        _l("Publication refused: %(dataset)s"),
+        _l("%(by)s refused to publish %(dataset)s as open data. Reason: %(reason)s"),
+    ),
     "request_submitted": (
         _l("New sharing request %(number)s"),
         _l("%(requester)s asks for data of your agency: %(datasets)s. The law gives you until %(due_at)s to "
@@ -236,6 +248,8 @@ def link_for(note: Notification) -> str:
         return f"/sharing/agreements/{note.object_id}"
     if note.object_type == "public_feedback" and note.object_id:
         return f"/requests/{note.object_id}"
+    if note.object_type == "dataset" and note.object_id:
+        return f"/datasets/{note.object_id}"
     if note.object_type == "connection" and note.object_id:
         return f"/connections/{note.object_id}"
     return "/notifications"

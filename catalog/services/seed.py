@@ -18,6 +18,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import rules
 from ..models import AdminUnit, Database, Dataset, Licence, Organization, Theme
 from . import connection_seed, databases, datasets, distributions, organizations
 from .actor import system_actor
@@ -196,7 +197,14 @@ def _datasets(
             data["provenance"] = item["source_note"]
         if item.get("access_level") != "restricted":
             data.pop("unlisted", None)
+        if data.get("access_level") == rules.ACCESS_OPEN and data.get("status") == "published":
+            # Open data is opened only through the publication procedure (services/publishing.py):
+            # the seed loads it as a draft; `flask publish demo` (make run) opens it through the gates.
+            data["status"] = "draft"
+            counts["to_publish"] = counts.get("to_publish", 0) + 1
         existing = session.scalar(select(Dataset).where(Dataset.slug == item.get("slug")))
+        if existing is not None and existing.status == "published" and data.get("status") == "draft":
+            data.pop("status")  # opened since through the procedure: an update leaves it open
         try:
             ds = _upsert(session, existing,
                          lambda d=data: datasets.create_dataset(session, actor, d),

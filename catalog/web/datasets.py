@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -28,8 +29,9 @@ from ..models import Database, Dataset, Distribution, Licence, Organization, The
 from ..models.reference import AdminUnit
 from ..quality import service as quality_service
 from ..services import datasets, distributions, files, listing, public_files, series
-from ..services.common import visible_dataset, visible_distribution
+from ..services.common import NotFound, visible_dataset, visible_distribution
 from ..services.sharing import access as sharing_access
+from . import publishing as publishing_pages
 from .forms import page_args, read_form
 
 bp = Blueprint("datasets", __name__)
@@ -68,9 +70,15 @@ def index() -> str:
 
 
 @bp.get("/datasets/<key>")
-def show(key: str) -> str:
+def show(key: str) -> str | tuple[str, int]:
     s = db_session()
-    ds = visible_dataset(db_session(), current_reader(), key)
+    try:
+        ds = visible_dataset(db_session(), current_reader(), key)
+    except NotFound:
+        gone = publishing_pages.tombstone_page(key)  # a withdrawn open dataset answers 410, never 404
+        if gone is None:
+            raise
+        return gone
     reader = current_reader()
     previews = {}
     public = {}
@@ -100,6 +108,10 @@ def show(key: str) -> str:
         can_request=ds.status == "published" and reader.is_agency_member and not reader.is_member_of(ds.publisher_id),
         agreements=sharing_access.agreements_for_dataset(s, reader, ds.id),
         coverage=geo.svg_map(ds.spatial_geojson), series_links=series.neighbours(s, reader, ds),
+        publication=publishing_pages.panel(ds),
+        versions={d.id: distributions.versions(s, d) for d in ds.distributions if d.file_path},
+        replacement=s.get(Dataset, ds.replaced_by_id) if ds.replaced_by_id else None,
+        review_overdue=bool(ds.next_review_on and ds.next_review_on < date.today()),
     )
 
 

@@ -531,6 +531,15 @@ RULE_TITLES = {
     "open_data_list": _l("Each agency's open-data list"),
     "open_data_list_review": _l("Review of the open-data list"),
     "cite_the_source": _l("Naming the source of open data"),
+    "publish_gate_licence": _l("Publishing open data: an open licence"),
+    "publish_gate_machine_readable": _l("Publishing open data: a machine-readable file"),
+    "publish_gate_metadata": _l("Publishing open data: the description required"),
+    "publish_gate_quality": _l("Publishing open data: the lowest quality grade"),
+    "publish_gate_personal_data": _l("Publishing open data: no personal data"),
+    "publish_gate_field_classes": _l("Publishing open data: only open fields in public files"),
+    "publish_gate_approval": _l("Publishing open data: approval by a second person"),
+    "open_data_review_days": _l("Days between reviews of open data, by update frequency"),
+    "tombstone": _l("Withdrawn open data keeps a public page"),
 }
 
 #: Statuses of an open-data list entry (rules.OPEN_DATA_LIST_STATUSES).
@@ -573,6 +582,8 @@ def _rule_tables() -> dict[str, tuple[dict, dict]]:
         "no_personal_data_in_open_data": (PERSONAL_KINDS, {}),
         "open_data_list": (OPEN_DATA_STATUSES, {}),
         "cite_the_source": (CITATION_ITEMS, {}),
+        "publish_gate_metadata": (FIELD_LABELS, {}),
+        "open_data_review_days": ({}, UPDATE_FREQUENCIES),
     }
 
 

@@ -17,7 +17,7 @@ from ..auth import current_actor, current_reader
 from ..db import db_session
 from ..i18n import current_locale
 from ..models import AuditEvent, DataService, Dataset, Organization, SharingAgreement, SharingRequest
-from ..services import notifications
+from ..services import notifications, publishing
 from ..services.common import NotFound, dataset_by_key
 from ..services.sharing import access, agreements, reports, workflow
 from ..services.sharing import requests as requests_service
@@ -468,7 +468,8 @@ def notifications_page() -> str:
     notes = notifications.inbox(s, current_user.id, limit=100)
     loc = current_locale()
     rendered = [(n, *notifications.render(n, loc), notifications.link_for(n)) for n in notes]
-    return render_template("notifications/index.html", notes=rendered)
+    return render_template("notifications/index.html", notes=rendered,
+                           open_data=publishing.inbox(s, current_reader()))
 
 
 @bp.post("/notifications/read")

@@ -16,7 +16,7 @@ from ..helpers import login, make_user, token_for
 
 DATASET = {
     "title_vi": "Chỉ số giá", "description_vi": "CPI.", "publisher": "BTC", "access_level": "open",
-    "licence": "CC-BY-4.0", "contact_email": "cpi@mof.gov.vn", "status": "published",
+    "licence": "CC-BY-4.0", "contact_email": "cpi@mof.gov.vn", "status": "draft",  # opened by a publication request
 }
 
 

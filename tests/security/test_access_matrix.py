@@ -93,6 +93,12 @@ ROUTES: dict[str, str] = {
     "accounts_api.invitation_create": "write", "accounts_api.tokens_list": "page",
     "accounts_api.token_create": "write", "accounts_api.token_revoke": "write",
     "datasets.download_excel": "distribution",
+    "publishing.submit": "dataset-write", "publishing.approve": "dataset-write", "publishing.refuse": "dataset-write",
+    "publishing.personal_data": "dataset-write", "publishing.withdraw": "dataset-write",
+    "publishing.review": "dataset-write", "publishing.version_download": "distribution",
+    "api_publishing.publication": "dataset", "api_publishing.publication_submit": "dataset-write",
+    "api_publishing.publication_approve": "dataset-write", "api_publishing.publication_refuse": "dataset-write",
+    "api_publishing.withdrawal": "dataset-write",
     "ckan_api.call": "page", "feeds.negotiated_catalog": "page", "feeds.catalog": "page", "feeds.dataset": "dataset",
     "public_feeds.atom": "page", "public_feeds.robots": "public", "public_feeds.sitemap_index": "page",
     "public_feeds.sitemap_datasets": "page", "public_feeds.sitemap_pages": "page",
@@ -220,7 +226,7 @@ def matrix(seeded_app: Flask) -> Matrix:
         fixed = {"code": "BCA-C06", "slug": svc.slug, "request_id": str(live.request_id), "key": str(live.id),
                  "job_id": "1", "action": "approve", "user_id": users["other_agency"].id, "membership_id": "1",
                  "token_id": "1", "dist_id": dists["open"].id, "fmt": "ttl", "name": "package_search", "n": "1",
-                 "kind": "csv"}
+                 "kind": "csv", "number": "1"}
         yield Matrix(seeded_app, s, users, made, dists, fixed)
         s.close()
 

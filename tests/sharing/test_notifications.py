@@ -89,7 +89,8 @@ def test_a_rolled_back_change_sends_nothing(world):
     workflow.perform(world.session, world.actor("officer"), req, "submit")
     world.session.rollback()
     tasks.drain(world.app)
-    assert world.session.scalars(select(Notification)).all() == []
+    # (the seed template holds the notifications of opening its open data: flask publish demo)
+    assert world.session.scalars(select(Notification).where(Notification.kind.notlike("publication_%"))).all() == []
 
 
 def test_with_an_smtp_server_the_mail_goes_there_in_the_recipients_language(world):
