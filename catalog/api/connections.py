@@ -279,7 +279,8 @@ def _openapi_paths() -> dict[str, Any]:
         return out
 
     filters = [{"name": n, "in": "query", "schema": {"type": "string"}, "description": d} for n, d in (
-        ("province", "a province's agency code"), ("ministry", "a ministry's agency code (its units included)"),
+        ("province", "a province's agency code or identifier code (000.00.00.Hnn)"),
+        ("ministry", "a ministry's agency code or identifier code (000.00.00.Gnn), its units included"),
         ("platform", "NDXP, NDOP, LGSP or direct"), ("status", "planned, testing, operating, suspended, retired"),
         ("health", "up, degraded, down, maintenance, unknown"), ("page", "page number"),
         ("per_page", "page size"))]
