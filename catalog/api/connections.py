@@ -205,7 +205,9 @@ def maintenance(conn_id: str) -> ResponseReturnValue:
 
 
 def health_json(conn: Connection) -> dict[str, Any]:
-    data = health.summary(db_session(), conn, current_app.config["CATALOG"])
+    session = db_session()
+    data = health.summary(session, conn, current_app.config["CATALOG"])
+    session.commit()  # keep the daily roll-ups computed for this answer
     last_probe, last_hb = data.pop("last_probe"), data.pop("last_heartbeat")
     data["last_sync_at"] = _iso(data["last_sync_at"])
     data["maintenance"] = [{"starts_at": _iso(m.starts_at), "ends_at": _iso(m.ends_at), "note": m.note}

@@ -10,9 +10,8 @@ incidents. `ReuseMark` records a steward's answer to a "typed twice" finding.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship

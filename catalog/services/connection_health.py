@@ -74,6 +74,9 @@ def announce_maintenance(session: Session, actor: Actor, conn: Connection, raw: 
     window = ConnectionMaintenance(connection=conn, starts_at=data["starts_at"], ends_at=data["ends_at"],
                                    note=data.get("note"), announced_at=now)
     session.add(window)
+    from .connection_rollup import forget
+
+    forget(session, conn.id, [(window.starts_at, window.ends_at)])
     session.flush()
     audit.record(session, actor, "announce_maintenance", "connection", conn.id, label=conn.code,
                  organization_id=conn.provider_org_id,
@@ -298,6 +301,17 @@ def availability_of(checks: Sequence[tuple[datetime, bool]], windows: Iterable[t
     the time inside maintenance windows, count neither way. `checks` are (time, ok), in order, and
     may begin with the last probe before `start`.
     """
+    return percent(*up_and_known(checks, windows, start, end))
+
+
+def percent(up: float, known: float) -> float | None:
+    return None if known == 0 else round(100.0 * up / known, 3)
+
+
+def up_and_known(checks: Sequence[tuple[datetime, bool]], windows: Iterable[tuple[datetime, datetime]],
+                 start: datetime, end: datetime) -> tuple[float, float]:
+    """Seconds of [start, end) the connection answered, and seconds its state was known (outside
+    maintenance): the two sums the daily roll-ups keep, so that days add up exactly."""
     windows = [w for w in windows if w[0] < end and w[1] > start]
     times = _times(checks)
     first = max(0, bisect_right(times, start) - 1)  # the answer that holds at `start`
@@ -319,7 +333,7 @@ def availability_of(checks: Sequence[tuple[datetime, bool]], windows: Iterable[t
         known += span
         if ok:
             up += span
-    return None if known == 0 else round(100.0 * up / known, 3)
+    return up, known
 
 
 _TIMES_CACHE: dict[int, tuple[Sequence[tuple[datetime, bool]], list[datetime]]] = {}
@@ -379,11 +393,11 @@ WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta
 
 def summary(session: Session, conn: Connection, cfg: Mapping[str, Any], now: datetime | None = None,
             history: Sequence[tuple[datetime, bool]] | None = None) -> dict[str, Any]:
-    """Everything the health page and the API show, computed at `now` (from one read of the last
-    30 days of probes, or from `history` when the caller already has it)."""
+    """Everything the health page and the API show, computed at `now`: the last 24 hours from the
+    probes (or from `history`, which must cover them), longer windows from the daily roll-ups."""
     now = now or utcnow()
     if history is None:
-        history = probe_history(session, conn, now - WINDOWS["30d"], now)
+        history = probe_history(session, conn, now - WINDOWS["24h"], now)
     windows = maintenance_windows(conn)
     current_lag = lag(conn, now)
     interval = expected_interval(conn)
@@ -395,9 +409,14 @@ def summary(session: Session, conn: Connection, cfg: Mapping[str, Any], now: dat
         ConnectionCheck.connection_id == conn.id, ConnectionCheck.kind == "heartbeat")
         .order_by(ConnectionCheck.at.desc()).limit(1))
     upcoming = [m for m in conn.maintenance if m.ends_at > now]
+    from . import connection_rollup  # it reads this module's history; whole days come from its roll-ups
+
+    availability = {"24h": availability_of(history, windows, now - WINDOWS["24h"], now)}
+    for name in ("7d", "30d"):
+        availability[name] = connection_rollup.availability(session, conn, now - WINDOWS[name], now)
     return {
         "health": derive_health(session, conn, now),
-        "availability": {name: availability_of(history, windows, now - span, now) for name, span in WINDOWS.items()},
+        "availability": availability,
         "latency_ms_24h": latency(session, conn, now - WINDOWS["24h"], now),
         "last_sync_at": conn.last_sync_at,
         "lag_seconds": int(current_lag.total_seconds()) if current_lag is not None else None,

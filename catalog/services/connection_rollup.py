@@ -1,0 +1,99 @@
+"""Daily roll-ups of probe availability, so that health pages do not scan 30 days of probes.
+
+A finished UTC day is summed once (seconds answered, seconds known outside maintenance) into
+`ConnectionDaily`, lazily: the first reader after the day ends computes it, from that day's probes
+alone. A window of 7 or 30 days is then its first part-day and the last part-day read from the
+probes, plus the whole days in between read from the roll-ups; the sums are the same seconds as a
+scan of every probe, so the figures are exact. Announcing maintenance drops the roll-ups of the
+days it covers (they are computed again with the window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..models import Connection, ConnectionDaily
+from .connection_health import maintenance_windows, percent, probe_history, up_and_known
+
+DAY = timedelta(days=1)
+
+
+def midnight(at: datetime) -> datetime:
+    return datetime.combine(at.astimezone(UTC).date(), time(), tzinfo=UTC)
+
+
+def _start(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def days_of(session: Session, conn: Connection, first: date, last: date,
+            now: datetime) -> dict[date, tuple[float, float]]:
+    """(up, known) seconds of each finished day in [first, last], computing and keeping those missing."""
+    last = min(last, midnight(now).date() - DAY)
+    if last < first:
+        return {}
+    have = {row.day: (row.up_seconds, row.known_seconds) for row in session.scalars(
+        select(ConnectionDaily).where(ConnectionDaily.connection_id == conn.id, ConnectionDaily.day >= first,
+                                      ConnectionDaily.day <= last))}
+    missing = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    missing = [d for d in missing if d not in have]
+    if missing:
+        checks = probe_history(session, conn, _start(missing[0]), _start(missing[-1]) + DAY)
+        windows = maintenance_windows(conn)
+        rows = []
+        for day in missing:
+            up, known = up_and_known(checks, windows, _start(day), _start(day) + DAY)
+            have[day] = (up, known)
+            rows.append(ConnectionDaily(connection_id=conn.id, day=day, up_seconds=up, known_seconds=known))
+        try:
+            with session.begin_nested():
+                session.add_all(rows)
+        except IntegrityError:
+            pass  # another reader stored the same days first: the same sums
+    return have
+
+
+def window(session: Session, conn: Connection, start: datetime, end: datetime) -> tuple[float, float]:
+    """(up, known) seconds of [start, end): whole days from the roll-ups, the edges from the probes."""
+    first_whole = midnight(start) + (DAY if midnight(start) < start else timedelta(0))
+    last_edge = midnight(end)
+    windows = maintenance_windows(conn)
+    if first_whole >= last_edge:
+        return up_and_known(probe_history(session, conn, start, end), windows, start, end)
+    up = known = 0.0
+    for a, b in ((start, first_whole), (last_edge, end)):
+        if b > a:
+            u, k = up_and_known(probe_history(session, conn, a, b), windows, a, b)
+            up, known = up + u, known + k
+    for u, k in days_of(session, conn, first_whole.date(), last_edge.date() - DAY, end).values():
+        up, known = up + u, known + k
+    return up, known
+
+
+def availability(session: Session, conn: Connection, start: datetime, end: datetime) -> float | None:
+    return percent(*window(session, conn, start, end))
+
+
+def daily(session: Session, conn: Connection, now: datetime, days: int = 30) -> list[tuple[datetime, float | None]]:
+    """Availability of each of the last `days` UTC days, today (so far) included."""
+    today = midnight(now)
+    first = (today - (days - 1) * DAY).date()
+    stored = days_of(session, conn, first, today.date() - DAY, now)
+    out = [(_start(d), percent(*stored.get(d, (0.0, 0.0)))) for d in (first + timedelta(days=n)
+                                                                       for n in range(days - 1))]
+    out.append((today, percent(*up_and_known(probe_history(session, conn, today, now), maintenance_windows(conn),
+                                             today, now))))
+    return out
+
+
+def forget(session: Session, conn_id: str, spans: Iterable[tuple[datetime, datetime]]) -> None:
+    """Drop the roll-ups of the days these spans touch (maintenance announced for them)."""
+    for start, end in spans:
+        session.execute(delete(ConnectionDaily).where(
+            ConnectionDaily.connection_id == conn_id, ConnectionDaily.day >= start.astimezone(UTC).date(),
+            ConnectionDaily.day <= end.astimezone(UTC).date()))
