@@ -16,6 +16,7 @@ from catalog.services.common import unique_slug
 from catalog.text import slugify
 
 from .base import Record
+from .gateway_links import sync_consumers
 
 SERVICE_FIELDS = (
     "title_vi", "title_en", "description_vi", "description_en", "publisher_id", "database_id", "endpoint_url",
@@ -43,6 +44,7 @@ class ServiceWriterMixin:
         ids = [row.dataservice_id for _d, _h, row in items if row is not None and row.dataservice_id]
         found = {svc.id: svc for svc in s.scalars(select(DataService).where(DataService.id.in_(ids)))} if ids else {}
         status = "published" if self.source.auto_publish else "draft"
+        linked: list[tuple[DataService, Record]] = []
         for data, digest, row in items:
             values = self._service_values(data)
             svc = found.get(row.dataservice_id) if row is not None and row.dataservice_id else None
@@ -64,6 +66,7 @@ class ServiceWriterMixin:
                         dataservice_id=svc.id).execution_options(synchronize_session=False))
                     self._mark_record(row.id, data, digest)
                     self.job.updated += 1
+                linked.append((svc, data))
                 continue
             kept = set(svc.local_edits or [])
             for name, value in values.items():
@@ -78,6 +81,10 @@ class ServiceWriterMixin:
                 svc.published_at = utcnow()
             self._mark_record(row.id, data, digest)
             self.job.updated += 1
+            linked.append((svc, data))
         s.flush()
+        for svc, data in linked:
+            if data.get("consumers") is not None:
+                sync_consumers(s, self.source, svc, data["consumers"], data["remote_id"], self.log.warn)
 
     # after the gather ----------------------------------------------------------------------------

@@ -413,7 +413,8 @@ def summary(session: Session, conn: Connection, cfg: Mapping[str, Any], now: dat
 
     availability = {"24h": availability_of(history, windows, now - WINDOWS["24h"], now)}
     for name in ("7d", "30d"):
-        availability[name] = connection_rollup.availability(session, conn, now - WINDOWS[name], now)
+        availability[name] = connection_rollup.availability(session, conn, now - WINDOWS[name], now, history,
+                                                            now - WINDOWS["24h"])
     return {
         "health": derive_health(session, conn, now),
         "availability": availability,

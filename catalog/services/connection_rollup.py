@@ -10,7 +10,7 @@ days it covers (they are computed again with the window).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import delete, select
@@ -21,6 +21,7 @@ from ..models import Connection, ConnectionDaily
 from .connection_health import maintenance_windows, percent, probe_history, up_and_known
 
 DAY = timedelta(days=1)
+History = Sequence[tuple[datetime, bool]]
 
 
 def midnight(at: datetime) -> datetime:
@@ -58,36 +59,51 @@ def days_of(session: Session, conn: Connection, first: date, last: date,
     return have
 
 
-def window(session: Session, conn: Connection, start: datetime, end: datetime) -> tuple[float, float]:
-    """(up, known) seconds of [start, end): whole days from the roll-ups, the edges from the probes."""
+def _probes(session: Session, conn: Connection, start: datetime, end: datetime,
+            recent: History | None, recent_start: datetime | None) -> History:
+    """The probes of [start, end): from `recent` when it covers them (it starts at `recent_start`)."""
+    if recent is not None and recent_start is not None and recent_start <= start:
+        return recent
+    return probe_history(session, conn, start, end)
+
+
+def window(session: Session, conn: Connection, start: datetime, end: datetime,
+           recent: History | None = None,
+           recent_start: datetime | None = None) -> tuple[float, float]:
+    """(up, known) seconds of [start, end): whole days from the roll-ups, the edges from the probes
+    (from `recent`, the probes since `recent_start`, when it covers an edge)."""
     first_whole = midnight(start) + (DAY if midnight(start) < start else timedelta(0))
     last_edge = midnight(end)
     windows = maintenance_windows(conn)
     if first_whole >= last_edge:
-        return up_and_known(probe_history(session, conn, start, end), windows, start, end)
+        return up_and_known(_probes(session, conn, start, end, recent, recent_start), windows, start, end)
     up = known = 0.0
     for a, b in ((start, first_whole), (last_edge, end)):
         if b > a:
-            u, k = up_and_known(probe_history(session, conn, a, b), windows, a, b)
+            u, k = up_and_known(_probes(session, conn, a, b, recent, recent_start), windows, a, b)
             up, known = up + u, known + k
     for u, k in days_of(session, conn, first_whole.date(), last_edge.date() - DAY, end).values():
         up, known = up + u, known + k
     return up, known
 
 
-def availability(session: Session, conn: Connection, start: datetime, end: datetime) -> float | None:
-    return percent(*window(session, conn, start, end))
+def availability(session: Session, conn: Connection, start: datetime, end: datetime,
+                 recent: History | None = None,
+                 recent_start: datetime | None = None) -> float | None:
+    return percent(*window(session, conn, start, end, recent, recent_start))
 
 
-def daily(session: Session, conn: Connection, now: datetime, days: int = 30) -> list[tuple[datetime, float | None]]:
+def daily(session: Session, conn: Connection, now: datetime, days: int = 30,
+          recent: History | None = None,
+          recent_start: datetime | None = None) -> list[tuple[datetime, float | None]]:
     """Availability of each of the last `days` UTC days, today (so far) included."""
     today = midnight(now)
     first = (today - (days - 1) * DAY).date()
     stored = days_of(session, conn, first, today.date() - DAY, now)
     out = [(_start(d), percent(*stored.get(d, (0.0, 0.0)))) for d in (first + timedelta(days=n)
                                                                        for n in range(days - 1))]
-    out.append((today, percent(*up_and_known(probe_history(session, conn, today, now), maintenance_windows(conn),
-                                             today, now))))
+    probes = _probes(session, conn, today, now, recent, recent_start)
+    out.append((today, percent(*up_and_known(probes, maintenance_windows(conn), today, now))))
     return out
 
 

@@ -171,8 +171,10 @@ def show(conn_id: str) -> str:
     now = utcnow()
     data: dict[str, Any] = {}
     if can_health:
-        data["summary"] = health.summary(session, conn, cfg, now)
-        days = rollup.daily(session, conn, now, 30)
+        since = now - health.WINDOWS["24h"]
+        recent = health.probe_history(session, conn, since, now)  # read once: 24 h, today, the windows' ends
+        data["summary"] = health.summary(session, conn, cfg, now, recent)
+        days = rollup.daily(session, conn, now, 30, recent, since)
         if any(v is not None for _d, v in days):
             data["availability_chart"] = charts.line_chart(
                 [(d.strftime("%d/%m"), v) for d, v in days],
