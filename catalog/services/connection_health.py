@@ -466,14 +466,18 @@ def check_lag_all(session: Session, cfg: Mapping[str, Any], now: datetime | None
 
 @periodic("connections.probe", every=timedelta(minutes=1))
 def probe_job() -> None:
-    """Each minute: probe what is due, then let silent systems grow late (lag incidents)."""
+    """Each minute: probe the data services and connections that are due, then let silent systems grow
+    late (lag incidents)."""
     from flask import current_app
 
     from ..db import db_session
 
+    from . import service_health
+
     cfg = current_app.config["CATALOG"]
     session = db_session()
     now = utcnow()
+    service_health.probe_round(session, cfg, now)  # the services first: their connections take the answers
     probe_round(session, cfg, now)
     check_lag_all(session, cfg, now)
     session.commit()
