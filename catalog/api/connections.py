@@ -20,7 +20,7 @@ from ..db import db_session
 from ..i18n import current_locale
 from ..models import Connection, ConnectionIncident, utcnow
 from ..services import connection_health as health
-from ..services import connections, listing, reuse
+from ..services import connections, listing, liveness, reuse
 from . import routes
 from .errors import json_error
 from .routes import _body, _page_args, _require_token
@@ -143,6 +143,16 @@ def metrics() -> Response:
             lines.append(f"catalog_connection_lag_seconds{label} {int((now - conn.last_sync_at).total_seconds())}")
         lines.append(f"catalog_connection_consecutive_failures{label} {conn.consecutive_failures}")
         lines.append(f"catalog_connection_open_incidents{label} {open_counts.get(conn.id, 0)}")
+    lines += ["# HELP catalog_harvest_source_up The last harvest: 1 complete, 0.5 with failures or late, 0 failed",
+              "# TYPE catalog_harvest_source_up gauge"]
+    for row in liveness.harvest_sources(session, reader, now):
+        if row.health in values:
+            lines.append('catalog_harvest_source_up{source="%s"} %s' % (row.source.slug, values[row.health]))  # noqa: UP031
+    lines += ["# HELP catalog_dataservice_up The data service's last probes: 1 up, 0.5 degraded, 0 down",
+              "# TYPE catalog_dataservice_up gauge"]
+    for svc in liveness.data_services(session, reader, limit=10_000):
+        if svc.health in values:
+            lines.append('catalog_dataservice_up{service="%s"} %s' % (svc.slug, values[svc.health]))  # noqa: UP031
     return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
 
 

@@ -471,7 +471,6 @@ def probe_job() -> None:
     from flask import current_app
 
     from ..db import db_session
-
     from . import service_health
 
     cfg = current_app.config["CATALOG"]

@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..services import connection_health as health
 from ..services import connection_rollup as rollup
-from ..services import connections, listing, reuse
+from ..services import connections, listing, liveness, reuse
 from ..services.common import NotFound
 from . import connection_labels as cl
 
@@ -95,6 +95,8 @@ def index() -> str:
         Organization.kind.in_(("ministry", "ministerial_agency", "government_agency"))).order_by(Organization.name_vi)))
     return render_template("connections/index.html", page=page, svg=_map(every) if every else None, counts=counts,
                            filters=filters, provinces=provinces, ministries=ministries, cl=cl,
+                           sources=liveness.harvest_sources(session, reader, utcnow()),
+                           services=liveness.data_services(session, reader),
                            platforms=CONNECTION_PLATFORMS, statuses=CONNECTION_STATUSES, healths=HEALTH_STATES)
 
 
