@@ -89,3 +89,19 @@ def test_inline_subscriptions_and_a_steward_registered_connection(gw):
     assert _harvested(app, src)["HN-TTHC"].status == "suspended"
     # without the option, APIs without inline subscriptions make no connection and ask nothing more
     assert set(_harvested(app, src)) == {"HN-TTHC"}
+
+
+def test_an_api_withdrawn_at_the_gateway_retires_its_connections(gw):
+    app, server = gw
+    _subs(server, "a1", [])
+    _subs(server, "a2", [])
+    _subs(server, "a3", [_app("NPSP")])
+    src = make_source(app, protocol="openapi", url=server.url(f"{BASE}/apis"), organization="HN",
+                      database="HN-LGSP", filters={"platform": "LGSP", "subscriptions": True})
+    run(app, src)
+    assert _harvested(app, src)["NPSP"].status == "operating"
+    page2 = json.loads((OPENAPI / "wso2_page2.json").read_text(encoding="utf-8"))
+    page2["list"][0]["lifeCycleStatus"] = "RETIRED"  # a3 leaves the gateway
+    server.route(f"{BASE}/apis?limit=2&offset=2", body=json.dumps(page2), headers=JSON)
+    assert run(app, src).counts["withdrawn"] == 1
+    assert _harvested(app, src)["NPSP"].status == "retired"
