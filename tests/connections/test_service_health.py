@@ -13,17 +13,18 @@ from catalog.services import dataservices
 from catalog.services import service_health as sh
 from catalog.services.actor import system_actor
 
+from ..helpers import login
 from ..httpserver import Reply
 from .conftest import T0
 
 MIN = timedelta(minutes=1)
 
 
-def _service(world, slug: str, endpoint: str, document: str | None = None) -> DataService:
+def _service(world, slug: str, endpoint: str, document: str | None = None, access: str = "shared") -> DataService:
     s = world.session
     svc = dataservices.create_dataservice(s, system_actor("test"), {
         "slug": slug, "title_vi": "Dịch vụ xác thực thử", "publisher": "BCA-C06", "database": "DC",
-        "endpoint_url": endpoint, "endpoint_description": document, "status": "published"})
+        "endpoint_url": endpoint, "endpoint_description": document, "status": "published", "access_level": access})
     # only this test's services are due: the seeded ones point at real addresses, never asked in tests
     s.execute(update(DataService).where(DataService.id != svc.id).values(next_probe_at=T0 + timedelta(days=365)))
     s.commit()
@@ -67,3 +68,22 @@ def test_connections_through_a_service_take_its_answers(world, http_server):
     assert incident.opened_at == T0 and incident.closed_at == T0 + 15 * MIN
     # a connection with its own health URL keeps its own probes
     assert s.scalar(select(ConnectionCheck.id).where(ConnectionCheck.connection_id == own.id)) is None
+
+
+def test_the_service_page_shows_its_health(world, http_server):
+    http_server.route("/p/", status=503)
+    svc = _service(world, "svc-page", http_server.url("/p/"), access="open")
+    s = world.session
+    svc.next_probe_at = None
+    s.commit()
+    sh.probe_round(s, world.cfg(), T0)
+    s.commit()
+    client = world.app.test_client()
+    assert svc.health == "degraded"
+    answer = client.get(f"/services/{svc.slug}?lang=en")
+    public = answer.get_data(as_text=True)
+    assert answer.status_code == 200, public[:300]
+    assert "Degraded" in public
+    assert "503" not in public  # the answer's details are for officers
+    login(client, "hn@example.gov.vn")
+    assert "503" in client.get(f"/services/{svc.slug}?lang=vi").get_data(as_text=True)
