@@ -411,10 +411,11 @@ def summary(session: Session, conn: Connection, cfg: Mapping[str, Any], now: dat
     upcoming = [m for m in conn.maintenance if m.ends_at > now]
     from . import connection_rollup  # it reads this module's history; whole days come from its roll-ups
 
-    availability = {"24h": availability_of(history, windows, now - WINDOWS["24h"], now)}
-    for name in ("7d", "30d"):
-        availability[name] = connection_rollup.availability(session, conn, now - WINDOWS[name], now, history,
-                                                            now - WINDOWS["24h"])
+    longer = {name: connection_rollup.availability(session, conn, now - WINDOWS[name], now, history,
+                                                    now - WINDOWS["24h"])
+              for name in ("30d", "7d")}  # the widest first: the shorter one reuses its days
+    availability = {"24h": availability_of(history, windows, now - WINDOWS["24h"], now), "7d": longer["7d"],
+                    "30d": longer["30d"]}
     return {
         "health": derive_health(session, conn, now),
         "availability": availability,

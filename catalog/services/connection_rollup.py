@@ -38,11 +38,14 @@ def days_of(session: Session, conn: Connection, first: date, last: date,
     last = min(last, midnight(now).date() - DAY)
     if last < first:
         return {}
+    wanted = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    memo: dict[date, tuple[float, float]] = session.info.setdefault("connection_daily", {}).setdefault(conn.id, {})
+    if all(d in memo for d in wanted):  # one page asks for 7 and 30 days and the chart: one read
+        return {d: memo[d] for d in wanted}
     have = {row.day: (row.up_seconds, row.known_seconds) for row in session.scalars(
         select(ConnectionDaily).where(ConnectionDaily.connection_id == conn.id, ConnectionDaily.day >= first,
                                       ConnectionDaily.day <= last))}
-    missing = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    missing = [d for d in missing if d not in have]
+    missing = [d for d in wanted if d not in have]
     if missing:
         checks = probe_history(session, conn, _start(missing[0]), _start(missing[-1]) + DAY)
         windows = maintenance_windows(conn)
@@ -56,6 +59,7 @@ def days_of(session: Session, conn: Connection, first: date, last: date,
                 session.add_all(rows)
         except IntegrityError:
             pass  # another reader stored the same days first: the same sums
+    memo.update(have)
     return have
 
 
@@ -109,6 +113,7 @@ def daily(session: Session, conn: Connection, now: datetime, days: int = 30,
 
 def forget(session: Session, conn_id: str, spans: Iterable[tuple[datetime, datetime]]) -> None:
     """Drop the roll-ups of the days these spans touch (maintenance announced for them)."""
+    session.info.get("connection_daily", {}).pop(conn_id, None)
     for start, end in spans:
         session.execute(delete(ConnectionDaily).where(
             ConnectionDaily.connection_id == conn_id, ConnectionDaily.day >= start.astimezone(UTC).date(),
