@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from catalog.http import Fetcher, FetchError, policy_from_config
@@ -351,21 +351,21 @@ def _times(checks: Sequence[tuple[datetime, bool]]) -> list[datetime]:
 
 
 def probe_history(session: Session, conn: Connection, start: datetime, end: datetime) -> list[tuple[datetime, bool]]:
-    before = session.execute(select(ConnectionCheck.at, ConnectionCheck.ok).where(
-        ConnectionCheck.connection_id == conn.id, ConnectionCheck.kind == "probe", ConnectionCheck.at < start)
-        .order_by(ConnectionCheck.at.desc()).limit(1)).all()
-    where = (ConnectionCheck.connection_id == conn.id, ConnectionCheck.kind == "probe", ConnectionCheck.at >= start,
-             ConnectionCheck.at < end)
+    """(time, ok) of the probes in [start, end), led by the last probe before `start` (whose answer
+    holds at `start`): one query, the lower bound found by a subquery."""
+    probe = (ConnectionCheck.connection_id == conn.id, ConnectionCheck.kind == "probe")
+    before = (select(func.max(ConnectionCheck.at)).where(*probe, ConnectionCheck.at < start)
+              .scalar_subquery())
+    where = (*probe, ConnectionCheck.at >= func.coalesce(before, start), ConnectionCheck.at < end)
     if session.get_bind().dialect.name == "sqlite":
         # SQLite keeps the times as text: parsing them in C is several times faster than the generic
         # result processor, and the health page reads 30 days of probes (8,640 at a 5-minute interval).
         raw = session.execute(select(cast(ConnectionCheck.at, String), ConnectionCheck.ok).where(*where)
                               .order_by(ConnectionCheck.at)).all()
         parse = datetime.fromisoformat
-        return [*before, *[(parse(at).replace(tzinfo=UTC), bool(ok)) for at, ok in raw]]
-    rows = session.execute(select(ConnectionCheck.at, ConnectionCheck.ok).where(*where)
-                           .order_by(ConnectionCheck.at)).all()
-    return [*before, *rows]
+        return [(parse(at).replace(tzinfo=UTC), bool(ok)) for at, ok in raw]
+    return [(at, ok) for at, ok in session.execute(select(ConnectionCheck.at, ConnectionCheck.ok).where(*where)
+                                                   .order_by(ConnectionCheck.at)).all()]
 
 
 def availability(session: Session, conn: Connection, start: datetime, end: datetime) -> float | None:
