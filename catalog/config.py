@@ -110,6 +110,8 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "PROBE_TIMEOUT_SECONDS": (_int, 10, "seconds a probe waits for the whole answer before it counts as failed"),
     "PROBE_CONCURRENCY": (_int, 16, "probes asked at the same time in one round"),
     "PROBE_FAILURES_FOR_INCIDENT": (_int, 3, "failed probes in a row that open an incident"),
+    "PROBE_DATA_SERVICES": (_bool, True, "probe rounds also ask each published data service (its OpenAPI "
+                                         "document, else its endpoint)"),
     "CONNECTION_LAG_FACTOR": (_int, 2, "an incident opens when a sync is late by this many of its intervals"),
     "PUBLISH_MIN_GRADE": (_str, "C", "lowest quality grade (A-E) a dataset needs to be published as open data"),
 }

@@ -8,7 +8,10 @@ LGSPs publish it, becomes `DataService` records.
   `pagination.next` (or offset and limit), stopping on a repeated page. APIs that are not
   published (created, blocked, deprecated, retired) are left out, so they are withdrawn here.
 - Filters: `platform` (e.g. LGSP or NDXP, the platform the services are offered through),
-  `gateway_url` (the gateway address the API contexts hang from, when the listing gives none).
+  `gateway_url` (the gateway address the API contexts hang from, when the listing gives none),
+  `subscriptions` (ask the gateway which applications subscribe to each API).
+- Subscriptions (given inline as `subscriptions`, or read from `/subscriptions?apiId=`) name the
+  systems that call each API; the runner turns them into connections (harvesters/gateway_links.py).
 - YAML is read with the safe loader, and a document with many aliases (a "YAML bomb") is refused.
 """
 
@@ -166,7 +169,12 @@ class OpenApiHarvester(Harvester):
                 status = (as_text(item.get("lifeCycleStatus")) or "PUBLISHED").upper()
                 if status not in OFFERED:
                     continue
-                yield wso2_record(item, api_root, gateway, platform)
+                record = wso2_record(item, api_root, gateway, platform)
+                if isinstance(record, dict):
+                    consumers = self._consumers(item, api_root, record["remote_id"])
+                    if consumers is not None:
+                        record["consumers"] = consumers
+                yield record
             nxt = as_text(paging.get("next"))
             if not nxt and isinstance(paging.get("offset"), int) and isinstance(total, int) and items:
                 offset = paging["offset"] + len(items)
@@ -187,6 +195,40 @@ class OpenApiHarvester(Harvester):
                 raise HarvestFailed(f"{target}: a page of the listing has no 'list'", "parse")
         if isinstance(total, int) and received < total:
             self.complete = False
+
+    def _consumers(self, item: dict[str, Any], api_root: str, rid: str) -> list[dict[str, Any]] | None:
+        """The systems that call an API: its subscriptions, given in the listing or asked of the gateway
+        (`/subscriptions?apiId=`) when the `subscriptions` option is on; None when not known."""
+        entries = item.get("subscriptions")
+        if not isinstance(entries, list):
+            if not self.ctx.filters.get("subscriptions"):
+                return None
+            url = f"{api_root}/subscriptions?{urlencode({'apiId': rid, 'limit': 1000})}"
+            try:
+                doc = load_document(read(self.ctx, url, accept="application/json"))
+            except HarvestFailed as exc:
+                self.ctx.warn(rid, "fetch", LogText("subscriptions_unread", "{url}: the subscriptions could not be "
+                                                    "read ({error}); its connections are left as they were",
+                                                    url=url, error=str(exc)[:300]))
+                return None
+            entries = doc.get("list") if isinstance(doc, dict) else None
+            if not isinstance(entries, list):
+                self.ctx.warn(rid, "parse", LogText("subscriptions_unread", "{url}: the subscriptions could not be "
+                                                    "read ({error}); its connections are left as they were",
+                                                    url=url, error="no 'list'"))
+                return None
+        out = []
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
+            app = entry.get("applicationInfo") if isinstance(entry.get("applicationInfo"), dict) else {}
+            name = (as_text(app.get("name")) or as_text(entry.get("applicationName"))
+                    or as_text(entry.get("application")))
+            if name:
+                out.append({"application": name, "subscriber": as_text(app.get("subscriber")) or as_text(
+                    entry.get("subscriber")), "status": as_text(entry.get("subscriptionStatus")) or as_text(
+                    entry.get("status"))})
+        return out
 
 
 HARVESTER = OpenApiHarvester

@@ -56,6 +56,8 @@ class SqlOptions(HarvestOptions):
 class GatewayOptions(HarvestOptions):
     platform = _label(Text(validate=max_len(32)), _l("The platform the APIs run through (e.g. LGSP, NDXP)"))
     gateway_url = _label(OptionalUrl(validate=max_len(1000)), _l("The gateway's public address"))
+    subscriptions = _label(fields.Boolean(), _l("Read each API's subscriptions: the systems that call it "
+                                                "become connections"))
 
 
 def check(harvester: Any, filters: dict[str, Any] | None) -> dict[str, Any]:

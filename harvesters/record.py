@@ -43,6 +43,15 @@ class DistributionSchema(BaseSchema):
     checksum = fields.Dict(allow_none=True)
 
 
+class ConsumerSchema(BaseSchema):
+    """A system that calls a data service, as an API gateway lists its subscriptions."""
+
+    application = Text(required=True, validate=max_len(200))
+    subscriber = Text(allow_none=True, validate=max_len(200))
+    #: The gateway's word for the subscription's state (e.g. WSO2's UNBLOCKED, BLOCKED, ON_HOLD).
+    status = Text(allow_none=True, validate=max_len(32))
+
+
 class RecordSchema(BaseSchema):
     """The one schema every harvested record passes. Code-list values (themes, licence, places,
     frequency, publisher) arrive as the source wrote them; the runner maps them to our codes."""
@@ -94,6 +103,8 @@ class RecordSchema(BaseSchema):
     protocol = Text(allow_none=True, validate=max_len(32))
     platform = Text(allow_none=True, validate=one_of(PLATFORMS))
     openapi_spec = fields.Dict(allow_none=True)
+    #: The systems that call the service (a gateway's subscriptions); None when the source does not say.
+    consumers = fields.List(fields.Nested(ConsumerSchema), allow_none=True, validate=validate.Length(max=1000))
 
     @validates_schema
     def _coherent(self, data: dict[str, Any], **_kw: Any) -> None:
@@ -123,7 +134,7 @@ DROPPABLE = frozenset({
     "temporal_end", "issued", "modified", "contact_name", "contact_email", "contact_phone", "landing_page",
     "version", "provenance", "is_master_data", "endpoint_description", "protocol", "platform", "openapi_spec",
     "translations", "title_lang", "publisher_uri", "maintainer_name", "maintainer_email", "spatial_geojson",
-    "spatial_resolution_m", "other_identifiers", "applicable_legislation", "series", "series_links",
+    "spatial_resolution_m", "other_identifiers", "applicable_legislation", "series", "series_links", "consumers",
 })
 DIST_DROPPABLE = frozenset({"remote_id", "title_en", "description_vi", "description_en", "access_url",
                             "download_url", "format", "media_type", "byte_size", "table_schema", "issued",
@@ -262,7 +273,9 @@ def _tidy_distribution(dist: dict[str, Any], n: int, rid: str, warn: Warn) -> di
 def tidy(record: Record, warn: Warn) -> Record:
     """Leave out what cannot be valid, with a warning, so that one odd field does not lose a record."""
     rid = str(record.get("remote_id") or "")
-    out = {k: v for k, v in record.items() if v not in _EMPTY and k != "_fidelity"}
+    # An empty list of consumers is news (nobody subscribes any more), not a missing value.
+    out = {k: v for k, v in record.items()
+           if (v not in _EMPTY or (k == "consumers" and v == [])) and k != "_fidelity"}
     for key in _URL_FIELDS:
         if key in out:
             url = clean_url(out[key])

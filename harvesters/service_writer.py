@@ -16,6 +16,7 @@ from catalog.services.common import unique_slug
 from catalog.text import slugify
 
 from .base import LogText, Record
+from .gateway_links import sync_consumers
 
 SERVICE_FIELDS = (
     "title_vi", "title_en", "description_vi", "description_en", "publisher_id", "database_id", "endpoint_url",
@@ -82,6 +83,7 @@ class ServiceWriterMixin:
         found = {svc.id: svc for svc in s.scalars(select(DataService).where(DataService.id.in_(ids)))} if ids else {}
         matches = self._service_matches(items)
         status = "published" if self.source.auto_publish else "draft"
+        linked: list[tuple[DataService, Record]] = []
         for data, digest, row in items:
             if row is not None and row.role == "duplicate" and row.dataservice_id in found:
                 # another source keeps this service: this one's record is only noted as still there
@@ -114,6 +116,7 @@ class ServiceWriterMixin:
                         dataservice_id=svc.id).execution_options(synchronize_session=False))
                     self._mark_record(row.id, data, digest)
                     self.job.updated += 1
+                linked.append((svc, data))
                 continue
             kept = set(svc.local_edits or [])
             if identifier and svc.identifier is None:
@@ -130,6 +133,10 @@ class ServiceWriterMixin:
                 svc.published_at = utcnow()
             self._mark_record(row.id, data, digest)
             self.job.updated += 1
+            linked.append((svc, data))
         s.flush()
+        for svc, data in linked:
+            if data.get("consumers") is not None:
+                sync_consumers(s, self.source, svc, data["consumers"], data["remote_id"], self.log.warn)
 
     # after the gather ----------------------------------------------------------------------------

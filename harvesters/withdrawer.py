@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 
 from catalog.models import (
+    Connection,
     DataService,
     Dataset,
     HarvestRecord,
@@ -82,6 +83,11 @@ class WithdrawerMixin:
             if service_updates:
                 s.execute(update(DataService), [{**u, "updated_at": utcnow()} for u in service_updates])
                 note_changes(s, "dataservice", [u["id"] for u in service_updates])
+                # the connections this source read from the gateway into a withdrawn API end with it
+                s.execute(update(Connection).where(
+                    Connection.harvest_source_id == source.id,
+                    Connection.provider_service_id.in_([u["id"] for u in service_updates])).values(
+                    status="retired").execution_options(synchronize_session=False))
             job.withdrawn += len(rows)
             self._commit()
 

@@ -20,7 +20,7 @@ from ..db import db_session
 from ..i18n import current_locale
 from ..models import Connection, ConnectionIncident, utcnow
 from ..services import connection_health as health
-from ..services import connections, listing, reuse
+from ..services import connections, listing, liveness, reuse
 from ..web.params import MAX_PAGE
 from . import routes
 from .errors import json_error
@@ -144,6 +144,16 @@ def metrics() -> Response:
             lines.append(f"catalog_connection_lag_seconds{label} {int((now - conn.last_sync_at).total_seconds())}")
         lines.append(f"catalog_connection_consecutive_failures{label} {conn.consecutive_failures}")
         lines.append(f"catalog_connection_open_incidents{label} {open_counts.get(conn.id, 0)}")
+    lines += ["# HELP catalog_harvest_source_up The last harvest: 1 complete, 0.5 with failures or late, 0 failed",
+              "# TYPE catalog_harvest_source_up gauge"]
+    for row in liveness.harvest_sources(session, reader, now):
+        if row.health in values:
+            lines.append('catalog_harvest_source_up{source="%s"} %s' % (row.source.slug, values[row.health]))  # noqa: UP031
+    lines += ["# HELP catalog_dataservice_up The data service's last probes: 1 up, 0.5 degraded, 0 down",
+              "# TYPE catalog_dataservice_up gauge"]
+    for svc in liveness.data_services(session, reader, limit=10_000):
+        if svc.health in values:
+            lines.append('catalog_dataservice_up{service="%s"} %s' % (svc.slug, values[svc.health]))  # noqa: UP031
     return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
 
 
@@ -206,7 +216,9 @@ def maintenance(conn_id: str) -> ResponseReturnValue:
 
 
 def health_json(conn: Connection) -> dict[str, Any]:
-    data = health.summary(db_session(), conn, current_app.config["CATALOG"])
+    session = db_session()
+    data = health.summary(session, conn, current_app.config["CATALOG"])
+    session.commit()  # keep the daily roll-ups computed for this answer
     last_probe, last_hb = data.pop("last_probe"), data.pop("last_heartbeat")
     data["last_sync_at"] = _iso(data["last_sync_at"])
     data["maintenance"] = [{"starts_at": _iso(m.starts_at), "ends_at": _iso(m.ends_at), "note": m.note}
@@ -281,7 +293,8 @@ def _openapi_paths() -> dict[str, Any]:
         return out
 
     filters = [{"name": n, "in": "query", "schema": {"type": "string"}, "description": d} for n, d in (
-        ("province", "a province's agency code"), ("ministry", "a ministry's agency code (its units included)"),
+        ("province", "a province's agency code or identifier code (000.00.00.Hnn)"),
+        ("ministry", "a ministry's agency code or identifier code (000.00.00.Gnn), its units included"),
         ("platform", "NDXP, NDOP, LGSP or direct"), ("status", "planned, testing, operating, suspended, retired"),
         ("health", "up, degraded, down, maintenance, unknown"))] + [
         {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},

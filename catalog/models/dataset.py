@@ -207,6 +207,16 @@ class DataService(UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
     #: When the service went into operation; the provider must publish it soon after (rules.py).
     in_operation_since: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    #: The service's own liveness, from the probe rounds (services/connection_health.py): its
+    #: OpenAPI document or its endpoint is asked; connections through it without a probe of their
+    #: own take its answers.
+    health: Mapped[str] = mapped_column(String(16), default="unknown")
+    health_at: Mapped[datetime | None]
+    probe_status: Mapped[int | None] = mapped_column(Integer)
+    probe_latency_ms: Mapped[int | None] = mapped_column(Integer)
+    probe_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    next_probe_at: Mapped[datetime | None] = mapped_column(index=True)
 
     publisher: Mapped[Organization] = relationship()
     database: Mapped[Database | None] = relationship()

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from catalog.http import Fetcher, FetchError, policy_from_config
@@ -74,6 +74,9 @@ def announce_maintenance(session: Session, actor: Actor, conn: Connection, raw: 
     window = ConnectionMaintenance(connection=conn, starts_at=data["starts_at"], ends_at=data["ends_at"],
                                    note=data.get("note"), announced_at=now)
     session.add(window)
+    from .connection_rollup import forget
+
+    forget(session, conn.id, [(window.starts_at, window.ends_at)])
     session.flush()
     audit.record(session, actor, "announce_maintenance", "connection", conn.id, label=conn.code,
                  organization_id=conn.provider_org_id,
@@ -298,6 +301,17 @@ def availability_of(checks: Sequence[tuple[datetime, bool]], windows: Iterable[t
     the time inside maintenance windows, count neither way. `checks` are (time, ok), in order, and
     may begin with the last probe before `start`.
     """
+    return percent(*up_and_known(checks, windows, start, end))
+
+
+def percent(up: float, known: float) -> float | None:
+    return None if known == 0 else round(100.0 * up / known, 3)
+
+
+def up_and_known(checks: Sequence[tuple[datetime, bool]], windows: Iterable[tuple[datetime, datetime]],
+                 start: datetime, end: datetime) -> tuple[float, float]:
+    """Seconds of [start, end) the connection answered, and seconds its state was known (outside
+    maintenance): the two sums the daily roll-ups keep, so that days add up exactly."""
     windows = [w for w in windows if w[0] < end and w[1] > start]
     times = _times(checks)
     first = max(0, bisect_right(times, start) - 1)  # the answer that holds at `start`
@@ -319,7 +333,7 @@ def availability_of(checks: Sequence[tuple[datetime, bool]], windows: Iterable[t
         known += span
         if ok:
             up += span
-    return None if known == 0 else round(100.0 * up / known, 3)
+    return up, known
 
 
 _TIMES_CACHE: dict[int, tuple[Sequence[tuple[datetime, bool]], list[datetime]]] = {}
@@ -337,21 +351,21 @@ def _times(checks: Sequence[tuple[datetime, bool]]) -> list[datetime]:
 
 
 def probe_history(session: Session, conn: Connection, start: datetime, end: datetime) -> list[tuple[datetime, bool]]:
-    before = session.execute(select(ConnectionCheck.at, ConnectionCheck.ok).where(
-        ConnectionCheck.connection_id == conn.id, ConnectionCheck.kind == "probe", ConnectionCheck.at < start)
-        .order_by(ConnectionCheck.at.desc()).limit(1)).all()
-    where = (ConnectionCheck.connection_id == conn.id, ConnectionCheck.kind == "probe", ConnectionCheck.at >= start,
-             ConnectionCheck.at < end)
+    """(time, ok) of the probes in [start, end), led by the last probe before `start` (whose answer
+    holds at `start`): one query, the lower bound found by a subquery."""
+    probe = (ConnectionCheck.connection_id == conn.id, ConnectionCheck.kind == "probe")
+    before = (select(func.max(ConnectionCheck.at)).where(*probe, ConnectionCheck.at < start)
+              .scalar_subquery())
+    where = (*probe, ConnectionCheck.at >= func.coalesce(before, start), ConnectionCheck.at < end)
     if session.get_bind().dialect.name == "sqlite":
         # SQLite keeps the times as text: parsing them in C is several times faster than the generic
         # result processor, and the health page reads 30 days of probes (8,640 at a 5-minute interval).
         raw = session.execute(select(cast(ConnectionCheck.at, String), ConnectionCheck.ok).where(*where)
                               .order_by(ConnectionCheck.at)).all()
         parse = datetime.fromisoformat
-        return [*before, *[(parse(at).replace(tzinfo=UTC), bool(ok)) for at, ok in raw]]
-    rows = session.execute(select(ConnectionCheck.at, ConnectionCheck.ok).where(*where)
-                           .order_by(ConnectionCheck.at)).all()
-    return [*before, *rows]
+        return [(parse(at).replace(tzinfo=UTC), bool(ok)) for at, ok in raw]
+    return [(at, ok) for at, ok in session.execute(select(ConnectionCheck.at, ConnectionCheck.ok).where(*where)
+                                                   .order_by(ConnectionCheck.at)).all()]
 
 
 def availability(session: Session, conn: Connection, start: datetime, end: datetime) -> float | None:
@@ -379,11 +393,11 @@ WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta
 
 def summary(session: Session, conn: Connection, cfg: Mapping[str, Any], now: datetime | None = None,
             history: Sequence[tuple[datetime, bool]] | None = None) -> dict[str, Any]:
-    """Everything the health page and the API show, computed at `now` (from one read of the last
-    30 days of probes, or from `history` when the caller already has it)."""
+    """Everything the health page and the API show, computed at `now`: the last 24 hours from the
+    probes (or from `history`, which must cover them), longer windows from the daily roll-ups."""
     now = now or utcnow()
     if history is None:
-        history = probe_history(session, conn, now - WINDOWS["30d"], now)
+        history = probe_history(session, conn, now - WINDOWS["24h"], now)
     windows = maintenance_windows(conn)
     current_lag = lag(conn, now)
     interval = expected_interval(conn)
@@ -395,9 +409,16 @@ def summary(session: Session, conn: Connection, cfg: Mapping[str, Any], now: dat
         ConnectionCheck.connection_id == conn.id, ConnectionCheck.kind == "heartbeat")
         .order_by(ConnectionCheck.at.desc()).limit(1))
     upcoming = [m for m in conn.maintenance if m.ends_at > now]
+    from . import connection_rollup  # it reads this module's history; whole days come from its roll-ups
+
+    longer = {name: connection_rollup.availability(session, conn, now - WINDOWS[name], now, history,
+                                                    now - WINDOWS["24h"])
+              for name in ("30d", "7d")}  # the widest first: the shorter one reuses its days
+    availability = {"24h": availability_of(history, windows, now - WINDOWS["24h"], now), "7d": longer["7d"],
+                    "30d": longer["30d"]}
     return {
         "health": derive_health(session, conn, now),
-        "availability": {name: availability_of(history, windows, now - span, now) for name, span in WINDOWS.items()},
+        "availability": availability,
         "latency_ms_24h": latency(session, conn, now - WINDOWS["24h"], now),
         "last_sync_at": conn.last_sync_at,
         "lag_seconds": int(current_lag.total_seconds()) if current_lag is not None else None,
@@ -446,14 +467,17 @@ def check_lag_all(session: Session, cfg: Mapping[str, Any], now: datetime | None
 
 @periodic("connections.probe", every=timedelta(minutes=1))
 def probe_job() -> None:
-    """Each minute: probe what is due, then let silent systems grow late (lag incidents)."""
+    """Each minute: probe the data services and connections that are due, then let silent systems grow
+    late (lag incidents)."""
     from flask import current_app
 
     from ..db import db_session
+    from . import service_health
 
     cfg = current_app.config["CATALOG"]
     session = db_session()
     now = utcnow()
+    service_health.probe_round(session, cfg, now)  # the services first: their connections take the answers
     probe_round(session, cfg, now)
     check_lag_all(session, cfg, now)
     session.commit()

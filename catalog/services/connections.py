@@ -229,10 +229,16 @@ class Filters:
     health: str | None = None
 
 
+def agency_by_code_or_identifier(session: Session, code: str, field: str = "organization") -> Organization:
+    """The agency named by the portal's code ("NA") or its electronic identifier code under
+    Decision 20/2020/QĐ-TTg ("000.00.00.H41"), which other agencies' systems use."""
+    org = session.scalar(select(Organization).where(Organization.identifier == code.strip()))
+    return org if org is not None else org_by_code(session, code, field)
+
+
 def agency_and_units(session: Session, code: str) -> Select[Any]:
-    """The agency of `code` and its units (an unknown code is a field error)."""
-    org_by_code(session, code)
-    return org_tree_ids(code)
+    """The agency of `code` (or of its identifier code) and its units (an unknown one is a field error)."""
+    return org_tree_ids(agency_by_code_or_identifier(session, code).code)
 
 
 def query(session: Session, reader: policy.Reader, filters: Filters = Filters()) -> Select[tuple[Connection]]:

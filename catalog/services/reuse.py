@@ -28,36 +28,8 @@ from . import audit
 from .actor import Actor
 from .common import NotFound, field_error, load
 from .connections import agency_and_units
+from .reuse_concepts import CONCEPTS, Concept
 
-
-@dataclass(frozen=True)
-class Concept:
-    code: str
-    label_vi: str
-    label_en: str
-    #: The national database that holds it as master data (a `Database` code).
-    held_by: str
-    #: Names and titles that mean it, written any way (folded and normalised before comparing).
-    names: tuple[str, ...]
-    types: tuple[str, ...] = ("string", "integer", "any")
-
-
-#: A subset of the common data dictionary (Decision 2439/QĐ-TTg, v1.0): the master data the
-#: national databases hold. The codes are the catalogue's own; the synonyms are names seen in
-#: agencies' schemas and forms.
-CONCEPTS: tuple[Concept, ...] = (
-    Concept("personal_id", "Số định danh cá nhân", "Personal identification number", "DC",
-            ("so dinh danh ca nhan", "so dinh danh", "ma dinh danh ca nhan", "so cccd", "cccd", "so can cuoc",
-             "so can cuoc cong dan", "can cuoc cong dan", "so cmnd", "cmnd", "so cmnd cccd", "cmnd cccd",
-             "personal id", "personal identification number", "citizen id", "national id", "id number")),
-    Concept("enterprise_id", "Mã số doanh nghiệp", "Enterprise code", "DKDN",
-            ("ma so doanh nghiep", "ma doanh nghiep", "msdn", "ma so dn", "enterprise code", "enterprise id",
-             "business registration number", "so dang ky kinh doanh", "so dkkd")),
-    Concept("land_parcel", "Số hiệu thửa đất", "Land parcel number", "DD",
-            ("so hieu thua dat", "so thua", "thua dat so", "ma thua dat", "parcel id", "parcel number")),
-    Concept("social_insurance_id", "Mã số bảo hiểm xã hội", "Social insurance number", "BH",
-            ("ma so bhxh", "ma so bao hiem xa hoi", "so so bhxh", "so bhxh", "social insurance number")),
-)
 _BY_CODE = {c.code: c for c in CONCEPTS}
 _SEP = re.compile(r"[^a-z0-9]+")
 

@@ -32,7 +32,8 @@ from ..models import (
     utcnow,
 )
 from ..services import connection_health as health
-from ..services import connections, listing, reuse
+from ..services import connection_rollup as rollup
+from ..services import connections, listing, liveness, reuse
 from ..services.common import NotFound
 from . import connection_labels as cl
 
@@ -94,6 +95,8 @@ def index() -> str:
         Organization.kind.in_(("ministry", "ministerial_agency", "government_agency"))).order_by(Organization.name_vi)))
     return render_template("connections/index.html", page=page, svg=_map(every) if every else None, counts=counts,
                            filters=filters, provinces=provinces, ministries=ministries, cl=cl,
+                           sources=liveness.harvest_sources(session, reader, utcnow()),
+                           services=liveness.data_services(session, reader),
                            platforms=CONNECTION_PLATFORMS, statuses=CONNECTION_STATUSES, healths=HEALTH_STATES)
 
 
@@ -170,15 +173,17 @@ def show(conn_id: str) -> str:
     now = utcnow()
     data: dict[str, Any] = {}
     if can_health:
-        history = health.probe_history(session, conn, now - timedelta(days=30), now)
-        data["summary"] = health.summary(session, conn, cfg, now, history)
-        days = health.daily_availability(session, conn, now, 30, history)
+        since = now - health.WINDOWS["24h"]
+        recent = health.probe_history(session, conn, since, now)  # read once: 24 h, today, the windows' ends
+        data["summary"] = health.summary(session, conn, cfg, now, recent)
+        days = rollup.daily(session, conn, now, 30, recent, since)
         if any(v is not None for _d, v in days):
             data["availability_chart"] = charts.line_chart(
                 [(d.strftime("%d/%m"), v) for d, v in days],
                 title=gettext("Availability per day (%%), last 30 days"), unit="%")
         data["lag_chart"] = _lag_chart(conn, now)
         data["incidents"] = health.incidents(session, conn, 50)
+        session.commit()  # keep the daily roll-ups computed for this page
     return render_template("connections/show.html", conn=conn, cl=cl, now=now, can_health=can_health,
                            items=connections.visible_items(reader, conn, session),
                            hidden=connections.hidden_item_count(reader, conn, session),

@@ -17,6 +17,7 @@ from ..db import db_session
 from ..models import Database, DataService, Organization
 from ..services import dataservices, listing
 from ..services.common import NotFound
+from . import connection_labels as cl
 from .forms import page_args, read_form
 
 bp = Blueprint("dataservices", __name__, url_prefix="/services")
@@ -49,7 +50,8 @@ def show(slug: str) -> str:
     reader = current_reader()
     visible = [d for d in svc.datasets if policy.can_view_dataset(reader, d)]
     return render_template("dataservices/show.html", svc=svc, datasets=visible,
-                           can_edit=policy.can_edit_dataservice(reader, svc),
+                           can_edit=policy.can_edit_dataservice(reader, svc), health_labels=cl.HEALTH,
+                           probe_details=reader.is_admin or reader.is_agency_member,
                            timeliness=dataservices.publication_timeliness(svc))
 
 

@@ -68,6 +68,10 @@ MESSAGES: dict[str, Any] = {
     "foreign_publisher": _l("The publisher “%(value)s” is not the source's agency or one of its units; the "
                             "source's agency is recorded instead."),
     "unknown_database": _l("The database “%(value)s” is not registered; left out."),
+    "unknown_consumer": _l("The application “%(value)s” that calls this API is not a registered system; no "
+                           "connection made."),
+    "subscriptions_unread": _l("%(url)s: the subscriptions could not be read (%(error)s); its connections are "
+                               "left as they were."),
     "remote_context": _l("%(url)s: the remote JSON-LD context %(context)s was not fetched; the terms it defines "
                          "are ignored."),
     "context_import": _l("%(url)s: an @import in a JSON-LD context was not fetched."),

@@ -75,4 +75,15 @@ def test_on_postgresql(pg_seeded_app, http_server):
     assert client.get("/api/v1/connections?platform=NDXP").json["total"] > 60
     assert client.get("/provinces/HN/connections").status_code == 200
     assert client.get("/reuse").status_code == 200
+    # identifier codes and daily roll-ups on PostgreSQL too
+    assert client.get("/api/v1/connections?province=000.00.00.H24").json["total"] == client.get(
+        "/api/v1/connections?province=HN").json["total"] > 0
+    from catalog.services import connection_rollup as rollup
+
+    with app.app_context():
+        later = T0 + timedelta(days=3, hours=5)
+        exact = health.availability(s, conn, T0 - timedelta(hours=2), later)
+        assert rollup.availability(s, conn, T0 - timedelta(hours=2), later) == exact
+        s.commit()
+        assert rollup.availability(s, conn, T0 - timedelta(hours=2), later) == exact  # from the stored days
     s.close()

@@ -22,8 +22,8 @@ def pair(world, tmp_path):
     s = world.session
     folder = str(tmp_path / "uploads")
     hn = dataset(s, "HN", "shared", title_vi="Hồ sơ một cửa Hà Nội", database="HN-TTHC")
-    csv_distribution(s, hn, folder, b"so_cccd,ho_ten\r\n001,An\r\n", {"fields": [
-        {"name": "so_cccd", "type": "string"}, {"name": "ho_ten", "type": "string"}]})
+    csv_distribution(s, hn, folder, b"so_cccd,ghi_chu\r\n001,An\r\n", {"fields": [
+        {"name": "so_cccd", "type": "string"}, {"name": "ghi_chu", "type": "string"}]})
     bhtn = dataset(s, "BNV", "shared", title_vi="Hồ sơ bảo hiểm thất nghiệp", database="BHTN")
     csv_distribution(s, bhtn, folder, b"sdd,muc_huong\r\n001,5\r\n", {"fields": [
         {"name": "sdd", "type": "string", "title": "Số định danh cá nhân"},
