@@ -172,17 +172,19 @@ def version_download_response(dist_id: str, number: int) -> Response:
                                                          DistributionVersion.number == number))
     if version is None:
         raise NotFound(f"{dist_id}/{number}")
-    plan = distributions.plan_download(s, current_actor(), dist, current_app.config["CATALOG"]["UPLOAD_FOLDER"],
-                                       version=version)
+    folder = current_app.config["CATALOG"]["UPLOAD_FOLDER"]
+    plan = distributions.plan_download(s, current_actor(), dist, folder, version=version)
     s.commit()
     assert plan.path is not None
-    if not plan.path.exists():
+    key = plan.path.as_posix()
+    if not storage.for_folder(folder).exists(key):
         raise NotFound(dist_id)
     name = version.file_name or plan.path.name
     if plan.columns is None:
-        response = file_response(plan.path, name, version.media_type, etag=version.checksum_sha256 or True)
+        response = stored_file_response(folder, key, name, version.media_type, etag=version.checksum_sha256)
     else:
-        response = Response(files.iter_csv_columns(plan.path, plan.columns), mimetype="text/csv; charset=utf-8")
+        response = Response(files.iter_csv_columns(files.open_stored(folder, key), plan.columns),
+                            mimetype="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = content_disposition(name)
         response.headers["X-Columns-Trimmed"] = "true"
     if version.checksum_sha256:

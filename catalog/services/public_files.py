@@ -17,6 +17,9 @@ import hashlib
 import itertools
 import logging
 import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +27,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import policy, rules
+from .. import policy, rules, storage
 from ..models import Dataset, Distribution, PublicFile, TypeOverride, utcnow
 from ..tasks import enqueue, task
 from . import files
@@ -116,31 +119,9 @@ def _build(session: Session, dist: Distribution, record: PublicFile | None,
     record.built_at = utcnow()
     cfg = _cfg(session)
     try:
-        path = files.resolve(cfg["UPLOAD_FOLDER"], dist.file_path or "")
-        fmt = (dist.format or "").upper()
-        with source.open_rows(path, fmt) as (header, rows):
-            sample = list(itertools.islice(rows, types.INFER_ROWS))
-            fields = types.resolve_fields(header, _declared_fields(session, dist), sample,
-                                          overrides_for(session, dist.id))
-            stats, count = types.analyse(fields, itertools.chain(sample, rows))
-        final = types.final_fields(fields, stats)
-        idx = [i for i, name in enumerate(header) if columns is None or name in columns]
-        for n, i in enumerate(idx):
-            final[i].update(public=True, column=f"c{n}")
-        served = [final[i] for i in idx]
-        name = store.table_name(dist.id, record.checksum)
-
-        def import_rows() -> None:
-            # a savepoint of the connection, not of the session: releasing a session savepoint would
-            # announce the change (signals) before the transaction commits
-            with session.connection().begin_nested():
-                if served:
-                    store.import_rows(session, name, path, fmt, served, idx)
-                if old_table and old_table != name:
-                    store.drop(session, old_table)
-
-        convert.build(path, fmt, final, columns, conversion_folder(cfg, dist, columns),
-                      name=_package_name(dist), title=dist.title_vi, during=import_rows)
+        with _local_copy(cfg["UPLOAD_FOLDER"], dist.file_path or "") as path:
+            name, final, idx, sample, stats, count, served = _convert(session, dist, record, columns, cfg, path,
+                                                                      old_table)
     except Exception as exc:  # any unreadable file: recorded as failed, never the publisher's error page
         log.warning("public copy of %s failed: %s", dist.id, exc)
         record.status, record.message = "failed", str(exc)[:1000]
@@ -152,6 +133,47 @@ def _build(session: Session, dist: Distribution, record: PublicFile | None,
     record.preview = [{final[i]["name"]: row[i] for i in idx} for row in sample[:PREVIEW_ROWS]]
     record.stats = [stats[i].summary() for i in idx]
     return record
+
+
+@contextmanager
+def _local_copy(folder: str, key: str) -> Iterator[Path]:
+    """The stored file as a local path: itself in a local folder, a temporary copy from S3."""
+    store = storage.for_folder(folder)
+    if isinstance(store, storage.LocalStorage):
+        yield store.path(key)
+        return
+    with tempfile.TemporaryDirectory(prefix="public-file-") as tmp:
+        yield store.download_to(key, Path(tmp) / (Path(key).name or "file"))
+
+
+def _convert(session: Session, dist: Distribution, record: PublicFile, columns: frozenset[str] | None,
+             cfg: dict[str, Any], path: Path, old_table: str | None) -> tuple:
+    """Read, type and convert one local file; import its rows table (see `_build`)."""
+    fmt = (dist.format or "").upper()
+    with source.open_rows(path, fmt) as (header, rows):
+        sample = list(itertools.islice(rows, types.INFER_ROWS))
+        fields = types.resolve_fields(header, _declared_fields(session, dist), sample,
+                                      overrides_for(session, dist.id))
+        stats, count = types.analyse(fields, itertools.chain(sample, rows))
+    final = types.final_fields(fields, stats)
+    idx = [i for i, name in enumerate(header) if columns is None or name in columns]
+    for n, i in enumerate(idx):
+        final[i].update(public=True, column=f"c{n}")
+    served = [final[i] for i in idx]
+    name = store.table_name(dist.id, record.checksum)
+
+    def import_rows() -> None:
+        # a savepoint of the connection, not of the session: releasing a session savepoint would
+        # announce the change (signals) before the transaction commits
+        with session.connection().begin_nested():
+            if served:
+                store.import_rows(session, name, path, fmt, served, idx)
+            if old_table and old_table != name:
+                store.drop(session, old_table)
+
+    convert.build(path, fmt, final, columns, conversion_folder(cfg, dist, columns),
+                  name=_package_name(dist), title=dist.title_vi, during=import_rows)
+    return name, final, idx, sample, stats, count, served
 
 
 def _package_name(dist: Distribution) -> str:
@@ -208,10 +230,10 @@ def conversion(session: Session, dist: Distribution, columns: frozenset[str] | N
     folder = conversion_folder(cfg, dist, columns)
     target = folder / convert.KINDS[kind][0]
     if not target.exists():
-        path = files.resolve(cfg["UPLOAD_FOLDER"], dist.file_path or "")
         try:
-            convert.build(path, (dist.format or "").upper(), record.fields, columns, folder,
-                          name=_package_name(dist), title=dist.title_vi)
+            with _local_copy(cfg["UPLOAD_FOLDER"], dist.file_path or "") as path:
+                convert.build(path, (dist.format or "").upper(), record.fields, columns, folder,
+                              name=_package_name(dist), title=dist.title_vi)
         except (source.UnreadableTable, OSError, ValueError) as exc:
             log.warning("conversion of %s failed: %s", dist.id, exc)
             return None
