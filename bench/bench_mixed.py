@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote_plus
 
 from .bench_harvest import _free_port, write_pages
 from .bench_web import ROOT, _serve
@@ -38,12 +39,12 @@ def _routes(port: int) -> dict[str, list[str]]:
     conn.close()
     words = ["dân số", "dan so", "ngân sách", "giao thong", "y tế", "doanh nghiep", "đất đai", "giáo dục"]
     return {
-        "search page": [f"/search?q={w.replace(' ', '+')}" for w in words],
-        "search API": [f"/api/v1/search?q={w.replace(' ', '+')}" for w in words],
+        "search page": [f"/search?q={quote_plus(w)}" for w in words],
+        "search API": [f"/api/v1/search?q={quote_plus(w)}" for w in words],
         "dataset page": [f"/datasets/{ds['slug']}" for ds in datasets],
         "download": downloads or ["/datasets"],
         "DCAT feed": ["/catalog.ttl?page=1", "/catalog.jsonld?page=1"],
-        "CKAN package_search": [f"/api/3/action/package_search?q={w.replace(' ', '+')}&rows=10" for w in words],
+        "CKAN package_search": [f"/api/3/action/package_search?q={quote_plus(w)}&rows=10" for w in words],
         "Atom feed": ["/feeds/datasets.atom"],
     }
 
@@ -114,7 +115,8 @@ def run(quick: bool = False) -> list[Figure]:
         env = {**os.environ, "CATALOG_INSTANCE_PATH": str(instance), "CATALOG_SECRET_KEY": "bench",
                "CATALOG_LOG_LEVEL": "WARNING", "CATALOG_RATELIMIT_ENABLED": "false"}
         flask = str(Path(sys.executable).parent / "flask")
-        for cmd in (["db", "upgrade"], ["seed", "load"], ["harvest", "demo"]):
+        for cmd in (["db", "upgrade"], ["seed", "load"], ["harvest", "demo"],
+                    ["quality", "run", "--offline", "--quiet"], ["publish", "demo"]):
             subprocess.run([flask, "--app", "catalog", *cmd], cwd=ROOT, env={**env, "CATALOG_QUALITY_AUTO": "false"},
                            check=True, capture_output=True)
         pages = work / "pages"

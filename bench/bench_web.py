@@ -80,7 +80,8 @@ def _prepare(instance: Path) -> dict[str, str]:
     env = {**os.environ, "CATALOG_INSTANCE_PATH": str(instance), "CATALOG_SECRET_KEY": "bench",
            "CATALOG_LOG_LEVEL": "WARNING"}
     flask = str(Path(sys.executable).parent / "flask")
-    for cmd in (["db", "upgrade"], ["seed", "load"]):
+    # as `make run` does: the seed's open datasets are opened through the publication procedure
+    for cmd in (["db", "upgrade"], ["seed", "load"], ["quality", "run", "--offline", "--quiet"], ["publish", "demo"]):
         subprocess.run([flask, "--app", "catalog", *cmd], cwd=ROOT, env=env, check=True, capture_output=True)
     return env
 
