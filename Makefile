@@ -74,10 +74,10 @@ demo-accounts: install
 serve: install
 	$(FLASK) run --host $(HOST) --port $(PORT) --debug
 
-## test: install with test extras, then ruff and the whole pytest suite
+## test: install with test extras, then ruff and the whole pytest suite (two pytest-xdist workers: PYTEST_WORKERS=N)
 test: install-test
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## test-postgres: the whole pytest suite again with the registry on PostgreSQL (CATALOG_TEST_POSTGRES_URL), in parallel
 test-postgres: install-test
