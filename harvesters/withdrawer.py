@@ -93,45 +93,31 @@ class WithdrawerMixin:
 
     def _heirs(self, dataset_ids: list[str]) -> dict[str, Any]:
         """For datasets this source withdraws: an active record of another source that can keep them."""
-        if not dataset_ids:
-            return {}
-        rows = self.session.execute(select(HarvestRecord.id, HarvestRecord.dataset_id, HarvestRecord.source_id,
-                                           HarvestRecord.remote_id, HarvestSource.authoritative,
-                                           HarvestSource.organization_id, HarvestSource.filters)
-                                    .join(HarvestSource, HarvestSource.id == HarvestRecord.source_id)
-                                    .where(HarvestRecord.dataset_id.in_(dataset_ids),
-                                           HarvestRecord.source_id != self.source.id,
-                                           HarvestRecord.state == "active")
-                                    .order_by(HarvestSource.authoritative.desc(), HarvestRecord.id)).all()
-        publisher_of = dict(self.session.execute(select(Dataset.id, Dataset.publisher_id)
-                                                 .where(Dataset.id.in_(dataset_ids))).all())
-        heirs: dict[str, Any] = {}
-        for r in rows:
-            # only a source that may write the dataset's agency keeps it (issue 17)
-            if self.writers.allowed(publisher_of.get(r.dataset_id), r.organization_id,
-                                    self.writers.delegated_to(r.source_id, r.filters)):
-                heirs.setdefault(r.dataset_id, r)
-        return heirs
+        return self._heirs_of(HarvestRecord.dataset_id, Dataset, dataset_ids)
 
     def _service_heirs(self, service_ids: list[str]) -> dict[str, Any]:
         """For data services this source withdraws: an active record of another source that can keep them."""
-        if not service_ids:
+        return self._heirs_of(HarvestRecord.dataservice_id, DataService, service_ids)
+
+    def _heirs_of(self, target: Any, model: Any, ids: list[str]) -> dict[str, Any]:
+        """{id: record} of another source that still lists each record, the authoritative source first;
+        only a source that may write the record's agency keeps it (issue 17)."""
+        if not ids:
             return {}
-        rows = self.session.execute(select(HarvestRecord.id, HarvestRecord.dataservice_id, HarvestRecord.source_id,
+        rows = self.session.execute(select(HarvestRecord.id, target.label("target"), HarvestRecord.source_id,
                                            HarvestRecord.remote_id, HarvestSource.organization_id,
                                            HarvestSource.filters)
                                     .join(HarvestSource, HarvestSource.id == HarvestRecord.source_id)
-                                    .where(HarvestRecord.dataservice_id.in_(service_ids),
-                                           HarvestRecord.source_id != self.source.id,
+                                    .where(target.in_(ids), HarvestRecord.source_id != self.source.id,
                                            HarvestRecord.state == "active")
                                     .order_by(HarvestSource.authoritative.desc(), HarvestRecord.id)).all()
-        publisher_of = dict(self.session.execute(select(DataService.id, DataService.publisher_id)
-                                                 .where(DataService.id.in_(service_ids))).all())
+        publisher_of = dict(self.session.execute(select(model.id, model.publisher_id)
+                                                 .where(model.id.in_(ids))).all())
         heirs: dict[str, Any] = {}
         for r in rows:
-            if self.writers.allowed(publisher_of.get(r.dataservice_id), r.organization_id,
+            if self.writers.allowed(publisher_of.get(r.target), r.organization_id,
                                     self.writers.delegated_to(r.source_id, r.filters)):
-                heirs.setdefault(r.dataservice_id, r)
+                heirs.setdefault(r.target, r)
         return heirs
 
     def _hand_over_service(self, service_id: str, heir: Any) -> None:
