@@ -199,6 +199,18 @@ def readable_columns(reader: Reader, dist: Distribution) -> frozenset[str] | Non
     return frozenset(n for n in names if n in allowed)
 
 
+def can_download_version(reader: Reader, dist: Distribution, version_format: str | None) -> bool:
+    """May the reader see and fetch an earlier file of a distribution? Only if they may fetch the
+    current one: the same columns' classes apply, and only a CSV can be trimmed to the columns they
+    may read (any other format is all or nothing). A version the reader may not fetch is not shown."""
+    if not can_download(reader, dist.dataset):
+        return False
+    columns = readable_columns(reader, dist)
+    if columns is None:
+        return True
+    return bool(columns) and (version_format or "").upper() == "CSV"
+
+
 def can_edit_dataset(reader: Reader, ds: Dataset) -> bool:
     return reader.may_edit_in(ds.publisher_id)
 

@@ -258,6 +258,7 @@ def build_spec() -> dict[str, Any]:
         ("OrganizationInput", OrganizationInput), ("DatabaseInput", DatabaseInput), ("DatasetInput", DatasetInput),
         ("DistributionInput", DistributionInput), ("DataServiceInput", DataServiceInput),
         ("Organization", out.OrganizationOut), ("Database", out.DatabaseOut),
+        ("DistributionVersion", out.DistributionVersionOut),
         ("Distribution", out.DistributionOut), ("Dataset", out.DatasetOut), ("DataService", out.DataServiceOut),
         ("PageMeta", out.PageMeta),
         ("Error", out.ErrorOut), ("Me", out.MeOut),

@@ -97,6 +97,32 @@ class DatabaseOut(Schema):
         return missing_legal_items(db)
 
 
+class DistributionVersionOut(Schema):
+    """An earlier file of a distribution: when it was current, what it was, where it stays.
+    Who replaced it is not public and is not given."""
+
+    number = fields.Integer(metadata={"description": "1 for the first file replaced, then 2, ..."})
+    file_name = fields.String(allow_none=True)
+    format = fields.String(allow_none=True)
+    media_type = fields.String(allow_none=True)
+    byte_size = fields.Integer(allow_none=True)
+    checksum_sha256 = fields.String(allow_none=True)
+    valid_from = fields.DateTime(metadata={"description": "when this file became the current one"})
+    replaced_at = fields.DateTime(metadata={"description": "when a newer file replaced it"})
+    download_url = fields.Function(
+        lambda v: url_for("publishing.version_download", dist_id=v.distribution_id, number=v.number, _external=True),
+        metadata={"description": "stable address of this file, trimmed to the columns the caller may receive"})
+
+
+class _VisibleVersions(fields.List):
+    """The earlier files the caller may fetch (services.distributions.visible_versions asks policy.py)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> list[Any] | None:
+        from ..services.distributions import visible_versions
+
+        return super()._serialize(visible_versions(current_reader(), obj), attr, obj, **kwargs)
+
+
 class DistributionOut(Schema):
     id = fields.String()
     dataset = fields.Function(lambda d: d.dataset.slug)
@@ -119,6 +145,8 @@ class DistributionOut(Schema):
     translations = fields.Dict(metadata={"description": "every language the source gave: {title: {de: ...}}"})
     table_schema = fields.Dict(allow_none=True)
     readable_columns = fields.Method("_readable")
+    versions = _VisibleVersions(fields.Nested(DistributionVersionOut), attribute="versions", metadata={
+        "description": "earlier files this one replaced, newest first; only those the caller may download"})
     issued = fields.Date(allow_none=True)
     modified = fields.Date(allow_none=True)
     created_at = fields.DateTime()

@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import policy
 from ..models import Dataset, Distribution, Licence, Organization, Theme
+from ..services.distributions import visible_versions
 from . import uris
 
 
@@ -73,6 +74,14 @@ def resource_dict(dist: Distribution, ds: Dataset, reader: policy.Reader = polic
         "issued": stamp(dist.issued), "modified": stamp(dist.modified),
         "created": stamp(dist.created_at), "last_modified": stamp(dist.updated_at),
         "state": "active", "uri": uris.distribution_uri(dist),
+        # CKAN core has no versions of a resource; like any extra key of a resource, this list
+        # travels as is (ckanapi and CKAN harvesters keep or ignore it). Only files the reader may fetch.
+        "versions": [{
+            "number": v.number, "name": v.file_name, "format": v.format or "", "mimetype": v.media_type,
+            "size": v.byte_size, "hash": f"sha256:{v.checksum_sha256}" if v.checksum_sha256 else "",
+            "created": stamp(v.valid_from), "replaced": stamp(v.replaced_at),
+            "url": uris.version_download_url(dist, v.number),
+        } for v in visible_versions(reader, dist)],
     }
 
 

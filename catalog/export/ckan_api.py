@@ -138,7 +138,8 @@ def _lookups(s: Session) -> tuple[dict[str, Licence], dict[str, Theme]]:
 
 
 def _load(query: Select[Any]) -> Select[Any]:
-    return query.options(selectinload(Dataset.publisher), selectinload(Dataset.distributions),
+    return query.options(selectinload(Dataset.publisher),
+                         selectinload(Dataset.distributions).selectinload(Distribution.versions),
                          selectinload(Dataset.database))
 
 

@@ -40,6 +40,11 @@ def download_url(dist: Distribution) -> str:
     return dist.download_url or dist.access_url or dataset_uri(dist.dataset)
 
 
+def version_download_url(dist: Distribution, number: int) -> str:
+    """The stable address of an earlier file of a stored distribution."""
+    return f"{base_url()}/distributions/{dist.id}/versions/{number}/download"
+
+
 def organization_uri(org: Organization) -> str:
     return f"{base_url()}/organizations/{quote(org.code)}"
 

@@ -13,6 +13,7 @@ from .multilingual import Multilingual
 
 if TYPE_CHECKING:
     from .dataset import Dataset
+    from .publishing import DistributionVersion
 
 
 class Distribution(Multilingual, UUIDPrimaryKey, Timestamps, Base):
@@ -45,6 +46,10 @@ class Distribution(Multilingual, UUIDPrimaryKey, Timestamps, Base):
     checksum: Mapped[dict[str, Any] | None] = mapped_column()
 
     dataset: Mapped[Dataset] = relationship(back_populates="distributions")
+    #: The files it held before, newest first; read-only here (services.distributions keeps them),
+    #: so that a page of datasets loads them in one query instead of one per file.
+    versions: Mapped[list[DistributionVersion]] = relationship(
+        viewonly=True, order_by="DistributionVersion.number.desc()")
 
     @property
     def is_stored(self) -> bool:

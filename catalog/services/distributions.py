@@ -67,6 +67,12 @@ def versions(session: Session, dist: Distribution) -> list[DistributionVersion]:
                                 .order_by(DistributionVersion.number.desc())))
 
 
+def visible_versions(reader: policy.Reader, dist: Distribution) -> list[DistributionVersion]:
+    """Earlier files of a distribution the reader may fetch, newest first (policy.can_download_version);
+    the others are not listed at all, so neither their dates nor their checksums leak."""
+    return [v for v in dist.versions if policy.can_download_version(reader, dist, v.format)]
+
+
 def version_paths(session: Session, dist_ids: list[str]) -> list[str]:
     """Stored paths of the kept versions of these distributions (removed with them)."""
     if not dist_ids:
@@ -210,8 +216,7 @@ def plan_download(session: Session, actor: Actor, dist: Distribution, upload_fol
     if columns is not None and not columns:
         raise policy.Forbidden()
     if version is not None:
-        if columns is not None and (version.format or "").upper() != "CSV":
-            raise policy.Forbidden()
+        policy.require(policy.can_download_version(reader, dist, version.format))
         if ds.access_level != "open" or ds.id in reader.grants:
             _log_download(session, actor, dist, columns)
         return DownloadPlan(path=Path(check_key(version.file_path)), columns=columns)

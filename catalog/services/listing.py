@@ -168,7 +168,7 @@ def list_datasets(
     per_page: int = 20,
 ) -> Page[Dataset]:
     q = dataset_query(session, reader, f).options(
-        selectinload(Dataset.publisher), selectinload(Dataset.distributions)
+        selectinload(Dataset.publisher), selectinload(Dataset.distributions).selectinload(Distribution.versions)
     ).order_by(*DATASET_SORTS.get(sort, DATASET_SORTS["newest"]))
     return paginate(session, q, page, per_page)
 
