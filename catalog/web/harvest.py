@@ -20,7 +20,7 @@ from ..auth import current_actor, current_reader
 from ..db import db_session
 from ..models import Database, HarvestSource, Licence, Organization
 from ..services import harvest as service
-from . import harvest_messages
+from . import harvest_messages, harvest_options
 from .forms import page_args, read_form
 
 bp = Blueprint("harvest", __name__, url_prefix="/harvest")
@@ -139,26 +139,38 @@ def _choices() -> dict[str, Any]:
 
 def _render_form(src: HarvestSource | None, values: dict[str, Any], errors: dict | None = None,
                  status: int = 200) -> tuple[str, int]:
-    from harvesters.base import harvester_class
-    from harvesters.options import described
-
-    options = {code: described(harvester_class(code)) for code in PROTOCOL_LABELS}
+    option_fields = {code: harvest_options.fields_of(code) for code in PROTOCOL_LABELS}
     return render_template("harvest/form.html", src=src, values=values, errors=errors or {},
-                           choices=_choices(), protocols=PROTOCOL_LABELS, protocol_options=options), status
+                           choices=_choices(), protocols=PROTOCOL_LABELS, option_fields=option_fields,
+                           option_labels=harvest_options.labels_of(list(PROTOCOL_LABELS)),
+                           is_admin=current_reader().is_admin), status
 
 
-def _submitted() -> dict[str, Any]:
-    data = read_form(request.form, bools=BOOLS, json_fields=("filters",))
-    if data.get("filters") is None:
-        data["filters"] = {}
+def _submitted(src: HarvestSource | None = None) -> dict[str, Any]:
+    """The form's values; the chosen kind's options read from their fields (over the advanced JSON
+    text) and checked here, so that a wrong value is refused naming its field."""
+    skip = {"csrf_token", *(key for key in request.form if key.startswith("opt-"))}
+    data = read_form(request.form, bools=BOOLS, json_fields=("filters",), skip=skip)
+    advanced = data.get("filters") or {}
+    protocol = data.get("protocol") or (src.protocol if src else "")
+    if protocol in PROTOCOL_LABELS and isinstance(advanced, dict):
+        advanced = harvest_options.read(request.form, protocol, advanced, is_admin=current_reader().is_admin,
+                                        saved=src.filters if src else None)
+        harvest_options.check(protocol, advanced)
+    data["filters"] = advanced  # anything else is refused by the service, naming `filters`
     return data
 
 
 def _values(src: HarvestSource) -> dict[str, Any]:
     values: dict[str, Any] = {f: getattr(src, f, None) for f in TEXT if hasattr(src, f)}
+    with_field = {opt.key for opt in harvest_options.fields_of(src.protocol)} if src.protocol in PROTOCOL_LABELS \
+        else set()
+    rest = {k: v for k, v in (src.filters or {}).items() if k not in with_field}  # only what no field shows
     values.update(url=service.display_url(src), organization=src.organization.code,
                   database=src.database.code if src.database else "", default_licence=src.default_licence_code or "",
-                  filters=json.dumps(src.filters, ensure_ascii=False, indent=2) if src.filters else "")
+                  filters=json.dumps(rest, ensure_ascii=False, indent=2) if rest else "")
+    if src.protocol in PROTOCOL_LABELS:
+        values.update(harvest_options.form_values(src.protocol, src.filters))
     for name in BOOLS:
         values[name] = getattr(src, name)
     return values
@@ -193,7 +205,7 @@ def edit(slug: str) -> tuple[str, int] | Response:
         return _render_form(src, _values(src))
     s = db_session()
     try:
-        service.update_source(s, current_actor(), src, _submitted(), current_app.config["SECRET_KEY"])
+        service.update_source(s, current_actor(), src, _submitted(src), current_app.config["SECRET_KEY"])
     except ValidationError as err:
         s.rollback()
         return _render_form(src, request.form.to_dict(), err.messages, 400)
