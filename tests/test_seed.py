@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import shutil
 
 import pytest
@@ -69,3 +72,69 @@ def test_a_broken_seed_file_names_the_row_and_stores_nothing(app, tmp_path):
     import os
 
     assert not os.path.exists(uploads) or not any(files for _, _, files in os.walk(uploads))
+
+
+# --- the official letters the open datasets cite (seed/letters/, seed/README.md) ----------------
+
+#: "Công văn số 7983/BKHCN-VP ngày 05/12/2025 của Bộ Khoa học và Công nghệ" (one letter of a pair
+#: such as "Các Công văn số A ngày … và số B ngày … của <body>" is read with the body that follows).
+CITED = re.compile(r"(?:Công văn|và) số (\d+)/([A-Za-zĐđ]+-[A-Za-z]+) ngày (\d{1,2})/(\d{1,2})/(\d{4})"
+                   r"(?: của ([^,;.(]+?)(?=[,;.(]|$| trả| yêu| nêu))?")
+HEADER_NUMBER = re.compile(r"Số:\s*(\d+)\s*/\s*([A-Za-zĐđ]+-[A-Za-z]+)")
+HEADER_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+SEED = PROJECT_ROOT / "seed"
+
+
+def _letters() -> dict[str, dict]:
+    """Each letter in seed/letters/ by "number/symbol", read from its own header (not its file name)."""
+    out = {}
+    for path in sorted((SEED / "letters").glob("*.txt")):
+        text_ = path.read_text(encoding="utf-8").replace("*", "")
+        number, date = HEADER_NUMBER.search(text_), HEADER_DATE.search(text_)
+        assert number and date, f"{path.name}: no number or date in its header"
+        out[f"{number[1]}/{number[2]}"] = {"date": tuple(int(x) for x in date.groups()), "text": text_.casefold(),
+                                           "file": path.name}
+    return out
+
+
+def _citations(text_: str) -> list[tuple[str, tuple[int, int, int], str | None]]:
+    return [(f"{m[1]}/{m[2]}", (int(m[3]), int(m[4]), int(m[5])), m[6]) for m in CITED.finditer(text_)]
+
+
+def test_the_letters_the_open_datasets_cite_are_in_the_seed_as_their_headers_give_them():
+    letters = _letters()
+    assert len(letters) == 5
+    readme = (SEED / "README.md").read_text(encoding="utf-8")
+    items = json.loads((SEED / "datasets.json").read_text(encoding="utf-8"))
+    cited = set()
+    for item in items:
+        for field in ("description_vi", "source_note"):
+            for number, date, body in _citations(item.get(field) or ""):
+                assert number in letters, f"{item['slug']} cites {number}, which is not in seed/letters/"
+                assert date == letters[number]["date"], f"{item['slug']}: {number} is dated {date}"
+                if body is not None:
+                    assert body.strip().casefold() in letters[number]["text"], f"{number} is not from {body}"
+                cited.add(number)
+    # the open datasets that the letters concern cite them, and the README says where each comes from
+    assert {"1665/VPCP-KSTT", "3474/BTTTT-VP", "4819/TTTT-VP", "7983/BKHCN-VP"} <= cited
+    for number, letter in letters.items():
+        assert f"| {number} |" in readme and letter["file"] in readme
+
+
+def test_the_cited_letters_show_on_the_dataset_pages(client):
+    items = {i["slug"]: i for i in json.loads((SEED / "datasets.json").read_text(encoding="utf-8"))}
+    for slug in ("don-vi-hanh-chinh-cap-tinh-2025", "co-cau-to-chuc-chinh-phu-2025",
+                 "don-vi-thuoc-bo-khoa-hoc-va-cong-nghe-2025"):
+        assert items[slug]["access_level"] == "open"
+        numbers = {n for n, _d, _b in _citations(items[slug]["source_note"])}
+        assert numbers, f"{slug} cites no letter"
+        vi = client.get(f"/datasets/{slug}?lang=vi")
+        assert vi.status_code == 200
+        page = html.unescape(vi.get_data(as_text=True))
+        assert "Văn bản nêu vấn đề: Công văn số" in page
+        for number in numbers:
+            assert number in page
+        en = html.unescape(client.get(f"/datasets/{slug}?lang=en").get_data(as_text=True))
+        assert all(f"No. {n}" in en for n in numbers), f"{slug}: the English description does not cite them"
+    page = html.unescape(client.get("/datasets/don-vi-hanh-chinh-cap-tinh-2025?lang=vi").get_data(as_text=True))
+    assert "Công văn số 7983/BKHCN-VP ngày 05/12/2025 của Bộ Khoa học và Công nghệ" in page
