@@ -109,7 +109,7 @@ def show(key: str) -> str | tuple[str, int]:
         agreements=sharing_access.agreements_for_dataset(s, reader, ds.id),
         coverage=geo.svg_map(ds.spatial_geojson), series_links=series.neighbours(s, reader, ds),
         publication=publishing_pages.panel(ds),
-        versions={d.id: distributions.versions(s, d) for d in ds.distributions if d.file_path},
+        versions={d.id: distributions.visible_versions(reader, d) for d in ds.distributions if d.file_path},
         replacement=s.get(Dataset, ds.replaced_by_id) if ds.replaced_by_id else None,
         review_overdue=bool(ds.next_review_on and ds.next_review_on < date.today()),
     )

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from catalog.models import DistributionVersion
 from catalog.services import distributions, publishing
 
-from ..helpers import FakeUpload, token_for
+from ..helpers import FakeUpload, login, token_for
 from .conftest import CSV
 
 NEW = "tinh,so_thu\nHà Nội,12\n".encode()
@@ -90,6 +90,11 @@ def test_a_version_the_reader_may_not_download_never_appears(world):
     assert client.get(url, headers=other).json["versions"] == []
     assert [v["number"] for v in client.get(url, headers=owner).json["versions"]] == [1]
     assert client.get(f"/distributions/{dist_id}/versions/1/download", headers=other).status_code in (403, 404)
+    pages = world.app.test_client()
+    login(pages, world.other_steward.email)
+    assert "Phiên bản 1" not in pages.get(f"/datasets/{world.ds.slug}?lang=vi").text  # nor on the page
+    login(pages, world.steward.email)
+    assert "Phiên bản 1" in pages.get(f"/datasets/{world.ds.slug}?lang=vi").text
 
     # open again, with one column the public may not receive: the CSV version is trimmed and listed,
     # an XLSX version (which cannot be trimmed) is not
