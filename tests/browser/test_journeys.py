@@ -4,35 +4,7 @@ the screen."""
 
 from __future__ import annotations
 
-import csv
-import io
-
-import pytest
-
 from ..helpers import PASSWORD, csv_distribution, dataset, make_user
-
-OPEN = "don-vi-hanh-chinh-cap-tinh-2025"
-
-
-@pytest.mark.parametrize(("locale", "width"), [("vi", 1280), ("en", 1280), ("vi", 390)])
-def test_the_public_finds_and_downloads_open_data(journey, locale, width):
-    j = journey(f"{locale}-{width}", width=width, locale=locale)
-    j.go(f"/?lang={locale}")
-    j.shot("home")
-    # the home page's search box, typed without diacritics
-    j.page.fill("header input[name=q], main input[name=q]", "don vi hanh chinh")
-    j.navigate(lambda: j.page.keyboard.press("Enter"))
-    j.shot("search results")
-    assert j.page.locator(f"a[href*='/datasets/{OPEN}']").count() > 0
-    j.navigate(lambda: j.page.locator(f"a[href*='/datasets/{OPEN}']").first.click())
-    j.shot("dataset page")
-    assert j.page.locator("html").get_attribute("lang") == locale
-    with j.page.expect_download() as info:
-        j.page.locator("a[href*='/download']").first.click()
-    path = info.value.path()
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    assert len(rows) > 30 and any("Hà Nội" in cell for row in rows for cell in row)
-    j.close()
 
 
 def test_a_steward_registers_a_database_and_a_dataset_and_uploads_a_csv(journey, session, tmp_path):
