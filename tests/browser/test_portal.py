@@ -24,13 +24,14 @@ SAYS = {
            "licence": "Giấy phép", "quality": "Chất lượng", "preview": "Xem trước các dòng đầu",
            "report": "Phản ánh vấn đề về dữ liệu này",
            "sent": "Phản ánh của bạn đã được gửi tới cơ quan", "reuse": "Bạn được sao chép, chia sẻ và chỉnh sửa",
-           "dataset": "[tập dữ liệu]", "accessed": "Truy cập ngày"},
+           "dataset": "[tập dữ liệu]", "accessed": "Truy cập ngày",
+           "already_open": "Đã mở"},
     "en": {"most_downloaded": "Most downloaded", "by_theme": "Open data by theme", "by_agency": "Open data by agency",
            "newest": "Newest datasets", "theme": "Government and public sector", "lists": "Open-data lists",
            "in_short": "In short", "cite": "How to cite this data", "licence": "Licence", "quality": "Quality",
            "preview": "Preview of the first rows", "report": "Report a problem with this data",
            "sent": "Your report was sent to the agency", "reuse": "You may copy, share and adapt",
-           "dataset": "[dataset]", "accessed": "Accessed on"},
+           "dataset": "[dataset]", "accessed": "Accessed on", "already_open": "Already open"},
 }
 
 
@@ -108,6 +109,8 @@ def test_an_anonymous_visitor_uses_the_public_portal(journey, locale, width):
     j.shot("feedback sent")
 
     j.go("/")
+    # the download just made puts the dataset among the most downloaded
+    assert main.locator(f"section[aria-labelledby=popular-h] ol a[href$='/datasets/{OPEN}']").count() == 1
     j.navigate(lambda: main.locator(f".home-public a[href$='/themes/{THEME}']").click())
     assert page.locator("h1").inner_text() == says["theme"]
     assert main.locator(f"ul.results a[href*='/datasets/{OPEN}']").count() == 1
@@ -115,6 +118,13 @@ def test_an_anonymous_visitor_uses_the_public_portal(journey, locale, width):
 
     j.go("/open-data")
     assert page.locator("h1").inner_text() == says["lists"]
-    assert main.locator("table tbody tr").count() > 0
+    assert main.locator("table.open-data tbody tr").count() > 0
     j.shot("open-data lists")
+    page.select_option("#f-status", "open")
+    j.submit("form.filters button[type=submit]")
+    rows = main.locator("table.open-data tbody tr")
+    assert rows.count() > 0 and rows.count() == main.locator("table.open-data tbody tr.od-open").count()
+    assert says["already_open"] in rows.first.inner_text()
+    assert main.locator(f"table.open-data a[href$='/datasets/{OPEN}']").count() == 1
+    j.shot("open-data lists, open only")
     j.close()
