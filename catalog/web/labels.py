@@ -341,6 +341,7 @@ FIELD_LABELS = {
     "purpose_en": _l("Purpose (English)"),
     "purpose_vi": _l("Purpose"),
     "reason": _l("Reason"),
+    "request": _l("Publication request"),
     "renewal_of": _l("Renewal of"),
     "requester": _l("Requesting agency"),
     "requester_identifier": _l("The agency's electronic identifier code"),

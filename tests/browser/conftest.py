@@ -91,7 +91,7 @@ class Journey:
         self.problems += [f"{step}: {v}" for v in axe_violations(self.page)]
         width = self.page.evaluate("document.documentElement.scrollWidth")
         viewport = self.page.viewport_size["width"]
-        if width > viewport + 1:
+        if width > viewport:
             self.problems.append(f"{step}: the page is {width}px wide on a {viewport}px screen")
 
     def navigate(self, action: Any) -> None:

@@ -4,39 +4,12 @@ the screen."""
 
 from __future__ import annotations
 
-import csv
-import io
-
-import pytest
-
 from ..helpers import PASSWORD, csv_distribution, dataset, make_user
 
-OPEN = "don-vi-hanh-chinh-cap-tinh-2025"
 
-
-@pytest.mark.parametrize(("locale", "width"), [("vi", 1280), ("en", 1280), ("vi", 390)])
-def test_the_public_finds_and_downloads_open_data(journey, locale, width):
-    j = journey(f"{locale}-{width}", width=width, locale=locale)
-    j.go(f"/?lang={locale}")
-    j.shot("home")
-    # the home page's search box, typed without diacritics
-    j.page.fill("header input[name=q], main input[name=q]", "don vi hanh chinh")
-    j.navigate(lambda: j.page.keyboard.press("Enter"))
-    j.shot("search results")
-    assert j.page.locator(f"a[href*='/datasets/{OPEN}']").count() > 0
-    j.navigate(lambda: j.page.locator(f"a[href*='/datasets/{OPEN}']").first.click())
-    j.shot("dataset page")
-    assert j.page.locator("html").get_attribute("lang") == locale
-    with j.page.expect_download() as info:
-        j.page.locator("a[href*='/download']").first.click()
-    path = info.value.path()
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    assert len(rows) > 30 and any("Hà Nội" in cell for row in rows for cell in row)
-    j.close()
-
-
-def test_a_steward_registers_a_database_and_a_dataset_and_uploads_a_csv(journey, session, tmp_path):
+def test_a_steward_uploads_a_csv_and_a_second_steward_publishes_it_through_the_gates(journey, session, tmp_path):
     make_user(session, "steward@mof.gov.vn", roles={"BTC": "steward"})
+    make_user(session, "steward2@mof.gov.vn", roles={"BTC": "steward"})
     j = journey("steward")
     j.sign_in("steward@mof.gov.vn", PASSWORD)
     j.shot("signed in")
@@ -77,7 +50,78 @@ def test_a_steward_registers_a_database_and_a_dataset_and_uploads_a_csv(journey,
     j.page.wait_for_selector("main table")
     j.shot("quality report")
     assert "Hạng" in j.page.locator("main").inner_text() or "hạng" in j.page.locator("main").inner_text()
+
+    # publishing through the gates: each gate is shown with its result and the rule it comes from
+    slug = "diem-thu-thue-thu-nghiem"
+    j.go(f"/datasets/{slug}")
+    gates = j.page.locator("#publish table.gates")
+    assert gates.locator("tbody tr").count() == 7
+    assert _failing(gates) == ["gate-metadata"]  # no contact was given when the dataset was registered
+    assert "contact" in gates.locator("tr.gate-metadata").inner_text()
+    j.shot("publication gates, one failing")
+    j.submit("#publish form[action$='/publication'] button[type=submit]")
+    assert "các điều kiện sau chưa đạt: Đủ thông tin mô tả bắt buộc." in j.page.locator("body").inner_text()
+    assert "đang chờ đầu mối dữ liệu" not in j.page.locator("#publish").inner_text()  # no request was made
+    j.shot("request refused by the gates")
+    # fix the failing gate
+    j.go(f"/datasets/{slug}/edit")
+    j.page.fill("[name=contact_email]", "dulieu@mof.gov.vn")
+    j.shot("contact added")
+    j.submit()
+    j.go(f"/datasets/{slug}")
+    assert _failing(gates) == []
+    j.page.fill("#publish-note", "Đã bổ sung đầu mối liên hệ.")
+    j.submit("#publish form[action$='/publication'] button[type=submit]")
+    panel = j.page.locator("#publish")
+    assert "đang chờ đầu mối dữ liệu" in panel.inner_text()
+    # the two-person rule: the steward who asked gets no approve button, and a forced approval is refused
+    assert "Bạn là người đề nghị công bố" in panel.inner_text()
+    assert panel.locator("form[action$='/publication/approve']").count() == 0
+    j.shot("request sent, waiting for a second person")
+    j.navigate(lambda: j.page.evaluate("""() => {
+        const form = document.createElement('form');
+        form.method = 'post';
+        form.action = location.pathname + '/publication/approve';
+        const token = document.querySelector('input[name=csrf_token]').cloneNode();
+        form.appendChild(token);
+        document.body.appendChild(form);
+        form.submit();
+    }"""))
+    assert "Yêu cầu công bố: Không ai tự phê duyệt yêu cầu của mình" in j.page.locator("body").inner_text()
+    assert "Bản nháp" in j.page.locator("main").inner_text()
+    j.shot("own approval refused")
     j.close()
+
+    visitor = journey("visitor-before")
+    assert visitor.page.goto(f"{visitor.base}/datasets/{slug}").status == 404  # a draft: hidden, as if missing
+    visitor.shot("not published yet")
+    visitor.close()
+
+    second = journey("second-steward")
+    second.sign_in("steward2@mof.gov.vn", PASSWORD)
+    second.go(f"/datasets/{slug}")
+    assert "Do steward@mof.gov.vn đề nghị" in second.page.locator("#publish").inner_text()
+    second.shot("request to decide")
+    second.submit("#publish form[action$='/publication/approve'] button[type=submit]")
+    assert "Đã phê duyệt" in second.page.locator("body").inner_text()
+    assert second.page.locator("#publish .gates").count() == 0  # the panel now says it is open
+    second.shot("approved and published")
+    second.close()
+
+    visitor = journey("visitor-after")
+    visitor.go(f"/datasets/{slug}?lang=vi")
+    assert "Danh sách điểm thu thuế thử nghiệm" in visitor.page.locator("h1").inner_text()
+    assert visitor.page.locator("#for-the-public").count() == 1
+    visitor.shot("published dataset, seen by the public")
+    with visitor.page.expect_download() as info:
+        visitor.page.locator("main a[href$='/download']").first.click()
+    assert "Điểm Hoàn Kiếm" in info.value.path().read_text(encoding="utf-8-sig")
+    visitor.close()
+
+
+def _failing(gates) -> list[str]:
+    """The class names of the gates that fail (`tr.gate-<key>` with a red badge)."""
+    return [row.get_attribute("class") for row in gates.locator("tbody tr:has(.badge.restricted)").all()]
 
 
 def test_an_officer_asks_for_restricted_data_and_the_owner_approves(journey, seeded_app, session):
