@@ -2,8 +2,9 @@
 
 One child process per size (its peak memory is its own): a CSV of 7 columns (integers, province
 codes with leading zeros, Vietnamese names, numbers, dates) on an open dataset that is then
-published, which prepares the statistics, the CSV/JSON/XLSX/data-package conversions (the XLSX of
-a large file in a second process, at the same time) and the rows table (SQLite); then 200
+published, which prepares the statistics, the CSV/JSON/XLSX/data-package conversions (for a large
+file all four in a second process, in one reading of the file) and, at the same time, the rows
+table (SQLite); then 200
 rows-API requests with a filter on the province (a twelfth of the rows match), half of them at an
 offset, through the app. Memory: the peak after preparing the small
 file and the big one (flat: the big file does not cost much more than the small one).

@@ -31,7 +31,7 @@ SCHEMA = {"fields": [
 
 
 def _cpu_s() -> float:
-    """CPU time of this process and of the children it waited for (the workbook's helper)."""
+    """CPU time of this process and of the children it waited for (the conversions' helper)."""
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
