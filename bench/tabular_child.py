@@ -40,6 +40,11 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _helper_peak_mb() -> float:
+    """The peak of the largest child waited for (the conversions' process of a large file)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def write_table(path: Path, rows: int) -> None:
     rnd = random.Random(13)
     with open(path, "w", newline="", encoding="utf-8") as handle:
@@ -115,6 +120,7 @@ def main(rows: int, folder: Path) -> dict:
     cpu_timings.sort()
     return {"rows": imported, "prepare_s": prepare_s, "prepare_cpu_s": main_cpu_s + helper_cpu_s,
             "main_cpu_s": main_cpu_s, "helper_cpu_s": helper_cpu_s, "before_mb": before_mb,
+            "helper_peak_mb": _helper_peak_mb(),
             "peak_mb": peak_mb, "p50_ms": timings[len(timings) // 2] * 1000,
             "p95_ms": timings[int(len(timings) * 0.95)] * 1000,
             "p95_cpu_ms": cpu_timings[int(len(cpu_timings) * 0.95)] * 1000,
