@@ -81,3 +81,18 @@ def test_an_aborted_workbook_leaves_no_file(tmp_path):
     book.add([1])
     book.abort()
     assert not out.exists()
+
+
+def test_the_checked_converter_gives_what_the_checking_one_gives():
+    from catalog.services.tabular import types
+
+    cells = {"integer": ["0", "-12", " 7 ", "", "12345678901234567890"], "year": ["2024", ""],
+             "number": ["3359.82", "-0.5", "1e5", " 2.50 ", "", "0"], "date": ["2024-12-31", " 1900-01-01 ", ""],
+             "string": ["01", "", " a "], "boolean": ["true", "Không", ""],
+             "datetime": ["2024-01-02T03:04:05+07:00", ""]}
+    for kind, texts in cells.items():
+        fld = {"name": "x", "type": kind}
+        checked, checking = types.checked_converter(fld), types.converter(fld)
+        assert [checked(t) for t in texts] == [checking(t) for t in texts], kind
+    with_options = {"name": "x", "type": "number", "groupChar": ".", "decimalChar": ","}
+    assert types.checked_converter(with_options)("1.234,5") == 1234.5
