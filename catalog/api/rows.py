@@ -18,7 +18,7 @@ from marshmallow import ValidationError
 from ..auth import authenticate_bearer, current_reader
 from ..db import db_session
 from ..models import Dataset, Distribution, PublicFile
-from ..services import public_files
+from ..services import download_counts, public_files
 from ..services.common import NotFound, visible_dataset, visible_distribution
 from ..services.tabular import query as rows_query
 from ..web.params import BadParameter
@@ -112,18 +112,22 @@ def rows_csv(key: str) -> Response:
 
 
 def preview_json(dist: Distribution) -> dict[str, Any]:
-    """What the page shows of a file: its state, first rows, statistics and conversion links."""
-    view = public_files.preview_for(db_session(), current_reader(), dist)
+    """What the page shows of a file: its state, first rows, statistics, conversion links and how
+    often the file and each conversion were downloaded ({"file": n, "csv": n, ...})."""
+    s = db_session()
+    view = public_files.preview_for(s, current_reader(), dist)
+    counts = download_counts.counts_for_file(s, dist.id)
     if view is None:
-        return {"resource": dist.id, "status": "not_prepared"}
+        return {"resource": dist.id, "status": "not_prepared", "download_counts": counts}
     if view["status"] != "ready":
-        return {"resource": dist.id, "status": view["status"], "message": view["message"]}
+        return {"resource": dist.id, "status": view["status"], "message": view["message"], "download_counts": counts}
     names = [f["name"] for f in view["fields"]]
     return {
         "resource": dist.id, "status": "ready", "rows": view["rows"], "fields": _fields_out(view["fields"]),
         "preview": [dict(zip(names, row, strict=True)) for row in view["preview"]], "stats": view["stats"],
         "downloads": {kind: url_for("public_files.conversion", dist_id=dist.id, kind=kind, _external=True)
                       for kind in ("csv", "json", "xlsx", "zip")},
+        "download_counts": counts,
         "built_at": view["built_at"].isoformat(),
     }
 
@@ -205,8 +209,10 @@ def _openapi_paths() -> dict[str, dict[str, Any]]:
         "/distributions/{dist_id}/preview": {
             "parameters": [dist],
             "get": {"tags": tags, "summary": "A public file's first rows, column types, statistics and conversions",
+                    "description": "download_counts gives how often the file itself (file) and each conversion "
+                                   "(csv, json, xlsx, zip) was downloaded.",
                     "responses": {"200": {"description": "The preview (status not_prepared or failed when there is "
-                                                         "none)"},
+                                                         "none) and the download counts per form"},
                                   "404": {"description": "Not found, or not open", **err}}},
         },
         "/distributions/{dist_id}/types": {

@@ -36,7 +36,15 @@ from .harvest import (
 )
 from .job import JobRun
 from .organization import Organization
-from .portal import FEEDBACK_KINDS, FEEDBACK_STATUSES, PLAN_STATUSES, DownloadCount, OpenDataPlan, PublicFeedback
+from .portal import (
+    DOWNLOAD_KINDS,
+    FEEDBACK_KINDS,
+    FEEDBACK_STATUSES,
+    PLAN_STATUSES,
+    DownloadCount,
+    OpenDataPlan,
+    PublicFeedback,
+)
 from .publishing import PUBLICATION_STATUSES, DistributionVersion, PersonalDataDecision, PublicationRequest
 from .quality import REPORT_STATUSES, REPORT_TRIGGERS, LinkCheck, QualityReport
 from .reference import AdminUnit, Licence, Theme
@@ -61,6 +69,7 @@ __all__ = [
     "DATABASE_STATUSES",
     "DATASET_STATUSES",
     "DECIDED_STATUSES",
+    "DOWNLOAD_KINDS",
     "FEEDBACK_KINDS",
     "FEEDBACK_STATUSES",
     "HEALTH_STATES",

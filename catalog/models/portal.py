@@ -70,13 +70,19 @@ class PublicFeedback(UUIDPrimaryKey, Timestamps, Base):
     dataset: Mapped[Dataset | None] = relationship()
 
 
+#: What a download counter counts: the file as published, or one of its conversions.
+DOWNLOAD_KINDS = ("file", "csv", "json", "xlsx", "zip")
+
+
 class DownloadCount(Base):
-    """Downloads of one file, counted by the database (an upsert per download)."""
+    """Downloads of one file in one form (the file itself or a conversion), counted by the
+    database (an upsert per download)."""
 
     __tablename__ = "download_count"
 
     distribution_id: Mapped[str] = mapped_column(ForeignKey("distribution.id", ondelete="CASCADE"),
                                                  primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True, default="file", server_default="file")
     dataset_id: Mapped[str] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"), index=True)
     count: Mapped[int] = mapped_column(BigInteger, default=0)
     last_at: Mapped[datetime | None]

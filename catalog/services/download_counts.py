@@ -1,6 +1,7 @@
-"""How often each file was downloaded: one counter row per file, incremented by the database in a
-single upsert per download (no read-modify-write, no process-local state), so that every web
-process and machine counts into the same number."""
+"""How often each file was downloaded: one counter row per file and form (the file itself, or its
+CSV, JSON, XLSX or data-package conversion), incremented by the database in a single upsert per
+download (no read-modify-write, no process-local state), so that every web process and machine
+counts into the same number. A file's total is the sum of its forms."""
 
 from __future__ import annotations
 
@@ -12,24 +13,50 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .. import policy
-from ..models import Dataset, Distribution, DownloadCount, utcnow
+from ..models import DOWNLOAD_KINDS, Dataset, Distribution, DownloadCount, utcnow
 
 
-def record_download(session: Session, dist: Distribution) -> None:
-    """Count one download of a file, in the caller's transaction."""
+def record_download(session: Session, dist: Distribution, kind: str = "file") -> None:
+    """Count one download of a file (`kind` "file") or of one of its conversions ("csv", "json",
+    "xlsx", "zip"), in the caller's transaction."""
+    if kind not in DOWNLOAD_KINDS:
+        raise ValueError(f"unknown download kind {kind!r}")
     insert: Any = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
-    stmt = insert(DownloadCount).values(distribution_id=dist.id, dataset_id=dist.dataset_id, count=1, last_at=now)
-    stmt = stmt.on_conflict_do_update(index_elements=[DownloadCount.distribution_id],
+    stmt = insert(DownloadCount).values(distribution_id=dist.id, kind=kind, dataset_id=dist.dataset_id, count=1,
+                                        last_at=now)
+    stmt = stmt.on_conflict_do_update(index_elements=[DownloadCount.distribution_id, DownloadCount.kind],
                                       set_={"count": DownloadCount.count + 1, "last_at": now})
     session.execute(stmt)
 
 
 def counts_for_dataset(session: Session, dataset_id: str) -> dict[str, int]:
-    """Downloads per file of one dataset (files never downloaded are absent)."""
-    rows = session.execute(select(DownloadCount.distribution_id, DownloadCount.count)
+    """Downloads per file of one dataset, all its forms together (files never downloaded are absent)."""
+    return {dist_id: sum(kinds.values()) for dist_id, kinds in counts_by_kind(session, dataset_id).items()}
+
+
+def counts_by_kind(session: Session, dataset_id: str) -> dict[str, dict[str, int]]:
+    """Downloads per file and form of one dataset: {file id: {"file": n, "csv": n, ...}} (forms
+    never downloaded are absent)."""
+    rows = session.execute(select(DownloadCount.distribution_id, DownloadCount.kind, DownloadCount.count)
                            .where(DownloadCount.dataset_id == dataset_id))
-    return {dist_id: int(n) for dist_id, n in rows}
+    out: dict[str, dict[str, int]] = {}
+    for dist_id, kind, n in rows:
+        out.setdefault(dist_id, {})[kind] = int(n)
+    return out
+
+
+def counts_for_file(session: Session, dist_id: str) -> dict[str, int]:
+    """Downloads of one file per form, every form present (0 when never downloaded)."""
+    rows = session.execute(select(DownloadCount.kind, DownloadCount.count)
+                           .where(DownloadCount.distribution_id == dist_id))
+    counted = {kind: int(n) for kind, n in rows}
+    return {kind: counted.get(kind, 0) for kind in DOWNLOAD_KINDS}
+
+
+def totals_by_kind(by_file: dict[str, dict[str, int]]) -> dict[str, int]:
+    """The dataset's downloads per form, summed over its files (every form present)."""
+    return {kind: sum(kinds.get(kind, 0) for kinds in by_file.values()) for kind in DOWNLOAD_KINDS}
 
 
 def most_downloaded(session: Session, limit: int = 5) -> list[tuple[Dataset, int]]:

@@ -3,8 +3,9 @@
 `prepare(session, distribution)` runs when a stored tabular file of an open, published dataset
 becomes public (the dataset is published or opened, or a file is uploaded to it; the publishing
 procedure calls it on approval; `flask --app catalog public-files build` runs it for all). It
-reads the file twice, streaming: once to type and count every column, once to write the CSV,
-JSON, XLSX and data-package conversions and the queryable table. Only the columns the public may
+reads the file streaming: once to type and count every column, then once for the CSV, JSON, XLSX
+and data-package conversions together and once for the queryable table (for a large file those
+two run side by side, the conversions in a second process). Only the columns the public may
 receive (`policy.readable_columns` of an anonymous reader) go into the preview, the statistics and
 the table; conversions for a reader who may receive more are made on first request, once per
 file version. A file that cannot be read is recorded as failed with the reason, never an error

@@ -320,15 +320,19 @@ def answer(feedback_id: str) -> tuple[str, int] | WResponse:
 
 @bp.app_template_global()
 def portal_dataset_facts(ds: Dataset) -> dict[str, Any] | None:
-    """For the dataset page: summary, licence sentence, citation, downloads per file, public feedback
-    and whether the public may write about it (None for a dataset that is not published)."""
+    """For the dataset page: summary, licence sentence, citation, downloads per file (in all and per
+    form: the file itself and each conversion) and per form for the dataset, public feedback and
+    whether the public may write about it (None for a dataset that is not published)."""
     if ds.status != "published":
         return None
     s = db_session()
     public = policy.can_view_dataset(policy.ANONYMOUS, ds)
+    by_kind = download_counts.counts_by_kind(s, ds.id)
     return {
         "facts": portal.public_facts(s, ds, current_locale(), _cfg()["BASE_URL"]),
-        "downloads": download_counts.counts_for_dataset(s, ds.id),
+        "downloads": {dist_id: sum(kinds.values()) for dist_id, kinds in by_kind.items()},
+        "downloads_by_kind": by_kind,
+        "download_totals": download_counts.totals_by_kind(by_kind),
         "feedback": s.scalars(feedback.public_query(dataset_id=ds.id).limit(20)).all() if public else [],
         "public": public,
     }

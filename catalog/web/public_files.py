@@ -1,7 +1,8 @@
 """Conversions of public tabular files: `/distributions/<id>/download/csv|json|xlsx|zip`.
 
 The same checks as the original file's download (policy, trimming, logging of data that is not
-open); the conversion holds only the columns the reader may receive."""
+open); the conversion holds only the columns the reader may receive. Each download is counted
+under its form (`download_counts`), so the dataset page and the API show them per file and format."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from werkzeug import Response
 from ..auth import current_actor, current_reader
 from ..db import db_session
 from ..downloads import file_response
-from ..services import distributions, public_files
+from ..services import distributions, download_counts, public_files
 from ..services.common import NotFound, visible_distribution
 from ..services.tabular import convert
 
@@ -33,9 +34,11 @@ def conversion(dist_id: str, kind: str) -> Response:
     if plan.path is None:
         raise NotFound(dist_id)
     path = public_files.conversion(s, dist, plan.columns, kind)
-    s.commit()
     if path is None:
+        s.commit()
         raise NotFound(dist_id)
+    download_counts.record_download(s, dist, kind)  # counted per form, beside the file's own downloads
+    s.commit()
     response = file_response(path, conversion_name(dist.file_name, kind), convert.KINDS[kind][1],
                              etag=f"{dist.checksum_sha256}-{kind}-{path.parent.name}")
     if plan.columns is not None:

@@ -212,7 +212,7 @@ def test_text_that_looks_like_a_formula_stays_text_in_the_workbook(seeded_app, s
 def test_a_large_files_workbook_is_written_by_a_second_process(seeded_app, session, tmp_path, monkeypatch):
     from catalog.services.tabular import convert
 
-    monkeypatch.setattr(convert, "XLSX_PROCESS_BYTES", 0)  # every file counts as large
+    monkeypatch.setattr(convert, "PROCESS_BYTES", 0)  # every file counts as large
     ds = dataset(session, "BTC", "open")
     dist = csv_distribution(session, ds, seeded_app.config["CATALOG"]["UPLOAD_FOLDER"], PROVINCES, SCHEMA)
     path = tmp_path / "out.xlsx"
