@@ -219,3 +219,11 @@ def test_a_harvested_box_files_the_dataset_under_its_province(happ, portal):
     (line,) = [w for w in errors_of(happ, result.job_id, "warning") if "coverage box" in w]
     assert line.startswith("pkg-0002: the coverage box spans 4 provinces (Tỉnh Cà Mau 40 %")
     assert line.endswith("it is filed under those it mostly covers: Tỉnh Cà Mau, Thành phố Cần Thơ")
+    s = session_of(happ)
+    make_user(s, "cb.box@mof.gov.vn", roles={"BTC": "member"})
+    s.close()
+    client = happ.test_client()
+    login(client, "cb.box@mof.gov.vn")
+    page = client.get(f"/harvest/jobs/{result.job_id}?lang=vi").get_data(as_text=True)
+    assert "Khung phạm vi không gian trải qua 4 tỉnh, thành phố (Tỉnh Cà Mau 40 %" in page
+    assert "những tỉnh, thành phố mà khung bao phủ phần lớn: Tỉnh Cà Mau, Thành phố Cần Thơ." in page
