@@ -34,8 +34,8 @@ DATASET_FIELDS = (
     "maintainer_name", "maintainer_email", "spatial_geojson", "spatial_resolution_m", "other_identifiers",
     "applicable_legislation", "series_id", "series_links",
 )
-DIST_FIELDS = ("title_vi", "title_en", "description_vi", "description_en", "access_url", "download_url", "format",
-               "media_type", "byte_size", "table_schema", "issued", "modified", "translations", "checksum",
+DIST_FIELDS = ("identifier", "title_vi", "title_en", "description_vi", "description_en", "access_url", "download_url",
+               "format", "media_type", "byte_size", "table_schema", "issued", "modified", "translations", "checksum",
                "checksum_sha256")
 
 
