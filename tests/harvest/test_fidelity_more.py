@@ -7,6 +7,7 @@ import sqlite3
 import uuid
 
 import pytest
+from rdflib import DCTERMS, Graph, Literal
 from sqlalchemy import create_engine, select, text
 
 from catalog import geo, geo_units
@@ -227,3 +228,22 @@ def test_a_harvested_box_files_the_dataset_under_its_province(happ, portal):
     page = client.get(f"/harvest/jobs/{result.job_id}?lang=vi").get_data(as_text=True)
     assert "Khung phạm vi không gian trải qua 4 tỉnh, thành phố (Tỉnh Cà Mau 40 %" in page
     assert "những tỉnh, thành phố mà khung bao phủ phần lớn: Tỉnh Cà Mau, Thành phố Cần Thơ." in page
+
+
+# --- a distribution's own identifier --------------------------------------------------------------
+
+
+def test_a_distribution_named_by_an_iri_keeps_its_identifier_and_the_feed_says_it(happ, http_server):
+    http_server.route("/chi-tieu.ttl", body=(FID / "distribution_identifier.ttl").read_bytes(),
+                      headers={"Content-Type": "text/turtle"})
+    src = make_source(happ, protocol="dcat", url=http_server.url("/chi-tieu.ttl"), auto_publish=True)
+    result = run(happ, src)
+    assert result.status == "succeeded" and result.counts["new"] == 1, result.message
+    assert result.fidelity["not_kept"] == {}
+    (ds,) = datasets_of(happ, src)
+    by_remote = {d.remote_id: d for d in ds.distributions}
+    assert by_remote["https://data.example.eu/dataset/chi-tieu/csv"].identifier == "chi-tieu-csv"
+    assert by_remote["chi-tieu-json"].identifier is None  # a blank node's identifier is its remote id already
+    assert ds.status == "published", ds.status
+    g = Graph().parse(data=happ.test_client().get(f"/datasets/{ds.slug}.ttl").get_data(as_text=True), format="turtle")
+    assert Literal("chi-tieu-csv") in set(g.objects(None, DCTERMS.identifier))
