@@ -3,6 +3,7 @@ coverage box smaller than the country is filed under the province (or provinces)
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
 
@@ -209,11 +210,16 @@ def test_a_harvested_box_files_the_dataset_under_its_province(happ, portal):
         package(3, spatial="ENVELOPE(102.14, 109.47, 23.39, 8.18)"),
         package(4, spatial="ENVELOPE(105.84, 105.86, 21.04, 21.02)", spatial_text="Đà Nẵng"),
     ]
-    src = make_source(happ, url=portal.url)
+    src = make_source(happ, url=portal.url, auto_publish=True)
     result = run(happ, src)
     assert result.counts["new"] == 4, result.message
     by_id = {d.remote_id: d for d in datasets_of(happ, src)}
     assert by_id["pkg-0001"].spatial == ["01"]
+    # and it is found under its province's name, which the source never wrote
+    body = happ.test_client().get("/api/v1/search?q=Hanoi&type=dataset&per_page=100").get_json()
+    assert by_id["pkg-0001"].status == "published"
+    assert by_id["pkg-0001"].slug in json.dumps(body, ensure_ascii=False)
+    assert by_id["pkg-0003"].slug not in json.dumps(body, ensure_ascii=False)
     assert by_id["pkg-0002"].spatial == ["96", "92"]
     assert by_id["pkg-0003"].spatial == ["VN"]
     assert by_id["pkg-0004"].spatial == ["48"]  # a place the source names wins over the box
@@ -241,6 +247,7 @@ def test_a_distribution_named_by_an_iri_keeps_its_identifier_and_the_feed_says_i
     assert result.status == "succeeded" and result.counts["new"] == 1, result.message
     assert result.fidelity["not_kept"] == {}
     (ds,) = datasets_of(happ, src)
+    assert ds.spatial == ["48"]  # its dcat:bbox lies in Đà Nẵng
     by_remote = {d.remote_id: d for d in ds.distributions}
     assert by_remote["https://data.example.eu/dataset/chi-tieu/csv"].identifier == "chi-tieu-csv"
     assert by_remote["chi-tieu-json"].identifier is None  # a blank node's identifier is its remote id already
