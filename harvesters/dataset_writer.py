@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from catalog import geo, rules
+from catalog import geo_units, rules
 from catalog.models import (
     Dataset,
     Distribution,
@@ -34,8 +34,8 @@ DATASET_FIELDS = (
     "maintainer_name", "maintainer_email", "spatial_geojson", "spatial_resolution_m", "other_identifiers",
     "applicable_legislation", "series_id", "series_links",
 )
-DIST_FIELDS = ("title_vi", "title_en", "description_vi", "description_en", "access_url", "download_url", "format",
-               "media_type", "byte_size", "table_schema", "issued", "modified", "translations", "checksum",
+DIST_FIELDS = ("identifier", "title_vi", "title_en", "description_vi", "description_en", "access_url", "download_url",
+               "format", "media_type", "byte_size", "table_schema", "issued", "modified", "translations", "checksum",
                "checksum_sha256")
 
 
@@ -63,7 +63,7 @@ class DatasetWriterMixin:
             "description_vi": data.get("description_vi"), "description_en": data.get("description_en"),
             "keywords": data.get("keywords") or [],
             "themes": codes.themes_of(data.get("themes") or [], rid, warn),
-            "spatial": codes.spatial_of(data.get("spatial") or [], rid, warn) or _country_of(data),
+            "spatial": codes.spatial_of(data.get("spatial") or [], rid, warn) or _places_of(data, rid, warn),
             "languages": codes.languages_of(data.get("languages") or [], rid, warn),
             "publisher_id": publisher_id,
             "database_id": codes.database_of(data.get("database"), source.database_id, rid, warn),
@@ -338,10 +338,20 @@ class DatasetWriterMixin:
     # data services ---------------------------------------------------------------------------------
 
 
-def _country_of(data: Record) -> list[str]:
-    """A coverage box that is Vietnam as a whole makes the dataset found under the country ("VN");
-    provinces have no shapes in the registry, so a smaller box names no unit."""
-    return ["VN"] if geo.is_country(data.get("spatial_geojson")) else []
+def _places_of(data: Record, rid: str, warn: Any) -> list[str]:
+    """The units a coverage box is filed under when the source names no place: VN for a box the size of
+    the country, the province a smaller box lies in, or, for a box over several provinces, those it
+    covers mostly (said in the job log, since the source did not name them)."""
+    found = geo_units.match(data.get("spatial_geojson"))
+    if found is None:
+        return []
+    if found.kind == "several":
+        spanned = ", ".join(f"{geo_units.name_of(c)} {100 * s:.0f} %" for c, s in list(found.shares.items())[:8])
+        warn(rid, "spatial", LogText(
+            "coverage_several_provinces", "the coverage box spans {count} provinces ({spanned}); it is filed "
+            "under those it mostly covers: {chosen}", count=len(found.shares), spanned=spanned,
+            chosen=", ".join(geo_units.name_of(c) for c in found.codes)))
+    return found.codes
 
 
 def _specific_page(url: str | None) -> bool:

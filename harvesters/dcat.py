@@ -139,11 +139,13 @@ def distribution(g: Graph, node: Any, n: int, declared: list[str] | None = None,
     desc = _texts(g, node, DCTERMS.description, declared or [], title.lang)
     fmt, media = _format(g, node)
     size = _first(g, node, DCAT.byteSize)
-    remote = str(node) if isinstance(node, URIRef) else _first(g, node, DCTERMS.identifier)
+    identifier = _first(g, node, DCTERMS.identifier)
+    remote = str(node) if isinstance(node, URIRef) else identifier
     checksum = _checksum(g, node)
     translations = {k: v for k, v in (("title", title.every), ("description", desc.every)) if v}
     return {
-        "remote_id": remote, "title_vi": title.vi, "title_en": title.en,
+        "remote_id": remote, "identifier": identifier if identifier != remote else None,
+        "title_vi": title.vi, "title_en": title.en,
         "description_vi": desc.vi, "description_en": desc.en,
         "access_url": _first(g, node, DCAT.accessURL), "download_url": _first(g, node, DCAT.downloadURL),
         "format": fmt, "media_type": media,

@@ -26,6 +26,7 @@ import yaml
 
 from catalog.http import Response
 
+from . import fidelity
 from .base import Harvester, HarvestFailed, LogText, Problem, Record
 from .options import GatewayOptions
 from .reading import is_web, join_url, read
@@ -37,6 +38,23 @@ PROTOCOLS = {"HTTP": "REST", "REST": "REST", "SOAP": "SOAP", "SOAPTOREST": "REST
 MAX_ALIASES = 100
 MAX_SPEC_BYTES = 512 * 1024
 MAX_PAGES = 1_000
+
+# --- what this harvester maps (the fidelity report counts every other key as not kept) ---------
+#: An OpenAPI document's `info` keys read into the service ("info.contact.name": nested keys joined by dots).
+OPENAPI_INFO_KEYS = frozenset({"info.title", "info.version", "info.description", "info.x-api-id",
+                               "info.contact.name"})
+#: Top-level keys that give the endpoint (read whatever happens to the document itself).
+OPENAPI_ENDPOINT_KEYS = frozenset({"servers", "host", "basePath", "schemes"})
+#: The version marker says which kind of document it is; nothing to keep.
+OPENAPI_IGNORED = frozenset({"openapi", "swagger", "info"})
+#: A WSO2 API's keys read by `wso2_record` and `_consumers` ("businessInformation.businessOwner": nested).
+WSO2_KEYS = frozenset({"id", "name", "version", "context", "endpointURLs", "description", "type",
+                       "lifeCycleStatus", "subscriptions", "businessInformation.businessOwner"})
+#: The gateway's own bookkeeping: nothing in it describes the service.
+WSO2_IGNORED = frozenset({"provider", "createdTime", "updatedTime", "lastUpdatedTime", "lastUpdatedTimestamp",
+                          "createdTimestamp", "hasThumbnail", "thumbnailUri", "isRevision", "revisionedApiId",
+                          "revisionId", "workflowStatus", "gatewayVendor", "businessInformation",
+                          "monetizedInfo", "isSubscriptionAvailable", "initiatedFromGateway", "egress"})
 
 
 def load_document(response: Response) -> Any:
@@ -85,7 +103,7 @@ def openapi_record(doc: dict[str, Any], url: str, platform: str | None, warn: An
     title = as_text(info.get("title")) or url
     version = as_text(info.get("version"))
     contact = info.get("contact") if isinstance(info.get("contact"), dict) else {}
-    return {
+    return fidelity.note({
         "kind": "dataservice", "remote_id": as_text(info.get("x-api-id")) or url,
         "source_url": url if is_web(url) else None,
         "title_vi": f"{title} ({version})" if version and version not in title else title,
@@ -93,7 +111,32 @@ def openapi_record(doc: dict[str, Any], url: str, platform: str | None, warn: An
         "endpoint_url": endpoint, "endpoint_description": url if is_web(url) else None,
         "openapi_spec": json.loads(json.dumps(spec, default=str)) if spec else None,
         "protocol": "REST", "platform": platform, "publisher": as_text(contact.get("name")),
-    }
+    }, openapi_keys(doc), OPENAPI_INFO_KEYS | OPENAPI_ENDPOINT_KEYS | (set(doc) if spec else set()),
+        OPENAPI_IGNORED)
+
+
+def _nested(mapping: dict[str, Any], prefix: str) -> list[str]:
+    """The keys holding a value, objects opened one level down ("info.contact.name")."""
+    out = []
+    for key, value in mapping.items():
+        if value in fidelity.EMPTY:
+            continue
+        if isinstance(value, dict):
+            out += [f"{prefix}{key}.{k}" for k, v in value.items() if v not in fidelity.EMPTY]
+        else:
+            out.append(f"{prefix}{key}")
+    return out
+
+
+def openapi_keys(doc: dict[str, Any]) -> list[str]:
+    """What an OpenAPI document says: its top-level keys, and `info` key by key. The whole document is kept
+    as the service's description (when not too large), so its paths, components... are kept with it; the
+    `info` keys that no field of a service holds (licence, terms, contact e-mail...) are not kept."""
+    keys = fidelity.present(doc)
+    info = doc.get("info")
+    if isinstance(info, dict):
+        keys += _nested(info, "info.")
+    return keys
 
 
 def wso2_record(item: dict[str, Any], api_root: str, gateway: str | None, platform: str | None) -> Record | Problem:
@@ -114,7 +157,7 @@ def wso2_record(item: dict[str, Any], api_root: str, gateway: str | None, platfo
         base = (gateway or _origin(api_root)).rstrip("/")
         path = context if not version or context.rstrip("/").endswith(version) else f"{context.rstrip('/')}/{version}"
         endpoint = f"{base}{path}" if base else None
-    return {
+    return fidelity.note({
         "kind": "dataservice", "remote_id": rid,
         "title_vi": f"{name} {version}" if version and version not in name else name,
         "description_vi": as_text(item.get("description")),
@@ -123,7 +166,8 @@ def wso2_record(item: dict[str, Any], api_root: str, gateway: str | None, platfo
         "protocol": PROTOCOLS.get((as_text(item.get("type")) or "HTTP").upper(), "REST"),
         "platform": platform, "publisher": as_text(item.get("businessInformation", {}).get("businessOwner"))
         if isinstance(item.get("businessInformation"), dict) else None,
-    }
+    }, fidelity.present(item) + _nested({"businessInformation": item.get("businessInformation")}, "")
+        if isinstance(item.get("businessInformation"), dict) else fidelity.present(item), WSO2_KEYS, WSO2_IGNORED)
 
 
 class OpenApiHarvester(Harvester):

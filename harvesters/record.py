@@ -27,6 +27,7 @@ from .base import KINDS, LogText, Record, Warn
 
 class DistributionSchema(BaseSchema):
     remote_id = Text(allow_none=True, validate=max_len(500))
+    identifier = Text(allow_none=True, validate=max_len(500))
     title_vi = Text(required=True, validate=max_len(500))
     title_en = Text(allow_none=True, validate=max_len(500))
     description_vi = Text(allow_none=True)
@@ -136,7 +137,7 @@ DROPPABLE = frozenset({
     "translations", "title_lang", "publisher_uri", "maintainer_name", "maintainer_email", "spatial_geojson",
     "spatial_resolution_m", "other_identifiers", "applicable_legislation", "series", "series_links", "consumers",
 })
-DIST_DROPPABLE = frozenset({"remote_id", "title_en", "description_vi", "description_en", "access_url",
+DIST_DROPPABLE = frozenset({"remote_id", "identifier", "title_en", "description_vi", "description_en", "access_url",
                             "download_url", "format", "media_type", "byte_size", "table_schema", "issued",
                             "modified", "translations", "checksum"})
 

@@ -30,6 +30,7 @@ from typing import Any
 from catalog import zipguard
 from catalog.text import fold, slugify
 
+from . import fidelity
 from .base import Harvester, HarvestFailed, LogText, Problem, Record
 from .options import SpreadsheetOptions
 from .reading import read
@@ -216,6 +217,21 @@ def _xlsx_sheets(data: bytes, wanted: str | None) -> Iterator[tuple[str, list[li
         book.close()
 
 
+def _column_keys(heading_row: list[Any], mapping: dict[int, str]) -> dict[int, str]:
+    """What the fidelity report calls each column: its heading as written; a heading written twice whose
+    second copy is not read is told apart by its position ("Ghi chú (column 9)")."""
+    keys: dict[int, str] = {}
+    for pos, cell in enumerate(heading_row):
+        text = _cell(cell)
+        if text:
+            keys[pos] = text
+    read = {keys[pos] for pos in mapping if pos in keys}
+    for pos, text in keys.items():
+        if pos not in mapping and text in read:
+            keys[pos] = f"{text} (column {pos + 1})"
+    return keys
+
+
 class SpreadsheetHarvester(Harvester):
     options = SpreadsheetOptions
     protocol = "spreadsheet"
@@ -239,6 +255,8 @@ class SpreadsheetHarvester(Harvester):
     def _rows(self, sheet: str, rows: list[list[Any]], index: int, mapping: dict[int, str],
               unknown: list[str]) -> Iterator[Record | Problem]:
         warn = self.ctx.warn
+        keys = _column_keys(rows[index], mapping)
+        known = frozenset(keys[pos] for pos in mapping)
         for heading in unknown:
             warn(None, "invalid_value", LogText("unused_column", "{sheet}: the column {value!r} is not used",
                                                 sheet=sheet, value=heading[:80]))
@@ -251,6 +269,8 @@ class SpreadsheetHarvester(Harvester):
                 continue
             item = row_record(values, offset, warn)
             if isinstance(item, dict):
+                fidelity.note(item, [keys.get(pos) or f"column {pos + 1}" for pos, cell in enumerate(row)
+                                     if _cell(cell)], known)
                 rid = item["remote_id"]
                 if rid in first_row:
                     yield Problem(rid, LogText("row_code_repeated", "row {row}: the code {code} is already used on "

@@ -36,13 +36,23 @@ from sqlalchemy.sql import sqltypes
 
 from catalog.config import PROJECT_ROOT
 
-from . import connections
+from . import connections, fidelity
 from .base import Harvester, HarvestFailed, LogText, Problem, Record
 from .options import SqlOptions
 
 SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast", "sys", "mysql", "performance_schema",
                   "INFORMATION_SCHEMA", "guest", "db_owner", "db_accessadmin"}
 EXACT_COUNT_BELOW = 200_000
+
+# --- what this harvester maps (the fidelity report counts every other property as not kept) ------
+#: What introspection tells of a table, and what becomes of it: the name, comment and row count make
+#: the dataset and its summary; each column's name, type, NOT NULL and comment, the primary key,
+#: foreign keys and one-column unique constraints make the distribution's Table Schema.
+KNOWN = frozenset({"table", "table.comment", "table.rows", "column.name", "column.type", "column.not_null",
+                   "column.comment", "primary_key", "foreign_key", "unique"})
+#: Not kept (no place in a Table Schema): column defaults, computed columns, unique constraints over
+#: several columns, check constraints and indexes. Declared so the list is read in one place.
+NOT_MAPPED = frozenset({"column.default", "column.computed", "unique.columns", "check", "index"})
 STATEMENT_TIMEOUT_MS = 60_000
 
 
@@ -87,6 +97,14 @@ def _type_name(sql_type: Any) -> str:
         return str(sql_type)
     except Exception:
         return type(sql_type).__name__
+
+
+def _optional(method: Any, name: str, schema: str) -> list[dict[str, Any]]:
+    """What an introspection method returns, or nothing where the dialect does not implement it."""
+    try:
+        return list(method(name, schema=schema) or [])
+    except NotImplementedError:
+        return []
 
 
 class SqlDbHarvester(Harvester):
@@ -206,19 +224,35 @@ class SqlDbHarvester(Harvester):
             comment = None
         pk = (insp.get_pk_constraint(name, schema=schema) or {}).get("constrained_columns") or []
         fks = [] if kind == "view" else insp.get_foreign_keys(name, schema=schema)
+        uniques = _optional(insp.get_unique_constraints, name, schema) if kind == "table" else []
+        single_unique = {u["column_names"][0] for u in uniques if len(u.get("column_names") or []) == 1}
+        keys = ["table"] + (["table.comment"] if comment else []) + ["table.rows"] * (kind == "table")
         fields = []
         for col in columns:
+            keys += ["column.name", "column.type"]
             described = f"SQL: {_type_name(col['type'])}"
             if col.get("comment"):
                 described += f". {col['comment']}"
+                keys.append("column.comment")
             field: dict[str, Any] = {"name": str(col["name"])[:200], "type": field_type(col["type"]),
                                      "description": described}
+            constraints: dict[str, Any] = {}
             if not col.get("nullable", True):
-                field["constraints"] = {"required": True}
+                constraints["required"] = True
+                keys.append("column.not_null")
+            if col["name"] in single_unique:
+                constraints["unique"] = True
+            if constraints:
+                field["constraints"] = constraints
+            if col.get("default") is not None:
+                keys.append("column.default")
+            if col.get("computed"):
+                keys.append("column.computed")
             fields.append(field)
         schema_doc: dict[str, Any] = {"fields": fields}
         if pk:
             schema_doc["primaryKey"] = list(pk)
+            keys.append("primary_key")
         foreign = [{"fields": fk["constrained_columns"],
                     "reference": {"resource": ".".join(filter(None, (fk.get("referred_schema"),
                                                                      fk["referred_table"]))),
@@ -226,6 +260,14 @@ class SqlDbHarvester(Harvester):
                    for fk in fks if fk.get("constrained_columns")]
         if foreign:
             schema_doc["foreignKeys"] = foreign
+        keys += ["foreign_key"] * len(foreign)
+        keys += ["unique" if len(u.get("column_names") or []) == 1 else "unique.columns" for u in uniques]
+        if kind == "table":
+            keys += ["check"] * len(_optional(insp.get_check_constraints, name, schema))
+            # indexes that only back a unique constraint or the primary key say nothing more
+            unique_names = {u.get("name") for u in uniques}
+            keys += ["index" for ix in _optional(insp.get_indexes, name, schema)
+                     if ix.get("name") not in unique_names and not ix.get("duplicates_constraint")]
         rows = self._rows(conn, schema, name, kind)
         qualified = f"{self.ctx.database_code}.{schema}.{name}"
         summary_vi = f"{'Khung nhìn' if kind == 'view' else 'Bảng'} {schema}.{name}: {len(fields)} cột"
@@ -234,7 +276,7 @@ class SqlDbHarvester(Harvester):
             summary_vi += f", khoảng {rows:,} dòng".replace(",", ".")
             summary_en += f", about {rows:,} rows"
         title = (comment or "").strip().splitlines()[0][:500] if comment and comment.strip() else name
-        return {
+        return fidelity.note({
             "kind": "dataset",
             "remote_id": f"{schema}.{name}",
             "identifier": qualified,
@@ -247,7 +289,7 @@ class SqlDbHarvester(Harvester):
                 "description_vi": summary_vi + ".", "description_en": summary_en + ".",
                 "format": "SQL VIEW" if kind == "view" else "SQL TABLE", "table_schema": schema_doc,
             }],
-        }
+        }, keys, KNOWN)
 
 
 HARVESTER = SqlDbHarvester

@@ -40,6 +40,8 @@ class Distribution(Multilingual, UUIDPrimaryKey, Timestamps, Base):
     issued: Mapped[date | None]
     modified: Mapped[date | None]
     remote_id: Mapped[str | None] = mapped_column(String(500))
+    #: The identifier the source gives the distribution (`dct:identifier`) when its remote id is an IRI.
+    identifier: Mapped[str | None] = mapped_column(String(500))
     #: Every language the source gave: {"title": {"de": …}, "description": {…}}.
     translations: Mapped[dict[str, Any]] = mapped_column(default=dict)
     #: A checksum other than SHA-256 as the source gave it: {"algorithm": "md5", "value": "…"}.

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from .. import rules
-from ..models import Database, DataService, Dataset, Distribution, Organization, Theme
+from ..models import AdminUnit, Database, DataService, Dataset, Distribution, Organization, Theme
 from ..text import fold
 
 BATCH = 500
@@ -60,6 +60,18 @@ class ThemeNames:
         return _join(*(self.names.get(c, c) for c in codes))
 
 
+class UnitNames:
+    """Administrative unit code -> "name_vi name_en", so a dataset is found by the places it covers (a
+    harvested coverage box filed under its province included)."""
+
+    def __init__(self, session: Session) -> None:
+        self.names = {u.code: _join(u.name_vi, u.name_en) for u in session.scalars(select(AdminUnit))}
+        self.names.setdefault("VN", "Việt Nam Vietnam")
+
+    def __call__(self, codes: Iterable[str]) -> str:
+        return _join(*(self.names.get(c, c) for c in codes))
+
+
 def _org_names(org: Organization | None) -> str:
     if org is None:
         return ""
@@ -88,7 +100,7 @@ def _other_keywords(ds: Dataset) -> list[str]:
     return [w for w in dict.fromkeys(words) if w not in own]
 
 
-def dataset_document(ds: Dataset, themes: ThemeNames) -> dict[str, Any]:
+def dataset_document(ds: Dataset, themes: ThemeNames, places: UnitNames | None = None) -> dict[str, Any]:
     published = ds.status == "published"
     formats = sorted({(d.format or "").upper() for d in ds.distributions if d.format})
     return {
@@ -103,7 +115,7 @@ def dataset_document(ds: Dataset, themes: ThemeNames) -> dict[str, Any]:
         "names": _join(_org_names(ds.publisher), ds.publisher_name,
                        ds.database.name_vi if ds.database else None,
                        ds.database.name_en if ds.database else None,
-                       themes(ds.themes or [])),
+                       themes(ds.themes or []), places(ds.spatial or []) if places else None),
         "columns": _join(*(_schema_text(d) for d in ds.distributions),
                          *(_join(d.title_vi, d.title_en) for d in ds.distributions)),
         "organization": [ds.publisher.code] if ds.publisher else [],
@@ -196,8 +208,9 @@ def documents_for(session: Session, kind: str, ids: Iterable[str] | None = None)
     """Documents of one kind: of these ids (those that still exist), or all of them in batches."""
     model, options = _LOADERS[kind]
     themes = ThemeNames(session) if kind == "dataset" else None
+    places = UnitNames(session) if kind == "dataset" else None
     build = {
-        "dataset": lambda r: dataset_document(r, themes),  # type: ignore[arg-type]
+        "dataset": lambda r: dataset_document(r, themes, places),  # type: ignore[arg-type]
         "database": database_document,
         "organization": organization_document,
         "dataservice": dataservice_document,

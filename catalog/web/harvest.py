@@ -44,6 +44,7 @@ ERROR_KINDS = {
     "context": _l("JSON-LD context"), "agency_clash": _l("another agency's dataset"),
     "internal": _l("internal error"), "index": _l("search index"), "page": _l("page skipped"),
     "not_stored": _l("not stored"),
+    "spatial": _l("coverage"),
 }
 TEXT = ["name", "slug", "protocol", "url", "organization", "database", "default_access_level", "default_licence",
         "schedule", "description"]

@@ -52,6 +52,8 @@ MESSAGES: dict[str, Any] = {
     "unknown_licence": _l("The licence “%(value)s” is not in the catalogue's list; left out."),
     "geometry_place": _l("A geometry was given as the place; only administrative units are kept."),
     "unknown_place": _l("The place “%(value)s” is not an administrative unit; left out."),
+    "coverage_several_provinces": _l("The coverage box spans %(count)s provinces (%(spanned)s); it is filed under "
+                                     "those it mostly covers: %(chosen)s."),
     "series_next_disagrees": _l("Its next dataset in the series is %(other)s, but %(other)s names %(theirs)s as its "
                                 "previous one; both are kept as the sources give them."),
     "series_prev_disagrees": _l("Its previous dataset in the series is %(other)s, but %(other)s names %(theirs)s as "

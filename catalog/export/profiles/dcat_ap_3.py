@@ -114,6 +114,8 @@ def distribution_graph(g: Graph, ds_node: URIRef, dist: Distribution, ds: Datase
     g.add((node, RDF.type, DCAT.Distribution))
     all_texts(g, node, DCT.title, dist, "title")
     all_texts(g, node, DCT.description, dist, "description")
+    if dist.identifier:
+        g.add((node, DCT.identifier, Literal(dist.identifier)))
     public_file = policy.can_download(ctx.reader, ds)
     address = uris.download_url(dist)
     access = address if public_file else (dist.access_url or uris.dataset_uri(ds))
