@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ... import crashpoints
 from . import source, types
 
 #: The conversions, by the suffix of their download address.
@@ -86,6 +87,7 @@ def build(path: Path, fmt: str, fields: list[dict[str, Any]], columns: frozenset
             if path.stat().st_size >= XLSX_PROCESS_BYTES:
                 helper = _start_xlsx_process(path, fmt, idx, chosen, work / "data.xlsx")
             written = _write_all(work, chosen, idx, rows, xlsx=helper is None)
+        crashpoints.reached("public_files.converted")
         if during is not None:
             during()
         if helper is not None:

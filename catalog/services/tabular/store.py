@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from ... import crashpoints
 from ...models.tabular import ROWS_TABLE_PREFIX
 from ...text import fold
 from . import source, types
@@ -94,6 +95,7 @@ def import_rows(session: Session, name: str, path: Any, fmt: str, fields: list[d
                 record["_fold"] = folded_words(cells)
                 records.append(record)
             conn.execute(table.insert(), records)
+            crashpoints.reached("rows.batch")
     for fld in fields[:MAX_INDEXES]:
         Index(f"ix_{name}_{fld['column']}", table.c[fld["column"]]).create(conn)
     return count
