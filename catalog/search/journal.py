@@ -13,6 +13,7 @@ minute; `flask --app catalog search check --fix` replays them all at once.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -121,4 +122,9 @@ def replay(app: Flask, older_than: float = REPLAY_AFTER_SECONDS) -> int:
         refresh(app, changes)
     for path in notes:
         done(path)
+    limit = time.time() - older_than
+    for tmp in folder(app).glob("*.tmp"):  # a note whose writer was killed mid-write: its commit never came
+        with contextlib.suppress(OSError):
+            if tmp.stat().st_mtime <= limit:
+                tmp.unlink()
     return len(notes)

@@ -88,8 +88,11 @@ def test_a_committed_change_is_noted_until_indexed_and_an_old_note_is_replayed(s
     _age(note, 120)
     health = seeded_app.test_client().get("/healthz").json
     assert health["checks"]["index"]["detail"].endswith("1 commits not yet indexed")
+    half = journal.folder(seeded_app) / "killed-mid-write.tmp"
+    half.write_text('{"dataset": [', encoding="utf-8")
+    _age(half, 120)
     assert journal.replay(seeded_app) == 1
-    assert ds.id in backend.ids() and not note.exists()
+    assert ds.id in backend.ids() and not note.exists() and not half.exists()
 
 
 def test_a_public_copy_left_pending_is_made_by_the_resumption_once_it_is_old(seeded_app, session):
