@@ -360,6 +360,7 @@ def show_config() -> None:
 def register_cli(app: Flask) -> None:
     from harvesters.cli import harvest_cli
 
+    from .files_cli import files_cli
     from .ops_cli import COMMANDS
     from .publishing_cli import publish_cli
     from .quality.cli import quality_cli
@@ -368,7 +369,7 @@ def register_cli(app: Flask) -> None:
     from .services.tabular.cli import public_files_cli
 
     for group in (db_cli, seed_cli, users_cli, audit_cli, jobs_cli, harvest_cli, search_cli, quality_cli, sharing_cli,
-                  public_files_cli, publish_cli):
+                  public_files_cli, publish_cli, files_cli):
         app.cli.add_command(group)
     app.cli.add_command(show_config)
     for cmd in COMMANDS:

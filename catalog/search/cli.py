@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import click
@@ -30,6 +31,20 @@ def reindex_command() -> None:
             bar[0].__exit__(None, None, None)
     backend = current_app.extensions["catalog_search"]
     click.echo(f"Indexed {count} records with the {backend.name} backend in {time.perf_counter() - started:.1f} s.")
+
+
+@search_cli.command("check")
+@click.option("--fix", is_flag=True, help="index what the index missed and drop what the registry no longer holds")
+def check_command(fix: bool) -> None:
+    """Does the index agree with the registry? (after a crash; exit 1 when not, unless fixed)"""
+    from .indexer import check
+
+    result = check(current_app, fix=fix)
+    click.echo(f"{result.notes} unindexed commits in the journal, {len(result.missing)} records missing from "
+               f"the index, {len(result.extra)} in the index but not in the registry"
+               + (" (fixed)" if result.fixed else ""))
+    if not result.consistent and not result.fixed:
+        sys.exit(1)
 
 
 @search_cli.command("query")

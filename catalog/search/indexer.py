@@ -19,19 +19,22 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import crashpoints
 from ..db import registry_db
 from ..models import Database, DataService, Dataset, Organization
 from ..models.base import utcnow
 from ..signals import records_changed
-from ..tasks import task
-from . import backend_for
+from ..tasks import periodic, task
+from . import backend_for, journal
 from .documents import all_documents, count_records, documents_for
 
 _MODELS = {"dataset": Dataset, "database": Database, "organization": Organization, "dataservice": DataService}
@@ -90,8 +93,12 @@ class IndexBuffer:
         self.app = app
         self.pending: dict[str, set[str]] = {}
         self.since: float | None = None
+        #: the journal notes of the gathered commits, removed once they are indexed
+        self.notes: list[Path] = []
 
-    def add(self, changes: dict[str, set[str]]) -> None:
+    def add(self, changes: dict[str, set[str]], note: Path | None = None) -> None:
+        if note is not None:
+            self.notes.append(note)
         for kind, ids in changes.items():
             if kind in _MODELS and ids:
                 self.pending.setdefault(kind, set()).update(ids)
@@ -107,7 +114,11 @@ class IndexBuffer:
     def flush(self) -> int:
         """Index what is pending (one writer, one commit); returns the records written."""
         pending, self.pending, self.since = self.pending, {}, None
-        return refresh(self.app, pending) if pending else 0
+        notes, self.notes = self.notes, []
+        written = refresh(self.app, pending) if pending else 0
+        for note in notes:
+            journal.done(note)
+        return written
 
     def flush_if_due(self) -> int:
         return self.flush() if self.due() else 0
@@ -132,18 +143,22 @@ def buffered(app: Flask) -> Iterator[IndexBuffer]:
 @records_changed.connect
 def _follow_registry(session_info: dict[str, Any], changes: dict[str, set[str]], reason: str) -> None:
     app = session_info.get("app")
+    note = journal.take(session_info)
     if app is None or not any(kind in _MODELS for kind in changes):
+        journal.done(note)
         return
     buffer = session_info.get("index_buffer")
     if isinstance(buffer, IndexBuffer):
-        buffer.add(changes)
+        buffer.add(changes, note)
         return
     buffer = _buffer.get()
     if buffer is not None and buffer.app is app:
-        buffer.add(changes)
+        buffer.add(changes, note)
         buffer.flush_if_due()
         return
+    crashpoints.reached("search.before_refresh")
     refresh(app, changes)
+    journal.done(note)  # kept when the refresh failed: `journal.replay` indexes it later
 
 
 def reindex(app: Flask, progress: Callable[[int], None] | None = None,
@@ -181,3 +196,50 @@ def reindex_task() -> int:
     from flask import current_app
 
     return reindex(current_app._get_current_object())
+
+
+@dataclass
+class IndexCheck:
+    """How the index differs from the registry: notes of unindexed commits, records it lacks or
+    holds in excess; `fixed` when they were indexed or removed."""
+
+    notes: int = 0
+    missing: set[str] = field(default_factory=set)
+    extra: set[str] = field(default_factory=set)
+    fixed: bool = False
+
+    @property
+    def consistent(self) -> bool:
+        return not (self.notes or self.missing or self.extra)
+
+
+def check(app: Flask, *, fix: bool = False) -> IndexCheck:
+    """Compare the index with the registry (after a crash); with `fix`, replay every journal note,
+    index what it lacks and drop what the registry no longer holds."""
+    result = IndexCheck(notes=len(journal.waiting(app)))
+    session = registry_db(app).session_factory()
+    try:
+        present: dict[str, set[str]] = {kind: set(session.scalars(select(model.id)))
+                                        for kind, model in _MODELS.items()}
+    finally:
+        session.close()
+    indexed = backend_for(app).ids()
+    every = set().union(*present.values())
+    result.missing, result.extra = every - indexed, indexed - every
+    if fix and not result.consistent:
+        journal.replay(app, older_than=0)
+        lacking = {kind: ids & result.missing for kind, ids in present.items() if ids & result.missing}
+        if lacking:
+            refresh(app, lacking)
+        if result.extra:
+            backend_for(app).update([], delete_ids=result.extra)
+        result.fixed = True
+    return result
+
+
+@periodic("search.journal", every=timedelta(minutes=1))
+def replay_journal() -> int:
+    """Index the changes a crashed process committed but never indexed (README "Crash safety")."""
+    from flask import current_app
+
+    return journal.replay(current_app._get_current_object())

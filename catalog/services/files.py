@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.utils import secure_filename
 
-from catalog import storage
+from catalog import crashpoints, storage
 from catalog.vocab import FILE_EXTENSIONS
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,7 @@ class _Metered:
                 "The file is larger than the limit of %(mb)s MB.", mb=self.max_bytes // (1024 * 1024)
             )]})
         self.digest.update(chunk)
+        crashpoints.reached("upload.chunk")
         return chunk
 
 
@@ -98,6 +99,7 @@ def store_upload(upload: Upload, upload_folder: str, max_bytes: int) -> StoredFi
         if isinstance(cause, ValidationError):
             raise cause from None
         raise
+    crashpoints.reached("upload.stored")
     if metered.size == 0:
         store.delete(rel)
         raise ValidationError({"file": [gettext("The file is empty.")]})

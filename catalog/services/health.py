@@ -58,10 +58,13 @@ def _database(app: Flask) -> str | None:
 
 
 def _index(app: Flask) -> str | None:
-    from ..search import backend_for
+    from ..search import backend_for, journal
 
     backend_for(app).check()
-    return app.config["CATALOG"]["SEARCH_BACKEND"]
+    behind = len(journal.waiting(app, journal.REPLAY_AFTER_SECONDS))
+    name = app.config["CATALOG"]["SEARCH_BACKEND"]
+    # commits a crashed process never indexed; the periodic job `search.journal` indexes them
+    return f"{name}, {behind} commits not yet indexed" if behind else name
 
 
 def _broker(app: Flask) -> str | None:

@@ -21,22 +21,27 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .. import policy, rules, storage
+from .. import crashpoints, policy, rules, storage
 from ..models import Dataset, Distribution, PublicFile, TypeOverride, utcnow
-from ..tasks import enqueue, task
+from ..tasks import enqueue, periodic, task
 from . import files
 from .tabular import convert, source, store, types
 
 log = logging.getLogger(__name__)
 #: Rows of the preview kept for pages and the API.
 PREVIEW_ROWS = 10
+#: The status of a copy owed but not made yet (a large file, prepared in the background).
+PENDING = "pending"
+#: A pending copy untouched this long is taken to be lost (its process died) and made again.
+RESUME_AFTER = timedelta(minutes=30)
 
 
 def _app(session: Session) -> Flask:
@@ -72,16 +77,31 @@ def prepare(session: Session, distribution: Distribution, *, inline: bool | None
         return None
     record = session.get(PublicFile, dist.id)
     columns = public_columns(dist)
-    if record is not None and not force and record.checksum == dist.checksum_sha256 \
+    if record is not None and not force and record.status != PENDING and record.checksum == dist.checksum_sha256 \
             and _public_names(record) == _expected(record, columns):
         return record
     if inline is None:
         inline = (dist.byte_size or 0) <= _cfg(session)["PUBLIC_FILES_INLINE_MB"] * 1024 * 1024
     if not inline:
+        # recorded in the same transaction, so that a process killed before the background run
+        # leaves a trace that `resume_pending` (or `public-files build`) finishes
+        record = _mark_pending(session, dist, record)
         app = _app(session)
         files.on_outcome(session, committed=lambda: enqueue(app, "public_files.prepare", dist.id))
         return record
     return _build(session, dist, record, columns)
+
+
+def _mark_pending(session: Session, dist: Distribution, record: PublicFile | None) -> PublicFile:
+    """The copy is owed: pending for the file's present version (an older copy's table name is kept,
+    so that the build that follows drops it)."""
+    if record is None:
+        record = PublicFile(distribution_id=dist.id, fields=[], preview=[], stats=[])
+        session.add(record)
+    record.status, record.message = PENDING, None
+    record.checksum = dist.checksum_sha256 or ""
+    record.built_at = utcnow()
+    return record
 
 
 def _public_names(record: PublicFile) -> list[str]:
@@ -171,6 +191,7 @@ def _convert(session: Session, dist: Distribution, record: PublicFile, columns: 
                 store.import_rows(session, name, path, fmt, served, idx)
             if old_table and old_table != name:
                 store.drop(session, old_table)
+        crashpoints.reached("public_files.rows_imported")
 
     convert.build(path, fmt, final, columns, conversion_folder(cfg, dist, columns),
                   name=_package_name(dist), title=dist.title_vi, during=import_rows)
@@ -204,7 +225,7 @@ def preview_for(session: Session, reader: policy.Reader, dist: Distribution) -> 
     if dist.dataset is None or not is_public(dist.dataset):
         return None
     record = session.get(PublicFile, dist.id)
-    if record is None or record.checksum != dist.checksum_sha256:
+    if record is None or record.checksum != dist.checksum_sha256 or record.status == PENDING:
         return None
     if record.status != "ready":
         return {"status": record.status, "message": record.message}
@@ -263,6 +284,7 @@ def prepare_task(dist_id: str) -> None:
     """The background run of `prepare` for a large file."""
     from ..db import registry_db
 
+    crashpoints.reached("public_files.task")
     session = registry_db(current_app._get_current_object()).session_factory()
     try:
         dist = session.get(Distribution, dist_id)
@@ -271,6 +293,40 @@ def prepare_task(dist_id: str) -> None:
             session.commit()
     finally:
         session.close()
+
+
+def resume_pending(app: Flask, older_than: timedelta = RESUME_AFTER) -> int:
+    """Make the copies still pending after `older_than` (their process was killed, or the queue
+    lost the task); returns how many were made. `public-files build` makes them all at once."""
+    from ..db import registry_db
+
+    cutoff = utcnow() - older_than
+    factory = registry_db(app).session_factory
+    with factory() as session:
+        ids = list(session.scalars(select(PublicFile.distribution_id).where(
+            PublicFile.status == PENDING, PublicFile.built_at <= cutoff)))
+    done = 0
+    for dist_id in ids:
+        with factory() as session:
+            # claim it: another process resuming at the same time finds it no longer due
+            claimed = session.execute(update(PublicFile).where(
+                PublicFile.distribution_id == dist_id, PublicFile.status == PENDING,
+                PublicFile.built_at <= cutoff).values(built_at=utcnow())).rowcount
+            session.commit()
+            dist = session.get(Distribution, dist_id) if claimed else None
+            if dist is None:
+                continue
+            log.warning("resuming the public copy of %s, pending since before %s", dist_id, cutoff)
+            prepare(session, dist, inline=True)
+            session.commit()
+            done += 1
+    return done
+
+
+@periodic("public_files.resume", every=timedelta(minutes=15))
+def resume_job() -> int:
+    """Finish public copies left pending by a crash (README "Crash safety")."""
+    return resume_pending(current_app._get_current_object())
 
 
 def set_types(session: Session, reader: policy.Reader, dist: Distribution, wanted: dict[str, Any]) -> PublicFile | None:

@@ -36,7 +36,10 @@ class LocalStorage:
             with open(tmp, "wb") as out:
                 while chunk := stream.read(CHUNK):
                     out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())  # on disk before the row that names it can commit
             os.replace(tmp, target)
+            _sync_folder(target.parent)
         except BaseException:
             tmp.unlink(missing_ok=True)
             self._prune(target.parent)
@@ -102,3 +105,16 @@ class LocalStorage:
                 folder = folder.parent
                 continue
             return
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (a power cut after the commit keeps the file's name)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ... import crashpoints
 from . import source, types, xlsx
 
 #: The conversions, by the suffix of their download address.
@@ -89,8 +90,10 @@ def build(path: Path, fmt: str, fields: list[dict[str, Any]], columns: frozenset
             if helper.returncode != 0:
                 raise ValueError(f"the conversion failed: {err.decode(errors='replace')[-500:]}")
             written = json.loads(out.decode().strip().splitlines()[-1])
+            crashpoints.reached("public_files.converted")
         else:
             written = write_all(path, fmt, idx, chosen, work, name=name, title=title)
+            crashpoints.reached("public_files.converted")
             if during is not None:
                 during()
         if target.exists():

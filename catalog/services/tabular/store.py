@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from ... import crashpoints
 from ...models.tabular import ROWS_TABLE_PREFIX
 from ...text import fold
 from . import source, types
@@ -121,6 +122,7 @@ def import_rows(session: Session, name: str, path: Any, fmt: str, fields: list[d
                                 *((_datetime_text(conv(cell)) if t else conv(cell))
                                   for conv, cell, t in zip(convert, cells, as_text, strict=True))])
             insert(records)
+            crashpoints.reached("rows.batch")
     for fld in fields[:MAX_INDEXES]:
         Index(f"ix_{name}_{fld['column']}", table.c[fld["column"]]).create(conn)
     return count
