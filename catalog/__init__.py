@@ -60,6 +60,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .services import sharing
     from .services.connection_health import probe_job  # noqa: F401  (registers the probe round)
     from .services.notifications import email_notifications  # noqa: F401  (registers the e-mail task)
+    from .web import page_cache
 
     storage.configure(cfg)
     db.init_app(app)
@@ -71,5 +72,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     tasks.init_app(app)
     init_limits(app)  # after every blueprint: it classes the routes that exist
+    page_cache.install(app)  # last: rate limits and metrics still see a cached page
     sharing.install()  # agreements in force grant access through the policy
     return app

@@ -36,6 +36,7 @@ from .harvest import (
 )
 from .job import JobRun
 from .organization import Organization
+from .page_cache import ChangeCounter, PageCacheEntry
 from .portal import FEEDBACK_KINDS, FEEDBACK_STATUSES, PLAN_STATUSES, DownloadCount, OpenDataPlan, PublicFeedback
 from .publishing import PUBLICATION_STATUSES, DistributionVersion, PersonalDataDecision, PublicationRequest
 from .quality import REPORT_STATUSES, REPORT_TRIGGERS, LinkCheck, QualityReport
@@ -85,6 +86,7 @@ __all__ = [
     "AuditEvent",
     "AuditLogIsAppendOnly",
     "Base",
+    "ChangeCounter",
     "Connection",
     "ConnectionCheck",
     "ConnectionDaily",
@@ -109,6 +111,7 @@ __all__ = [
     "Notification",
     "OpenDataPlan",
     "Organization",
+    "PageCacheEntry",
     "PersonalDataDecision",
     "PublicFeedback",
     "PublicFile",
