@@ -50,7 +50,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
 
-    from . import db, i18n, metrics, storage, tasks, web
+    from . import db, gc_tuning, i18n, metrics, storage, tasks, web
     from .api import register_api
     from .auth import init_auth
     from .cli import register_cli
@@ -73,5 +73,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     tasks.init_app(app)
     init_limits(app)  # after every blueprint: it classes the routes that exist
     page_cache.install(app)  # last: rate limits and metrics still see a cached page
+    gc_tuning.install(app)
     sharing.install()  # agreements in force grant access through the policy
     return app

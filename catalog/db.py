@@ -61,7 +61,8 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-_WROTE = "catalog_wrote"
+#: set on a connection (its `info`) once its transaction wrote something
+WROTE = "catalog_wrote"
 #: statements that change nothing, and writes that are not the catalogue's content (the page cache itself)
 _READS = ("SELECT", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "SHOW", "SET ", "EXPLAIN")
 _NOT_CONTENT = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?page_cache"?\s', re.IGNORECASE)
@@ -77,15 +78,15 @@ def count_changes(engine: Engine) -> None:
 
     @event.listens_for(engine, "after_cursor_execute")
     def _note_write(conn: Any, _cursor: Any, statement: str, _params: Any, _ctx: Any, _many: bool) -> None:
-        if conn.info.get(_WROTE):
+        if conn.info.get(WROTE):
             return
         head = statement.lstrip()[:9].upper()
         if not head.startswith(_READS) and not _NOT_CONTENT.match(statement):
-            conn.info[_WROTE] = True
+            conn.info[WROTE] = True
 
     @event.listens_for(engine, "commit")
     def _bump(conn: Any) -> None:
-        if not conn.info.pop(_WROTE, False):
+        if not conn.info.pop(WROTE, False):
             return
         cursor = conn.connection.cursor()  # the driver's own cursor: no event, no autobegin
         try:
@@ -102,7 +103,7 @@ def count_changes(engine: Engine) -> None:
 
     @event.listens_for(engine, "rollback")
     def _forget(conn: Any) -> None:
-        conn.info.pop(_WROTE, None)
+        conn.info.pop(WROTE, None)
 
 
 _COUNTER_EXISTS = {

@@ -11,8 +11,8 @@ from sqlalchemy import select, update
 
 from catalog.db import registry_db
 from catalog.models import ChangeCounter, Dataset, PageCacheEntry
-from catalog.services import publishing
 from catalog.policy import reader_for
+from catalog.services import publishing
 from catalog.services.actor import Actor
 from catalog.web.page_cache import CSRF_PLACEHOLDER, HEADER
 
