@@ -63,9 +63,11 @@ def make_engine(url: str) -> Engine:
 
 #: set on a connection (its `info`) once its transaction wrote something
 WROTE = "catalog_wrote"
-#: statements that change nothing, and writes that are not the catalogue's content (the page cache itself)
+#: statements that change nothing, and writes to tables no page for the public shows: the page cache
+#: itself, periodic jobs' slots, sign-in throttling, tokens' last use (a token's request is never cached)
 _READS = ("SELECT", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "SHOW", "SET ", "EXPLAIN")
-_NOT_CONTENT = re.compile(r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?page_cache"?\s', re.IGNORECASE)
+_NOT_CONTENT = re.compile(
+    r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(page_cache|job_run|login_attempt|api_token)"?\s', re.IGNORECASE)
 _BUMP = "UPDATE change_counter SET generation = generation + 1 WHERE id = 1"
 
 
