@@ -149,12 +149,13 @@ def _add(instance: str, n: int) -> None:
         s.close()
 
 
-def _walk_feed(port: int) -> tuple[float, int]:
-    """Seconds to read the whole /catalog.ttl page by page, as a harvester does, and the pages read."""
+def _walk_feed(port: int) -> tuple[float, int, int]:
+    """Seconds to read the whole /catalog.ttl page by page, as a harvester does, the pages read and the
+    datasets the feed holds (hydra:totalItems)."""
     import http.client
     import re
 
-    started, pages, path = time.perf_counter(), 0, "/catalog.ttl"
+    started, pages, path, total = time.perf_counter(), 0, "/catalog.ttl", 0
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     while path:
         conn.request("GET", path)
@@ -163,10 +164,12 @@ def _walk_feed(port: int) -> tuple[float, int]:
         if response.status != 200:
             raise RuntimeError(f"{path} answered {response.status}")
         pages += 1
+        items = re.search(r"hydra:totalItems (\d+)", body)
+        total = int(items.group(1)) if items else total
         found = re.search(r"hydra:nextPage <https?://[^/>]+(/catalog\.ttl\?[^>]*)>", body)
         path = found.group(1).replace("&amp;", "&") if found else ""
     conn.close()
-    return time.perf_counter() - started, pages
+    return time.perf_counter() - started, pages, total
 
 
 PAGE = "/datasets/don-vi-hanh-chinh-cap-tinh-2025"
@@ -206,7 +209,7 @@ def run(quick: bool = False) -> list[Figure]:
                 rows.append((name, rps, p95, share))
             ceilings.append(_load(hello_port, "/", seconds)[0])
             ceiling = sorted(ceilings)[len(ceilings) // 2]
-            walk_s, pages = _walk_feed(port)
+            walk_s, pages, in_feed = _walk_feed(port)
         finally:
             for proc in (hello, catalog):
                 proc.terminate()
@@ -223,6 +226,8 @@ def run(quick: bool = False) -> list[Figure]:
                                   f"p95 {p95:.1f} ms)", rps >= share * ceiling))
         else:
             figures.append(Figure(f"web: {name}", rps, "req/s", f"{ratio:.1f}% of ceiling; p95 {p95:.1f} ms"))
-    figures.append(Figure(f"web: /catalog.ttl walk of {n:,} datasets ({pages} pages)", walk_s, "s", "< 60 s",
-                          walk_s < 60))
+    # the feed holds the open ones (about 60 % of the generated datasets): the target is for 10,000
+    per_10k = walk_s * 10_000 / max(in_feed, 1)
+    figures.append(Figure(f"web: /catalog.ttl walk, {in_feed:,} open datasets ({pages} pages)", walk_s, "s"))
+    figures.append(Figure("web: /catalog.ttl walk scaled to 10,000 datasets", per_10k, "s", "< 60 s", per_10k < 60))
     return figures
