@@ -10,6 +10,7 @@ Target (issue 16): p95 under 30 ms at 100,000 datasets on both registries.
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import tempfile
@@ -67,30 +68,35 @@ PATHS = [
 ]
 
 
-def _time(app: Any, paths: list[str]) -> tuple[float, float]:
+def _time(app: Any, paths: list[str]) -> tuple[float, float, float]:
     client = app.test_client()
     for p in paths:  # warm both sides alike: first requests fill caches and compile templates
         r = client.get(p)
         if r.status_code != 200:
             raise RuntimeError(f"{p} answered {r.status_code}")
-    times = []
+    times, cpu = [], []
     for i in range(ROUNDS):
         p = paths[i % len(paths)]
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         r = client.get(p)
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         if r.status_code != 200:
             raise RuntimeError(f"{p} answered {r.status_code}")
     times.sort()
-    return statistics.median(times), times[int(len(times) * 0.95) - 1]
+    cpu.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1], cpu[int(len(cpu) * 0.95) - 1]
 
 
 def _measure(label: str, app: Any) -> list[Figure]:
     rows = []
     for name, paths in PATHS:
-        p50, p95 = _time(app, paths)
-        rows.append(Figure(f"lists {label}: {name}", p95, "ms p95", f"< {TARGET_MS:.0f} ms (p50 {p50:.1f} ms)",
-                           p95 < TARGET_MS))
+        p50, p95, cpu95 = _time(app, paths)
+        # the wall time counts the waits for the cores other processes hold (the load average is
+        # printed); the CPU time of the request itself is printed beside it
+        rows.append(Figure(f"lists {label}: {name}", p95, "ms p95",
+                           f"< {TARGET_MS:.0f} ms (p50 {p50:.1f} ms; CPU p95 {cpu95:.1f} ms; "
+                           f"load {os.getloadavg()[0]:.1f})", p95 < TARGET_MS))
     return rows
 
 
@@ -99,8 +105,9 @@ def _size(n: int, with_pg: bool) -> list[Figure]:
     from catalog.db import registry_db
 
     rows: list[Figure] = []
+    # no periodic jobs in the measured process (in a deployment, Celery beat runs them elsewhere)
     settings = {"SECRET_KEY": "bench", "LOG_LEVEL": "WARNING", "PAGE_CACHE_SECONDS": 0, "RATELIMIT_ENABLED": False,
-                "QUALITY_AUTO": False}
+                "QUALITY_AUTO": False, "SCHEDULER": False}
     with tempfile.TemporaryDirectory(prefix="bench-lists-") as tmp:
         app = create_app({"INSTANCE_PATH": tmp, **settings})
         fill(app, n)
