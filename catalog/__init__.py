@@ -50,7 +50,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.migration").setLevel(logging.INFO)
 
-    from . import db, i18n, metrics, storage, tasks, web
+    from . import db, gc_tuning, i18n, metrics, storage, tasks, web
     from .api import register_api
     from .auth import init_auth
     from .cli import register_cli
@@ -60,6 +60,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .services import sharing
     from .services.connection_health import probe_job  # noqa: F401  (registers the probe round)
     from .services.notifications import email_notifications  # noqa: F401  (registers the e-mail task)
+    from .web import page_cache
 
     storage.configure(cfg)
     db.init_app(app)
@@ -71,5 +72,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     tasks.init_app(app)
     init_limits(app)  # after every blueprint: it classes the routes that exist
+    page_cache.install(app)  # last: rate limits and metrics still see a cached page
+    gc_tuning.install(app)
     sharing.install()  # agreements in force grant access through the policy
     return app

@@ -58,6 +58,8 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
                                          "published; larger ones in the background"),
     "MAX_UPLOAD_MB": (_int, 200, "largest accepted upload, in megabytes"),
     "MAX_JSON_KB": (_int, 1024, "largest accepted JSON body, in kilobytes"),
+    "PAGE_CACHE_SECONDS": (_int, 600, "anonymous pages (dataset page, home, first list pages) are served from a "
+                                      "shared cache until the catalogue changes, at most this long (0: off)"),
     "PAGE_SIZE": (_int, 20, "default page size of lists"),
     "MAX_PAGE_SIZE": (_int, 100, "largest page size a client may ask for"),
     "LOGIN_MAX_FAILURES": (_int, 5, "failed logins per account or address before a pause"),

@@ -6,6 +6,7 @@ Celery tasks all use the same code; web code gets its session from `db_session()
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,8 +54,64 @@ def make_engine(url: str) -> Engine:
             # list filters compare folded text (catalog/search/folding.py)
             dbapi_conn.create_function(SQLITE_FUNCTION, 1, sqlite_fold, deterministic=True)
 
+        count_changes(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    count_changes(engine)
+    return engine
+
+
+#: set on a connection (its `info`) once its transaction wrote something
+WROTE = "catalog_wrote"
+#: statements that change nothing, and writes to tables no page for the public shows: the page cache
+#: itself, periodic jobs' slots, sign-in throttling, tokens' last use (a token's request is never cached)
+_READS = ("SELECT", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "SHOW", "SET ", "EXPLAIN")
+_NOT_CONTENT = re.compile(
+    r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(page_cache|job_run|login_attempt|api_token)"?\s', re.IGNORECASE)
+_BUMP = "UPDATE change_counter SET generation = generation + 1 WHERE id = 1"
+
+
+def count_changes(engine: Engine) -> None:
+    """Raise the catalogue's change counter in every transaction that wrote something, just before it
+    commits, so that it commits with the change (the anonymous page cache, catalog/web/page_cache.py,
+    serves a page only while the counter has the value the page was rendered under). Whatever writes
+    (a form, the API, a harvest with bulk statements, a CLI command) goes through here."""
+    has_counter: dict[str, bool] = {}
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _note_write(conn: Any, _cursor: Any, statement: str, _params: Any, _ctx: Any, _many: bool) -> None:
+        if conn.info.get(WROTE):
+            return
+        head = statement.lstrip()[:9].upper()
+        if not head.startswith(_READS) and not _NOT_CONTENT.match(statement):
+            conn.info[WROTE] = True
+
+    @event.listens_for(engine, "commit")
+    def _bump(conn: Any) -> None:
+        if not conn.info.pop(WROTE, False):
+            return
+        cursor = conn.connection.cursor()  # the driver's own cursor: no event, no autobegin
+        try:
+            if not has_counter.get("yes"):
+                cursor.execute(_COUNTER_EXISTS[engine.dialect.name])
+                if cursor.fetchone() in (None, (None,)):
+                    return  # before the migration that makes it
+                has_counter["yes"] = True
+            cursor.execute(_BUMP)
+            if cursor.rowcount == 0:  # the row was removed (a truncated registry): start it again
+                cursor.execute("INSERT INTO change_counter (id, generation) VALUES (1, 1) ON CONFLICT (id) DO NOTHING")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "rollback")
+    def _forget(conn: Any) -> None:
+        conn.info.pop(WROTE, None)
+
+
+_COUNTER_EXISTS = {
+    "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'change_counter'",
+    "postgresql": "SELECT to_regclass('change_counter')",
+}
 
 
 def init_app(app: Flask) -> RegistryDB:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..auth import csrf
 from ..db import db_session
 from ..models import Dataset, Distribution, Licence, Organization, Theme
-from ..services import listing
+from ..services import listing, memo
 from . import ckan, source, uris
 
 bp = Blueprint("ckan_api", __name__)
@@ -327,13 +327,18 @@ def package_search(s: Session, p: dict[str, Any]) -> dict[str, Any]:
     if q:
         ranked = source.search_ids(q)
         query = query.where(Dataset.id.in_(ranked))
-    count = s.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     if order is None:  # relevance: the search service's order, kept among the filtered ids
         allowed = set(s.scalars(query.with_only_columns(Dataset.id).order_by(None)))
+        count = len(allowed)  # the same rows: no second pass to count them
         page_ids = [i for i in ranked if i in allowed][start:start + rows]
         found = {ds.id: ds for ds in s.scalars(_load(select(Dataset).where(Dataset.id.in_(page_ids))))}
         datasets = [found[i] for i in page_ids if i in found]
     else:
+        def counted() -> int:
+            return s.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+        # without words the total is the public's, kept until the registry changes (services/memo.py)
+        count = counted() if q else memo.kept(s, "package_search_count", str(p.get("fq") or ""), counted)
         datasets = list(s.scalars(_load(query.order_by(*order).limit(rows).offset(start))).unique())
     if p.get("fl") in ("id", "name", "id,name"):
         fields = str(p["fl"]).split(",")

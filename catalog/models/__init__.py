@@ -36,6 +36,7 @@ from .harvest import (
 )
 from .job import JobRun
 from .organization import Organization
+from .page_cache import ChangeCounter, PageCacheEntry
 from .portal import (
     DOWNLOAD_KINDS,
     FEEDBACK_KINDS,
@@ -94,6 +95,7 @@ __all__ = [
     "AuditEvent",
     "AuditLogIsAppendOnly",
     "Base",
+    "ChangeCounter",
     "Connection",
     "ConnectionCheck",
     "ConnectionDaily",
@@ -118,6 +120,7 @@ __all__ = [
     "Notification",
     "OpenDataPlan",
     "Organization",
+    "PageCacheEntry",
     "PersonalDataDecision",
     "PublicFeedback",
     "PublicFile",

@@ -55,6 +55,10 @@ class Dataset(Multilingual, UUIDPrimaryKey, Timestamps, ProvenanceMixin, Base):
         # its datasets, so "already used" never tells them about another agency's hidden record.
         UniqueConstraint("publisher_id", "identifier", name="uq_dataset_publisher_identifier"),
         Index("ix_dataset_identifier", "identifier"),
+        # the list orders (catalog/services/listing.py DATASET_SORTS), read page by page at 100,000 rows
+        Index("ix_dataset_status_created", "status", "created_at"),
+        Index("ix_dataset_status_updated", "status", "updated_at"),
+        Index("ix_dataset_status_title", "status", "title_vi"),
     )
 
     #: DCAT identifier (a URI or another globally unique id); stable across re-harvests; unique

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from .. import policy
 from ..models import DOWNLOAD_KINDS, Dataset, Distribution, DownloadCount, utcnow
+from . import memo
 
 
 def record_download(session: Session, dist: Distribution, kind: str = "file") -> None:
@@ -60,12 +61,16 @@ def totals_by_kind(by_file: dict[str, dict[str, int]]) -> dict[str, int]:
 
 
 def most_downloaded(session: Session, limit: int = 5) -> list[tuple[Dataset, int]]:
-    """The public datasets downloaded most, with their total: one grouped query on the counters."""
-    totals = (select(DownloadCount.dataset_id, func.sum(DownloadCount.count).label("total"))
-              .where(DownloadCount.dataset_id.in_(policy.public_dataset_ids()))
-              .group_by(DownloadCount.dataset_id).order_by(func.sum(DownloadCount.count).desc(),
-                                                           DownloadCount.dataset_id)
-              .limit(limit)).subquery()
-    rows = session.execute(select(Dataset, totals.c.total).join(totals, totals.c.dataset_id == Dataset.id)
-                           .order_by(totals.c.total.desc(), Dataset.id))
-    return [(ds, int(total)) for ds, total in rows]
+    """The public datasets downloaded most, with their total: one grouped query on the counters, run
+    once per change of the registry (catalog/services/memo.py; a download is a change)."""
+    def ranking() -> tuple[tuple[str, int], ...]:
+        totals = (select(DownloadCount.dataset_id, func.sum(DownloadCount.count).label("total"))
+                  .where(DownloadCount.dataset_id.in_(policy.public_dataset_ids()))
+                  .group_by(DownloadCount.dataset_id).order_by(func.sum(DownloadCount.count).desc(),
+                                                               DownloadCount.dataset_id)
+                  .limit(limit))
+        return tuple((ds_id, int(total)) for ds_id, total in session.execute(totals))
+
+    ranked = memo.kept(session, "most_downloaded", limit, ranking)
+    found = {ds.id: ds for ds in session.scalars(select(Dataset).where(Dataset.id.in_([i for i, _ in ranked])))}
+    return [(found[i], total) for i, total in ranked if i in found]

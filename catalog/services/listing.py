@@ -8,7 +8,7 @@ record's text. So "dat dai" finds the same records in every list, in the API and
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from math import ceil
 from typing import Any, Generic, TypeVar
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 from .. import policy
 from ..models import Database, DataService, Dataset, Distribution, Organization
 from ..search.service import matching
+from . import memo
 
 T = TypeVar("T")
 
@@ -56,8 +57,13 @@ class Page(Generic[T]):
         return self.page > 1
 
 
-def paginate(session: Session, query: Select[Any], page: int, per_page: int) -> Page[Any]:
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+def paginate(session: Session, query: Select[Any], page: int, per_page: int, total_key: Hashable = None) -> Page[Any]:
+    """A page of `query`. With `total_key` (a list the public sees, without words to match), the total is
+    counted once per change of the registry (catalog/services/memo.py) instead of on every request."""
+    def count() -> int:
+        return session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+
+    total = memo.kept(session, "total", total_key, count) if total_key is not None else count()
     page = max(1, page)
     items = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)).unique())
     return Page(items, total, page, per_page)
@@ -168,9 +174,30 @@ def list_datasets(
     per_page: int = 20,
 ) -> Page[Dataset]:
     q = dataset_query(session, reader, f).options(
-        selectinload(Dataset.publisher), selectinload(Dataset.distributions).selectinload(Distribution.versions)
+        selectinload(Dataset.publisher), selectinload(Dataset.distributions).selectinload(Distribution.versions),
+        selectinload(Dataset.database)
     ).order_by(*DATASET_SORTS.get(sort, DATASET_SORTS["newest"]))
-    return paginate(session, q, page, per_page)
+    return paginate(session, q, page, per_page, total_key=public_key("datasets", reader, f))
+
+
+def public_key(kind: str, reader: policy.Reader, f: DatasetFilters) -> Hashable:
+    """A key for values kept per change of the registry: only for the public (the anonymous reader)
+    and only without words (`q` is matched by the search index, which follows the registry later)."""
+    if reader != policy.ANONYMOUS or f.q:
+        return None
+    return (kind, tuple(sorted(vars(f).items())))
+
+
+def newest_for_public(session: Session, sort: str, limit: int) -> list[Dataset]:
+    """The first datasets of a public list (the home page's), their ids kept per change of the registry."""
+    def ids() -> tuple[str, ...]:
+        q = dataset_query(session, policy.ANONYMOUS, DatasetFilters()).with_only_columns(Dataset.id)
+        return tuple(session.scalars(q.order_by(*DATASET_SORTS[sort]).limit(limit)))
+
+    wanted = memo.kept(session, "newest", (sort, limit), ids)
+    found = {ds.id: ds for ds in session.scalars(select(Dataset).where(Dataset.id.in_(wanted)).options(
+        selectinload(Dataset.publisher), selectinload(Dataset.distributions), selectinload(Dataset.database)))}
+    return [found[i] for i in wanted if i in found]
 
 
 def count_visible_datasets(session: Session, reader: policy.Reader, **conditions: Any) -> int:
@@ -179,6 +206,8 @@ def count_visible_datasets(session: Session, reader: policy.Reader, **conditions
     )
     for name, value in conditions.items():
         q = q.where(getattr(Dataset, name) == value)
+    if reader == policy.ANONYMOUS:  # the public's counts: once per change of the registry
+        return memo.kept(session, "count", tuple(sorted(conditions.items())), lambda: session.scalar(q) or 0)
     return session.scalar(q) or 0
 
 

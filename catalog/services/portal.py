@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from .. import policy, rules
 from ..dates import format_date
 from ..models import Dataset, Licence, Organization, Theme
+from . import memo
 from .listing import DatasetFilters, Page, dataset_query, paginate
 
 _PUBLIC = policy.ANONYMOUS
@@ -26,13 +27,17 @@ _PUBLIC = policy.ANONYMOUS
 
 def top_agencies(session: Session, limit: int = 8) -> list[tuple[Organization, int]]:
     """Agencies with the most open datasets (one grouped query)."""
-    counts = (select(Dataset.publisher_id, func.count().label("n"))
-              .where(policy.dataset_visibility(_PUBLIC), Dataset.access_level == rules.ACCESS_OPEN)
-              .group_by(Dataset.publisher_id).order_by(func.count().desc(), Dataset.publisher_id)
-              .limit(limit)).subquery()
-    rows = session.execute(select(Organization, counts.c.n).join(counts, counts.c.publisher_id == Organization.id)
-                           .order_by(counts.c.n.desc(), Organization.name_vi))
-    return [(org, int(n)) for org, n in rows]
+    def ranking() -> tuple[tuple[str, int], ...]:
+        counts = (select(Dataset.publisher_id, func.count().label("n"))
+                  .where(policy.dataset_visibility(_PUBLIC), Dataset.access_level == rules.ACCESS_OPEN)
+                  .group_by(Dataset.publisher_id).order_by(func.count().desc(), Dataset.publisher_id)
+                  .limit(limit))
+        return tuple((org_id, int(n)) for org_id, n in session.execute(counts))
+
+    ranked = memo.kept(session, "top_agencies", limit, ranking)  # once per change of the registry
+    orgs = {o.id: o for o in session.scalars(select(Organization).where(Organization.id.in_([i for i, _ in ranked])))}
+    rows = [(orgs[i], n) for i, n in ranked if i in orgs]
+    return sorted(rows, key=lambda row: (-row[1], row[0].name_vi))
 
 
 def themes(session: Session) -> list[Theme]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import dataclass
 from datetime import date
 
 from flask import (
@@ -19,16 +20,18 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug import Response as WResponse
 
 from .. import geo, policy
 from ..auth import current_actor, current_reader
 from ..db import db_session
 from ..downloads import download_response
+from ..i18n import current_locale
 from ..models import Database, Dataset, Distribution, Licence, Organization, Theme
 from ..models.reference import AdminUnit
 from ..quality import service as quality_service
-from ..services import datasets, distributions, files, listing, public_files, series
+from ..services import datasets, distributions, files, listing, memo, public_files, series
 from ..services.common import NotFound, visible_dataset, visible_distribution
 from ..services.sharing import access as sharing_access
 from . import publishing as publishing_pages
@@ -59,14 +62,36 @@ def index() -> str:
     sort = request.args.get("sort", "newest")
     result = listing.list_datasets(s, reader, listing.DatasetFilters(**args), sort=sort, page=page,
                                    per_page=per_page)
-    choices = {
-        "organizations": s.scalars(select(Organization).order_by(Organization.name_vi)).all(),
-        "themes": s.scalars(select(Theme).order_by(Theme.code)).all(),
-        "licences": s.scalars(select(Licence).order_by(Licence.code)).all(),
-    }
     more = not result.total and policy.officers_see_more(s, reader, "dataset")
-    return render_template("datasets/list.html", page=result, args=args, sort=sort, choices=choices,
-                           more_for_officers=more)
+    return render_template("datasets/list.html", page=result, args=args, sort=sort,
+                           choices=filter_choices(s, current_locale()), more_for_officers=more)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of a list filter, detached from any session so that it can be kept."""
+
+    code: str
+    label: str
+
+    def name(self, _locale: str) -> str:
+        return self.label
+
+    title = name
+
+
+def filter_choices(s: Session, locale: str) -> dict[str, tuple[Choice, ...]]:
+    """The list's filter options (agencies, themes, licences), read once per change of the registry."""
+    def read() -> dict[str, tuple[Choice, ...]]:
+        return {
+            "organizations": tuple(Choice(o.code, o.name(locale)) for o in
+                                   s.scalars(select(Organization).order_by(Organization.name_vi))),
+            "themes": tuple(Choice(t.code, t.name(locale)) for t in s.scalars(select(Theme).order_by(Theme.code))),
+            "licences": tuple(Choice(lc.code, lc.title(locale)) for lc in
+                              s.scalars(select(Licence).order_by(Licence.code))),
+        }
+
+    return memo.kept(s, "dataset_filter_choices", locale, read)
 
 
 @bp.get("/datasets/<key>")

@@ -29,7 +29,10 @@ def index() -> str:
         "services": listing.list_dataservices(s, reader, per_page=1).total,
     }
     # datasets that give something to download come first: a visitor's first click gets data
-    newest = listing.list_datasets(s, reader, listing.DatasetFilters(), sort="downloadable", per_page=6).items
+    if reader == policy.ANONYMOUS:
+        newest = listing.newest_for_public(s, "downloadable", 6)
+    else:
+        newest = listing.list_datasets(s, reader, listing.DatasetFilters(), sort="downloadable", per_page=6).items
     national = listing.list_databases(s, kind="national", per_page=12).items
     # a visitor who sees a zero learns when signing in as an officer would show more
     more = ((counts["services"] == 0 and policy.officers_see_more(s, reader, "dataservice"))

@@ -1,0 +1,62 @@
+"""Public list totals, home counts and filter choices are kept per change of the registry: a change
+made anywhere shows at once, and a signed-in reader's lists are never served from what was kept."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from catalog import policy
+from catalog.models import Dataset, Organization
+from catalog.services import listing
+
+from .helpers import dataset, login, make_user
+
+
+def _total(client, **headers) -> int:
+    r = client.get("/api/v1/datasets?per_page=1", headers=headers)
+    assert r.status_code == 200
+    return r.json["total"]
+
+
+def test_public_total_follows_every_change_at_once(client, session):
+    before = _total(client)
+    assert _total(client) == before  # kept
+    ds = dataset(session, "BTC", "open", title_vi="Một bộ dữ liệu mới")
+    assert _total(client) == before + 1
+    session.execute(update(Dataset).where(Dataset.id == ds.id).values(access_level="restricted"))
+    session.commit()
+    assert _total(client) == before
+
+
+def test_public_count_is_kept_until_a_change(session):
+    public = policy.ANONYMOUS
+    before = listing.count_visible_datasets(session, public, access_level="open")
+    session.commit()
+    assert listing.count_visible_datasets(session, public, access_level="open") == before
+    dataset(session, "BTC", "open", title_vi="Dữ liệu cho trang chủ")
+    assert listing.count_visible_datasets(session, public, access_level="open") == before + 1
+
+
+def test_a_transaction_that_wrote_is_never_answered_from_what_was_kept(session):
+    public = policy.ANONYMOUS
+    before = listing.count_visible_datasets(session, public)
+    session.commit()
+    session.execute(update(Dataset).where(Dataset.status == "published").values(status="draft"))
+    assert listing.count_visible_datasets(session, public) == 0 != before
+    session.rollback()
+
+
+def test_a_signed_in_readers_total_is_their_own(client, session):
+    public = _total(client)
+    dataset(session, "BTC", "shared", title_vi="Dữ liệu dùng chung")
+    make_user(session, "o@hn.gov.vn", roles={"HN": "member"})
+    login(client, "o@hn.gov.vn")
+    assert _total(client) > public  # an officer sees shared data the public does not
+
+
+def test_filter_choices_follow_a_new_agency(client, session):
+    assert "Cơ quan thử nghiệm mới" not in client.get("/datasets").text
+    org = session.query(Organization).filter_by(code="BTC").one()
+    session.execute(update(Organization).where(Organization.id == org.id).values(name_vi="Cơ quan thử nghiệm mới"))
+    session.commit()
+    assert "Cơ quan thử nghiệm mới" in client.get("/datasets").text
