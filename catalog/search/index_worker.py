@@ -31,6 +31,9 @@ Changes = dict[str, set[str]]
 
 #: seconds the child waits for work before it checks that its writer is still alive
 _IDLE_CHECK = 1.0
+#: in the child, the writer's connection pools, kept referenced until `os._exit` so that none of
+#: the writer's connections is closed (or rolled back) from the child
+_INHERITED: list[Any] = []
 
 
 def can_fork() -> bool:
@@ -166,8 +169,12 @@ def _serve(app: Flask, conn: Connection, writer_pid: int) -> int:
     from .indexer import refresh
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the harvest; this ends with it
-    # the writer's pooled connections and cached searchers belong to the writer: open our own
-    registry_db(app).engine.dispose(close=False)
+    # the writer's pooled connections and cached searchers belong to the writer: open our own, and
+    # keep a reference to the writer's pool so that its connections are never closed from here
+    # (closing an inherited SQLite or PostgreSQL connection can disturb the writer's; `os._exit` ends us)
+    engine = registry_db(app).engine
+    _INHERITED.append(engine.pool)
+    engine.dispose(close=False)
     app.extensions.pop("catalog_search", None)
     while True:
         if not conn.poll(_IDLE_CHECK):
