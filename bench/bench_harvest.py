@@ -6,7 +6,9 @@ the floor of a first run before the database is touched.
 
 The harvest is the product as shipped: the search index kept current and the automatic quality
 checks on (the harvest queues them as one job per source, or leaves them to the scheduled job when
-run from the command line without workers; the bench times that job on a sample of datasets). Every
+run from the command line without workers; the bench times that job on a sample of datasets). The
+harvest writes the search index in a forked process beside it (a second core), as shipped: that
+process's peak memory is its own figure. Every
 step has a time limit, so the bench fails with a message instead of hanging.
 
 Targets (issue 3): first run at least a third of the ceiling's rate; the unchanged re-run at least
@@ -147,6 +149,8 @@ def run(quick: bool = False) -> list[Figure]:
         Figure(f"harvest: post-harvest quality job (no network), first {checks['records']:,} datasets",
                checks["records"] / checks["seconds"], "datasets/s"),
         Figure("harvest: peak memory, first run", first["peak_mb"], "MB", "< 400", first["peak_mb"] < 400),
+        Figure("harvest: peak memory, first run's search index process", first["children_peak_mb"], "MB", "< 400",
+               first["children_peak_mb"] < 400),
         Figure("harvest: peak memory, quality job", checks["peak_mb"], "MB", "< 400", checks["peak_mb"] < 400),
         Figure("harvest: peak memory, re-run", again["peak_mb"], "MB", "< 400", again["peak_mb"] < 400),
         Figure("harvest: peak memory, download + parse only", ceiling["peak_mb"], "MB"),

@@ -5,6 +5,8 @@
 Prints one JSON line: records, seconds, peak resident memory (MB) and, for a harvest, its counts.
 `harvest` is the product as shipped: what `flask --app catalog harvest run` does (search index kept
 current, quality checks left to their one job per source); `checks` is that job (`quality.check_source`).
+With CATALOG_HARVEST_INDEX_PROCESS=true a harvest writes the search index in a forked process beside it: its peak
+memory is given apart (`children_peak_mb`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,11 @@ import time
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+
+
+def _children_peak_mb() -> float:
+    """The largest of the processes this step forked and reaped (the harvest's search index process)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def ceiling(url: str) -> dict:
@@ -131,4 +138,5 @@ if __name__ == "__main__":
              "harvest": lambda: harvest(sys.argv[2], sys.argv[3]), "checks": lambda: checks(sys.argv[2], sys.argv[3])}
     result = steps[mode]()
     result["peak_mb"] = _peak_mb()
+    result["children_peak_mb"] = _children_peak_mb()
     print(json.dumps(result))

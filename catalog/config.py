@@ -93,6 +93,8 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "MAIL_FROM": (_str, "no-reply@localhost", "sender address of notifications"),
     "LOG_LEVEL": (_str, "INFO", "logging level"),
     "HARVEST_BATCH_SIZE": (_int, 500, "records a harvest writes per transaction"),
+    "HARVEST_INDEX_PROCESS": (_bool, False, "a harvest writes the search index in a forked process beside it "
+                                           "(a second core), not between its batches"),
     "HARVEST_STALE_MINUTES": (_float, 10, "a running harvest silent this long is taken as dead and can be re-run"),
     "HARVEST_TIMEOUT_MINUTES": (_int, 360, "longest a harvest job may run before it stops as failed"),
     "HARVEST_JSONLD_CONTEXTS": (_str, "", "folder of extra JSON-LD context files for DCAT harvests "

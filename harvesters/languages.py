@@ -31,7 +31,8 @@ _VIETNAMESE_LETTERS = frozenset(
 
 
 def looks_vietnamese(text: str) -> bool:
-    return any(ch in _VIETNAMESE_LETTERS for ch in text.lower())
+    # a set operation in C, not a generator over every character (seven texts per harvested record)
+    return not _VIETNAMESE_LETTERS.isdisjoint(text.lower())
 
 
 def language_code(tag: Any) -> str:

@@ -173,7 +173,7 @@ class _Run(LockMixin, BatchMixin, DatasetWriterMixin, ServiceWriterMixin, Withdr
         self.log = JobLog(job)
         self.fidelity = fidelity.Fidelity()
         self._heal_index(source.id, job.id)
-        self.index_buffer = IndexBuffer(self.app)
+        self.index_buffer = IndexBuffer(self.app, worker=bool(self.cfg["HARVEST_INDEX_PROCESS"]))
         s.info["index_buffer"] = self.index_buffer
         self.codes = CodeLists(s)
         self.writers = Writers(s, self.codes, source.organization_id, source.filters)

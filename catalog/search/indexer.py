@@ -11,6 +11,8 @@ their commits are then gathered and indexed in bulk after the batch, outside the
 at most every `IndexBuffer.max_seconds` seconds or `max_records` records: a harvested record is
 searchable within seconds, not at once, and the index is written a few times per job instead of
 once per batch. A job killed before its buffer was written is healed by the next job of the source.
+With `IndexBuffer(app, worker=True)` (the harvest runner, `CATALOG_HARVEST_INDEX_PROCESS`) the
+updates due during the job are written by a forked process beside the writer (`index_worker`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from ..signals import records_changed
 from ..tasks import periodic, task
 from . import backend_for, journal
 from .documents import all_documents, count_records, documents_for
+from .index_worker import IndexWorker, can_fork
 
 _MODELS = {"dataset": Dataset, "database": Database, "organization": Organization, "dataservice": DataService}
 
@@ -89,12 +92,16 @@ class IndexBuffer:
     max_seconds = 5.0
     max_records = 5_000
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, worker: bool = False) -> None:
         self.app = app
         self.pending: dict[str, set[str]] = {}
         self.since: float | None = None
         #: the journal notes of the gathered commits, removed once they are indexed
         self.notes: list[Path] = []
+        #: with `worker`, updates due during the job go to a forked index process (`index_worker`),
+        #: started at the first one: a small job that is only indexed at its end never forks
+        self.use_worker = worker and can_fork()
+        self.worker: IndexWorker | None = None
 
     def add(self, changes: dict[str, set[str]], note: Path | None = None) -> None:
         if note is not None:
@@ -112,16 +119,38 @@ class IndexBuffer:
                 or sum(len(ids) for ids in self.pending.values()) >= self.max_records)
 
     def flush(self) -> int:
-        """Index what is pending (one writer, one commit); returns the records written."""
+        """Index what is pending, and wait for the index process if there is one (the end of a job);
+        returns the records written here."""
         pending, self.pending, self.since = self.pending, {}, None
         notes, self.notes = self.notes, []
-        written = refresh(self.app, pending) if pending else 0
+        lost: list[dict[str, set[str]]] = []
+        if self.worker is not None:
+            if pending:
+                lost.extend(self.worker.send(pending))
+                pending = {}
+            lost.extend(self.worker.close())
+            self.worker = None
+        written = sum(refresh(self.app, changes) for changes in [*lost, pending] if changes)
+        # the notes of what went to the index process are kept until it has finished (here)
         for note in notes:
             journal.done(note)
         return written
 
     def flush_if_due(self) -> int:
-        return self.flush() if self.due() else 0
+        """During a job: hand what is due to the index process (started now if need be), else index it here."""
+        if not self.due():
+            return 0
+        if not self.use_worker:
+            return self.flush()
+        pending, self.pending, self.since = self.pending, {}, None
+        if self.worker is None:
+            worker = IndexWorker(self.app)
+            if not worker.start():
+                self.use_worker = False
+                return refresh(self.app, pending)
+            self.worker = worker
+        lost = self.worker.send(pending)
+        return sum(refresh(self.app, changes) for changes in lost)
 
 
 _buffer: ContextVar[IndexBuffer | None] = ContextVar("index_buffer", default=None)

@@ -95,9 +95,11 @@ def make_schema() -> fields.Schema:
         english=fields.TEXT(analyzer=ENGLISH, phrase=False),
         vis=fields.KEYWORD(commas=True, scorable=False),
         **{f: fields.KEYWORD(commas=True, scorable=False) for f in FACETS},
-        newest=fields.NUMERIC(int, bits=64, sortable=True),
-        updated=fields.NUMERIC(int, bits=64, sortable=True),
-        quality=fields.NUMERIC(int, sortable=True, signed=True),
+        # only sorted on (their columns), never searched by range: one term each, not Whoosh's
+        # 8-16 range tiers (a third of a document's postings, of a harvest's index writing)
+        newest=fields.NUMERIC(int, bits=64, sortable=True, shift_step=0),
+        updated=fields.NUMERIC(int, bits=64, sortable=True, shift_step=0),
+        quality=fields.NUMERIC(int, sortable=True, signed=True, shift_step=0),
         name=fields.ID(sortable=True),
     )
 
