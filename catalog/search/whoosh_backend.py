@@ -169,9 +169,6 @@ def _positions(bits: int) -> list[int]:
 TEXT_CACHE_BYTES = 48 * 1024 * 1024
 #: the same for the bitmaps combined over segments that a generation keeps (facets, access, kind)
 GENERATION_CACHE_BYTES = 32 * 1024 * 1024
-#: memory a writer of an update may hold before it spills to temporary files (Whoosh's default,
-#: 128 MB, stays allocated in a web process once a merge has used it)
-UPDATE_LIMIT_MB = 16
 #: fields whose bitmaps are kept whatever their number (few values each)
 _FIXED_FIELDS = frozenset({"vis", "kind", *FACETS})
 
@@ -510,7 +507,7 @@ class WhooshBackend:
 
     def update(self, documents: Iterable[dict[str, Any]], delete_ids: Iterable[str] = ()) -> None:
         ix = self._open()
-        writer = ix.writer(timeout=60.0, limitmb=UPDATE_LIMIT_MB)
+        writer = ix.writer(timeout=60.0)
         try:
             docs = [_fields_of(doc) for doc in documents]
             for doc_id in {*delete_ids, *(d["id"] for d in docs)}:
