@@ -125,6 +125,40 @@ def _queries(rnd: random.Random, org_codes: list[str], themes: list[str]) -> lis
     return queries
 
 
+def _after_changes(backend: Any, docs: list[dict[str, Any]], queries: list[dict[str, Any]]) -> list[float]:
+    """The first query after each of 30 index changes (one document rewritten, as an edit does)."""
+    from catalog import policy
+    from catalog.search.base import AccessFilter, SearchRequest
+    from catalog.search.text import parse_query
+
+    public = AccessFilter.for_reader(policy.ANONYMOUS)
+    times = []
+    for n, spec in enumerate(queries[:30]):
+        doc = dict(docs[(n * 7919) % len(docs)])
+        doc["title_vi"] = f"{doc['title_vi']} (sửa {n})"
+        backend.update([doc])
+        req = SearchRequest(query=parse_query(spec["q"]), access=public, filters=spec["filters"])
+        started = time.perf_counter()
+        backend.search(req)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def _worker_memory(folder: Path, docs: list[dict[str, Any]], queries: list[dict[str, Any]], tmp: str) -> float:
+    """Peak memory (MB) of a separate process serving the queries and changes from the index."""
+    import json
+    import pickle
+    import subprocess
+    import sys
+
+    qpath, cpath = Path(tmp) / "queries.json", Path(tmp) / "changes.pickle"
+    qpath.write_text(json.dumps(queries))
+    cpath.write_bytes(pickle.dumps(docs[:30]))
+    out = subprocess.run([sys.executable, "-m", "bench.search_child", str(folder), str(qpath), str(cpath)],
+                         cwd=ROOT, capture_output=True, text=True, check=True, timeout=1800)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def _percentiles(times: list[float]) -> tuple[float, float]:
     times = sorted(times)
     return statistics.median(times) * 1000, times[int(len(times) * 0.95) - 1] * 1000
@@ -235,6 +269,7 @@ def _backend_figures(label: str, name: str, backend: Any, docs: list[dict[str, A
     backend.rebuild(docs)
     build = time.perf_counter() - started
     p50, p95 = _percentiles(_run_backend(backend, queries, officer_roles))
+    _c50, changed95 = _percentiles(_after_changes(backend, docs, queries))
     rows = [Figure(f"{label}: {name} build", build, "s", f"x{build / fts_build:.1f} FTS5")]
     if len(docs) >= 100_000:
         total = read_s + build
@@ -244,6 +279,10 @@ def _backend_figures(label: str, name: str, backend: Any, docs: list[dict[str, A
     target = f"< {p95_target:.0f} ms; " if p95_target else ""
     rows.append(Figure(f"{label}: {name} p95 with facets", p95, "ms", f"{target}x{p95 / fts_p95:.1f} FTS5",
                        p95 < p95_target if p95_target else None))
+    big = len(docs) >= 100_000
+    rows.append(Figure(f"{label}: {name} p95 of the first query after an index change", changed95, "ms",
+                       "< 150 ms at 100,000" if name == "Whoosh" else "", changed95 < 150 if big and name == "Whoosh"
+                       else None))
     return rows
 
 
@@ -289,8 +328,13 @@ def _size(n: int, with_pg: bool) -> list[Figure]:
                            f"p50 {fts_p50:.1f} ms"))
 
         fts_figures = (fts_build, fts_p50, fts_p95)
-        rows += _backend_figures(label, "Whoosh", WhooshBackend(Path(tmp) / "whoosh"), docs, queries,
+        whoosh = WhooshBackend(Path(tmp) / "whoosh")
+        rows += _backend_figures(label, "Whoosh", whoosh, docs, queries,
                                  officer_roles, read_s, fts_figures, p95_target=100 if n <= 10_000 else None)
+        rows.append(Figure(f"{label}: Whoosh cached bitmaps after the queries", whoosh.cache_bytes() / 1e6, "MB"))
+        rss = _worker_memory(Path(tmp) / "whoosh", docs, queries, tmp)
+        rows.append(Figure(f"{label}: Whoosh serving process, peak memory", rss, "MB", "< 300 MB at 100,000",
+                           rss < 300 if n >= 100_000 else None))
 
         if with_pg:
             name = f"bench_search_{uuid.uuid4().hex[:8]}"
@@ -317,7 +361,8 @@ def _size(n: int, with_pg: bool) -> list[Figure]:
 def run(quick: bool = False) -> list[Figure]:
     with_pg = _pg_available()
     rows: list[Figure] = []
-    for n in ((2_000, 10_000) if quick else (10_000, 100_000)):
+    sizes = os.environ.get("BENCH_SEARCH_SIZES")  # e.g. "10000,30000" to see the growth on a busy machine
+    for n in ([int(x) for x in sizes.split(",")] if sizes else (2_000, 10_000) if quick else (10_000, 100_000)):
         rows.extend(_size(n, with_pg))
     if not with_pg:
         rows.append(Figure("PostgreSQL: no server answered, not measured", 0, ""))

@@ -40,6 +40,10 @@ SETTINGS: dict[str, tuple[Any, Any, str]] = {
     "DATABASE_URL": (_str, None, "SQLAlchemy URL of the registry (default: SQLite under instance/)"),
     "SEARCH_BACKEND": (_str, "auto", "whoosh, postgres or auto (postgres when the registry is on PostgreSQL)"),
     "SEARCH_INDEX_DIR": (_str, None, "Whoosh index folder (default: instance/search-index)"),
+    "SEARCH_CACHE_URL": (_str, "", "redis://… keeps PostgreSQL search answers there a short time, shared by "
+                                   "every web process (empty: no cache)"),
+    "SEARCH_CACHE_SECONDS": (_int, 30, "how long a cached search answer serves (a change to the index ends it "
+                                       "at once)"),
     "SECRET_KEY": (_str, None, "session signing key (default: generated once into instance/secret_key)"),
     "DEFAULT_LOCALE": (_str, "vi", "language of pages when the reader has not chosen one (vi or en)"),
     "UPLOAD_FOLDER": (_str, None, "where uploaded files are stored (default: instance/uploads)"),

@@ -25,7 +25,13 @@ def backend_for(app: Flask | None = None) -> Any:
             from ..db import registry_db
             from .postgres_backend import PostgresBackend
 
-            backend = PostgresBackend(registry_db(app).engine)
+            cache = None
+            if cfg["SEARCH_CACHE_URL"]:
+                from .cache import SearchCache
+
+                cache = SearchCache(cfg["SEARCH_CACHE_URL"], cfg["SEARCH_CACHE_SECONDS"],
+                                    namespace=f"catalog:{cfg['CELERY_QUEUE']}:search")
+            backend = PostgresBackend(registry_db(app).engine, cache)
         else:
             from .whoosh_backend import WhooshBackend
 

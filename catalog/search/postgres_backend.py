@@ -21,6 +21,7 @@ from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.types import String
 
 from .base import ALL, FACETS, KINDS, AccessFilter, SearchHits, SearchRequest, Suggestion
+from .cache import SearchCache
 from .text import ParsedQuery, words
 
 CONFIG = "catalog_vi"
@@ -33,19 +34,24 @@ _TSV = (
     f" || setweight(to_tsvector('english', :english), 'C')"
     f" || setweight(to_tsvector('{CONFIG}', :description), 'D')"
 )
+_TSV_TITLE = (f"setweight(to_tsvector('{CONFIG}', :title), 'A')"
+              f" || setweight(to_tsvector('{CONFIG}', :keywords), 'B')")
 _FACET_COLUMNS = ", ".join(FACETS)
 _FACET_PARAMS = ", ".join(f":{f}" for f in FACETS)
 _UPSERT = text(f"""
     INSERT INTO search_document (id, kind, label, {_FACET_COLUMNS}, vis, newest, updated, quality, name,
-                                 tsv, tsv_exact)
+                                 tsv, tsv_exact, tsv_title, facet_keys)
     VALUES (:id, :kind, :label, {_FACET_PARAMS}, :vis, :newest, :updated, :quality, :name,
-            {_TSV}, to_tsvector('simple', :title_exact))
+            {_TSV}, to_tsvector('simple', :title_exact), {_TSV_TITLE}, :facet_keys)
     ON CONFLICT (id) DO UPDATE SET
         kind = EXCLUDED.kind, label = EXCLUDED.label,
         {", ".join(f"{f} = EXCLUDED.{f}" for f in FACETS)},
         vis = EXCLUDED.vis, newest = EXCLUDED.newest, updated = EXCLUDED.updated,
-        quality = EXCLUDED.quality, name = EXCLUDED.name, tsv = EXCLUDED.tsv, tsv_exact = EXCLUDED.tsv_exact
+        quality = EXCLUDED.quality, name = EXCLUDED.name, tsv = EXCLUDED.tsv, tsv_exact = EXCLUDED.tsv_exact,
+        tsv_title = EXCLUDED.tsv_title, facet_keys = EXCLUDED.facet_keys
 """)
+#: a broad query ranks at most this many candidates (or the rows up to the page asked, if more)
+RANK_CANDIDATES = 200
 _WORDS = text("INSERT INTO search_word (word) SELECT unnest(CAST(:words AS text[])) ON CONFLICT DO NOTHING")
 _ARRAY = ARRAY(String)
 
@@ -67,6 +73,7 @@ def _params(doc: dict[str, Any]) -> dict[str, Any]:
         "english": f"{doc['title_en']} {doc['description_en']}",
         "description": f"{doc['description_vi']} {doc['description_en']} {doc['columns']}",
         "title_exact": f"{doc['title_vi']} {' '.join(doc['keywords'])}",
+        "facet_keys": [f"{f}={v}" for f in FACETS for v in doc[f]],
     }
 
 
@@ -78,15 +85,21 @@ def _vocabulary(doc: dict[str, Any]) -> set[str]:
 class PostgresBackend:
     name = "postgres"
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cache: SearchCache | None = None) -> None:
         self.engine = engine
+        #: answers shared by every web process for a short time (server mode, see `cache.py`)
+        self.cache = cache
+
+    def _changed(self) -> None:
+        if self.cache is not None:
+            self.cache.changed()
 
     # --- writing ---------------------------------------------------------------------------------
 
     def _write(self, conn: Any, docs: list[dict[str, Any]]) -> None:
         if not docs:
             return
-        conn.execute(_UPSERT.bindparams(*(bindparam(f, type_=_ARRAY) for f in (*FACETS, "vis"))),
+        conn.execute(_UPSERT.bindparams(*(bindparam(f, type_=_ARRAY) for f in (*FACETS, "vis", "facet_keys"))),
                      [_params(d) for d in docs])
         vocabulary: set[str] = set()
         for d in docs:
@@ -100,6 +113,7 @@ class PostgresBackend:
             if gone:
                 conn.execute(text("DELETE FROM search_document WHERE id = ANY(:ids)"), {"ids": gone})
             self._write(conn, docs)
+        self._changed()
 
     def rebuild(self, documents: Iterable[dict[str, Any]], progress: Callable[[int], None] | None = None,
                 batch: int = 1000) -> int:
@@ -123,12 +137,14 @@ class PostgresBackend:
                 progress(len(pending))
         with self.engine.connect() as conn:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE search_document"))
+        self._changed()
         return count
 
     def clear(self) -> None:
         with self.engine.begin() as conn:
             conn.execute(text("DELETE FROM search_document"))
             conn.execute(text("DELETE FROM search_word"))
+        self._changed()
 
     def check(self) -> None:
         """Read the search table once (for /healthz); raises when it cannot be read."""
@@ -158,18 +174,6 @@ class PostgresBackend:
         return " && ".join(parts)
 
     @staticmethod
-    def _title_tiers(parsed: ParsedQuery, params: dict[str, Any]) -> str:
-        """ORDER BY terms that put exact titles, then titles holding the words as a phrase, first."""
-        params["title_forms"] = parsed.title_forms()
-        tiers = "(name = ANY(CAST(:title_forms AS text[]))) DESC"
-        lexemes = [w for w in parsed.phrase_words() if _LEXEME.match(w)]
-        if len(lexemes) > 1:
-            # title words carry weight A; `<->` asks for them next to each other, in order
-            params["title_phrase"] = " <-> ".join(f"'{w}':A" for w in lexemes)
-            tiers += ", (tsv @@ to_tsquery('simple', :title_phrase)) DESC"
-        return tiers
-
-    @staticmethod
     def _access(access: AccessFilter, params: dict[str, Any]) -> str:
         clause = "vis @> ARRAY['published']"
         if access.tokens is None:
@@ -181,16 +185,39 @@ class PostgresBackend:
         return f"{clause} AND vis && CAST(:tokens AS text[])"
 
     def search(self, request: SearchRequest) -> SearchHits:
+        """The answer from the shared cache when configured and fresh, else from the database."""
+        version = self.cache.version() if self.cache is not None else None
+        if version is not None:
+            hits = self.cache.get(version, request)  # type: ignore[union-attr]
+            if hits is not None:
+                return hits
+        hits = self._search(request)
+        if version is not None:
+            self.cache.put(version, request, hits)  # type: ignore[union-attr]
+        return hits
+
+    def _search(self, request: SearchRequest) -> SearchHits:
+        """One statement, one pass over the matched rows: the counts, then the page from them.
+
+        The matched rows are found through the GIN index and kept narrow (no text vectors); the
+        counts (per kind, the total, every facet value: one `unnest` of `facet_keys`) are exact.
+        Ranking is what grows with broad queries, so only `RANK_CANDIDATES` candidates are ranked
+        (or as many rows as the page asked needs): exact titles first, then titles holding the
+        words as a phrase, then titles or keywords holding the words (`tsv_title`: weights A and
+        B), newest first. When fewer documents match, every match is a candidate, so the order
+        is exactly that of ranking them all.
+        """
         params: dict[str, Any] = {"kind": request.kind}
         where = [self._access(request.access, params)]
         rank = "0"
+        tsquery = ""
         if not request.query.empty:
-            params_q = self._tsquery(request.query, params)
-            where.append(f"tsv @@ ({params_q})")
-            rank = f"ts_rank(tsv, ({params_q}))"
+            tsquery = self._tsquery(request.query, params)
+            where.append(f"tsv @@ ({tsquery})")
+            rank = f"ts_rank(d.tsv, ({tsquery}))"
             if request.query.accented:
                 params["exact"] = " ".join(w for unit in request.query.exact_units for w in unit)
-                rank += " + 0.5 * ts_rank(tsv_exact, plainto_tsquery('simple', :exact))"
+                rank += " + 0.5 * ts_rank(d.tsv_exact, plainto_tsquery('simple', :exact))"
         match = " AND ".join(where)
         facet_where = ["TRUE" if request.kind == ALL else "kind = :kind"]
         for facet, values in request.filters.items():
@@ -199,43 +226,67 @@ class PostgresBackend:
                 params[f"f_{facet}"] = values
                 facet_where.append(f"{facet} && CAST(:f_{facet} AS text[])")
         narrowed = " AND ".join(facet_where)
-        sections = ["SELECT 'kind' AS section, kind AS value, count(*) AS n FROM m GROUP BY kind",
-                    "SELECT 'total', NULL, count(*) FROM f"]
-        if request.want_facets:
-            sections += [f"SELECT '{facet}', v, count(*) FROM f, unnest(f.{facet}) AS v GROUP BY v"
-                         for facet in FACETS]
-        counts_sql = (f"WITH m AS MATERIALIZED (SELECT id, kind, {_FACET_COLUMNS} FROM search_document "
-                      f"WHERE {match}), f AS MATERIALIZED (SELECT * FROM m WHERE {narrowed}) "
-                      + " UNION ALL ".join(sections))
         sort = request.sort
         if sort == "relevance" and request.query.empty:
             sort = "newest"
-        tiers = self._title_tiers(request.query, params) + ", " if sort == "relevance" else ""
-        order = {
-            "relevance": f"{tiers}{rank} DESC, newest DESC",
-            "newest": "newest DESC, id",
-            "updated": "updated DESC, id",
-            "name": "name, id",
-            "quality": "quality DESC, name, id",
-        }[sort]
         page, per_page = max(1, request.page), max(1, request.per_page)
-        params.update(limit=per_page, offset=(page - 1) * per_page)
-        page_sql = (f"SELECT id, kind FROM search_document WHERE {match} AND {narrowed} "
-                    f"ORDER BY {order} LIMIT :limit OFFSET :offset")
+        params.update(first=(page - 1) * per_page, last=page * per_page,
+                      cap=max(RANK_CANDIDATES, page * per_page))
+        picked = ""
+        if sort == "relevance":
+            # exact title, title phrase, words in the title or keywords: what the candidates are picked by
+            params["title_forms"] = request.query.title_forms()
+            lexemes = [w for w in request.query.phrase_words() if _LEXEME.match(w)]
+            phrase = "FALSE"
+            if len(lexemes) > 1:
+                # title words carry weight A; `<->` asks for them next to each other, in order
+                params["title_phrase"] = " <-> ".join(f"'{w}':A" for w in lexemes)
+                phrase = "tsv_title @@ to_tsquery('simple', :title_phrase)"
+            picked = (", name = ANY(CAST(:title_forms AS text[])) AS t_exact, "
+                      f"{phrase} AS t_phrase, tsv_title @@ ({tsquery}) AS t_title")
+            pick = "t_exact DESC, t_phrase DESC, t_title DESC, newest DESC, id"
+            order = f"c.t_exact DESC, c.t_phrase DESC, {rank} DESC, d.newest DESC, d.id"
+        else:
+            pick = {
+                "newest": "newest DESC, id",
+                "updated": "updated DESC, id",
+                "name": "name, id",
+                "quality": "quality DESC, name, id",
+            }[sort]
+            order = ", ".join(f"c.{term}" for term in pick.split(", "))
+        sql = (f"WITH m AS MATERIALIZED (SELECT id, kind, facet_keys, ({narrowed}) AS keep, newest, updated, "
+               f"quality, name{picked} FROM search_document WHERE {match}), "
+               f"c AS (SELECT * FROM m WHERE keep ORDER BY {pick} LIMIT :cap), "
+               f"p AS (SELECT d.id, d.kind, ROW_NUMBER() OVER (ORDER BY {order}) AS pos "
+               "FROM c JOIN search_document d ON d.id = c.id) "
+               "SELECT 'kind' AS section, kind AS value, count(*) AS n FROM m GROUP BY kind "
+               "UNION ALL SELECT 'total', NULL, count(*) FROM m WHERE keep "
+               "UNION ALL SELECT 'page:' || kind, id, pos FROM p WHERE pos > :first AND pos <= :last")
+        if request.want_facets:
+            sql += (" UNION ALL SELECT 'facet', k, count(*) "
+                    "FROM (SELECT unnest(facet_keys) AS k FROM m WHERE keep) AS u GROUP BY k")
         kinds: dict[str, int] = dict.fromkeys(KINDS, 0)
         facets: dict[str, dict[str, int]] = {f: {} for f in FACETS} if request.want_facets else {}
         total = 0
-        with self.engine.connect() as conn:
-            for section, value, n in conn.execute(text(counts_sql), params):
+        rows: list[tuple[int, str, str]] = []
+        with self.engine.begin() as conn:
+            # the matched rows come from the GIN index, never from reading every row's vectors
+            # (the planner's estimate of `@@` makes it pick a sequential scan for broad words)
+            conn.execute(text("SET LOCAL enable_seqscan = off"))
+            for section, value, n in conn.execute(text(sql), params):
                 if section == "kind":
                     kinds[value] = n
                 elif section == "total":
                     total = n
+                elif section == "facet":
+                    facet, _, code = value.partition("=")
+                    if facet in facets:
+                        facets[facet][code] = n
                 else:
-                    facets[section][value] = n
-            rows = list(conn.execute(text(page_sql), params)) if total else []
-        return SearchHits(ids=[r.id for r in rows], total=total, facets=facets, kinds=kinds,
-                          id_kinds=[r.kind for r in rows])
+                    rows.append((n, value, section.removeprefix("page:")))
+        rows.sort()
+        return SearchHits(ids=[r[1] for r in rows], total=total, facets=facets, kinds=kinds,
+                          id_kinds=[r[2] for r in rows])
 
     def match(self, query: ParsedQuery, kind: str) -> TextualSelect:
         """A select of the matching ids, run inside the list's own query (same database)."""
