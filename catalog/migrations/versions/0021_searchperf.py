@@ -17,7 +17,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0021_searchperf"
-down_revision = "0016_conn2"
+down_revision = "0020_webperf"
 branch_labels = None
 depends_on = None
 
