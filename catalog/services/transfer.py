@@ -3,7 +3,8 @@
 Shared by `backup` / `restore` and `migrate-data`. Rows go through the models' own column types
 (UTC datetimes, JSON), so what is read from one dialect is written to another unchanged and the
 audit chain's hashes still match. Derived tables (the PostgreSQL search tables) are not copied:
-the index is rebuilt afterwards.
+the index is rebuilt afterwards. Nor are the page cache and its change counter: the target keeps its
+own, and the writes of a restore or copy move its counter on, so no page cached before is served.
 """
 
 from __future__ import annotations
@@ -23,11 +24,15 @@ from ..models.base import Base
 BATCH = 1000
 
 
+#: Tables each database keeps for itself (catalog/models/page_cache.py).
+LOCAL_TABLES = frozenset({"page_cache", "change_counter"})
+
+
 def tables() -> list[Table]:
     """The registry's tables, each after the tables it refers to."""
     from .. import models  # noqa: F401  (every model registered on the metadata)
 
-    return list(Base.metadata.sorted_tables)
+    return [t for t in Base.metadata.sorted_tables if t.name not in LOCAL_TABLES]
 
 
 def counts(conn: Connection) -> dict[str, int]:

@@ -35,8 +35,10 @@ SAYS = {
 }
 
 
-def _downloads_shown(j, dist_id: str) -> int:
-    text = j.page.locator(f"table.downloads td[data-dist='{dist_id}']").inner_text()
+def _downloads_shown(j, dist_id: str, kind: str | None = None) -> int:
+    """A file's download count on the page: its total, or that of one form ("file", "json", ...)."""
+    which = f"[data-kind='{kind}']" if kind else ":not([data-kind])"
+    text = j.page.locator(f"table.downloads td[data-dist='{dist_id}']{which}").inner_text()
     return int("".join(ch for ch in text if ch.isdigit()) or 0)
 
 
@@ -76,6 +78,7 @@ def test_an_anonymous_visitor_uses_the_public_portal(journey, locale, width):
     assert preview.locator("tbody tr").count() > 0 and "Hà Nội" in preview.inner_text()
     dist_id = facts.locator("table.downloads td[data-dist]").first.get_attribute("data-dist")
     before = _downloads_shown(j, dist_id)
+    before_file, before_json = _downloads_shown(j, dist_id, "file"), _downloads_shown(j, dist_id, "json")
     j.shot("open dataset")
 
     # the original file
@@ -95,7 +98,10 @@ def test_an_anonymous_visitor_uses_the_public_portal(journey, locale, width):
     assert "Hà Nội" in json.dumps(records, ensure_ascii=False)
 
     j.go(f"/datasets/{OPEN}")
-    assert _downloads_shown(j, dist_id) == before + 1, "the download was not counted"
+    # the original and the JSON conversion: one each, two in the file's total
+    assert _downloads_shown(j, dist_id) == before + 2, "the downloads were not counted"
+    assert _downloads_shown(j, dist_id, "file") == before_file + 1
+    assert _downloads_shown(j, dist_id, "json") == before_json + 1
 
     # the feedback form, behind its summary
     page.locator("#feedback summary").click()

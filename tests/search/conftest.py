@@ -50,10 +50,10 @@ def build_corpus(app: Flask) -> Corpus:
             "desc_hit": dataset(s, A, title_vi="Báo cáo môi trường Tây Nguyên",
                                 description_vi="Báo cáo có nhắc tới khoáng sản trong vùng."),
             "keyword": dataset(s, A, title_vi="Công trình tưới tiêu", keywords=["thủy lợi"]),
-            "shared": dataset(s, B, "shared", title_vi="Danh sách hộ nghèo xã Yên Bình"),
-            "restricted": dataset(s, B, "restricted", title_vi="Hồ sơ cấp phép xây dựng Yên Bình"),
-            "unlisted": dataset(s, B, "restricted", title_vi="Sổ theo dõi mỏ urani Yên Bình", unlisted=True),
-            "draft": dataset(s, A, title_vi="Bản nháp dân cư Yên Bình", status="draft"),
+            "shared": dataset(s, B, "shared", title_vi="Danh sách hộ nghèo xã Mường Khương"),
+            "restricted": dataset(s, B, "restricted", title_vi="Hồ sơ cấp phép xây dựng Mường Khương"),
+            "unlisted": dataset(s, B, "restricted", title_vi="Sổ theo dõi mỏ urani Mường Khương", unlisted=True),
+            "draft": dataset(s, A, title_vi="Bản nháp dân cư Mường Khương", status="draft"),
         }
         ids = {k: v.id for k, v in made.items()}
         org_ids = {c: org_by_code(s, c).id for c in (A, B, C)}
