@@ -268,6 +268,13 @@ def truncate_all(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
+    # the change counter starts again with the emptied tables, so values this process kept under the
+    # same database and counter value belong to an earlier test's data
+    from catalog.services import memo
+    from catalog.web import page_cache
+
+    memo.clear()
+    page_cache.clear_local()
 
 
 @pytest.fixture
