@@ -3,7 +3,9 @@ one, and the connection and reuse filters accept it in place of the portal's own
 
 from __future__ import annotations
 
+import csv
 import re
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -14,6 +16,8 @@ from catalog.services import reuse
 from .test_reuse import pair  # noqa: F401 - the fixture
 
 LEVEL1 = re.compile(r"^000\.00\.00\.[GH]\d\d$")
+SEED = Path(__file__).resolve().parents[2] / "seed" / "organizations.csv"
+SOURCES = {row["code"]: row["source"] for row in csv.DictReader(SEED.open(encoding="utf-8"))}
 
 
 def test_every_ministry_and_province_has_an_identifier(world):
@@ -29,7 +33,12 @@ def test_every_ministry_and_province_has_an_identifier(world):
     assert len({o.identifier for o in orgs}) == len(orgs)
     by_code = {o.code: o.identifier for o in orgs}
     assert by_code["NA"] == "000.00.00.H41" and by_code["BTC"] == "000.00.00.G12"
-    assert by_code["HCM"] == "000.00.00.H29"
+    assert by_code["HCM"] == "000.00.00.H29" and by_code["HN"] == "000.00.00.H26"
+    # every province says where its code comes from: a public source, or that it is inferred
+    for org in orgs:
+        if org.kind in ("province", "city"):
+            row_source = SOURCES[org.code]
+            assert "mã định danh" in row_source, org.code
 
 
 def test_connections_filter_by_identifier(world):
