@@ -32,6 +32,7 @@ from ..models import Database, Dataset, Distribution, Licence, Organization, The
 from ..models.reference import AdminUnit
 from ..quality import service as quality_service
 from ..services import datasets, distributions, files, listing, memo, public_files, series
+from ..services import harvest as harvest_service
 from ..services.common import NotFound, visible_dataset, visible_distribution
 from ..services.sharing import access as sharing_access
 from . import publishing as publishing_pages
@@ -137,6 +138,8 @@ def show(key: str) -> str | tuple[str, int]:
         versions={d.id: distributions.visible_versions(reader, d) for d in ds.distributions if d.file_path},
         replacement=s.get(Dataset, ds.replaced_by_id) if ds.replaced_by_id else None,
         review_overdue=bool(ds.next_review_on and ds.next_review_on < date.today()),
+        # a registered dataset too may be listed by a source (then recorded as a second provenance)
+        harvest_sources=harvest_service.provenance(s, ds.id),
     )
 
 

@@ -62,14 +62,9 @@ def _source(slug: str) -> HarvestSource:
 
 @bp.app_context_processor
 def _globals() -> dict[str, Any]:
-    def harvest_provenance(ds: Any) -> list[dict[str, Any]]:
-        # a registered dataset too may be listed by a source (then recorded as a second provenance)
-        return service.provenance(db_session(), ds.id)
-
     from harvesters import fidelity
 
-    return {"harvest_provenance": harvest_provenance,
-            "harvest_can_view": lambda: policy.can_view_harvests(current_reader()),
+    return {"harvest_can_view": lambda: policy.can_view_harvests(current_reader()),
             "harvest_line": harvest_messages.line,
             "harvest_kept": fidelity.kept_percent, "harvest_not_kept": fidelity.not_kept,
             "harvest_lost": fidelity.lost_count}
