@@ -7,6 +7,7 @@ Celery tasks all use the same code; web code gets its session from `db_session()
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,7 +100,7 @@ def count_changes(engine: Engine) -> None:
                 has_counter["yes"] = True
             cursor.execute(_BUMP)
             if cursor.rowcount == 0:  # the row was removed (a truncated registry): start it again
-                cursor.execute("INSERT INTO change_counter (id, generation) VALUES (1, 1) ON CONFLICT (id) DO NOTHING")
+                cursor.execute(_RESTART[engine.dialect.name], (counter_start(),))
         finally:
             cursor.close()
 
@@ -108,6 +109,18 @@ def count_changes(engine: Engine) -> None:
         conn.info.pop(WROTE, None)
 
 
+def counter_start() -> int:
+    """A random first value for a new change counter. Processes keep values keyed by (registry URL,
+    counter value); a registry dropped and made again under the same URL would otherwise count
+    1, 2, 3 again and meet values kept for the old one. Starting anywhere in 2**40 makes that a
+    one-in-a-trillion event rather than a certainty."""
+    return secrets.randbits(40) + 1
+
+
+_RESTART = {
+    "sqlite": "INSERT INTO change_counter (id, generation) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+    "postgresql": "INSERT INTO change_counter (id, generation) VALUES (1, %s) ON CONFLICT (id) DO NOTHING",
+}
 _COUNTER_EXISTS = {
     "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'change_counter'",
     "postgresql": "SELECT to_regclass('change_counter')",

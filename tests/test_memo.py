@@ -3,11 +3,11 @@ made anywhere shows at once, and a signed-in reader's lists are never served fro
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from catalog import policy
 from catalog.models import Dataset, Organization
-from catalog.services import listing
+from catalog.services import listing, memo
 
 from .helpers import dataset, login, make_user
 
@@ -60,3 +60,34 @@ def test_filter_choices_follow_a_new_agency(client, session):
     session.execute(update(Organization).where(Organization.id == org.id).values(name_vi="Cơ quan thử nghiệm mới"))
     session.commit()
     assert "Cơ quan thử nghiệm mới" in client.get("/datasets").text
+
+
+def test_a_registry_made_again_under_the_same_address_is_not_served_the_old_ones_values(tmp_path):
+    """A process keeps values per (registry address, change counter). A registry dropped and made
+    again under the same address must not count from where the old one started and meet them."""
+    from catalog import migrate
+    from catalog.db import registry_db
+
+    from .conftest import _dispose, build_app
+
+    path = tmp_path / "instance" / "catalog.db"
+    url = f"sqlite:///{path}"  # the same address twice, on SQLite in both passes of the suite
+
+    def registry_with(code: str) -> tuple[int | None, list[str]]:
+        app = build_app(tmp_path / "instance", DATABASE_URL=url)
+        migrate.upgrade(app)
+        with app.app_context():
+            s = registry_db(app).scoped()
+            s.add(Organization(code=code, name_vi=f"Cơ quan {code}", name_en=f"Agency {code}", kind="ministry"))
+            s.commit()
+            codes = memo.kept(s, "test-codes", (), lambda: sorted(s.scalars(select(Organization.code))))
+            gen = memo.generation(s)
+        _dispose(app)
+        return gen, codes
+
+    first_gen, first = registry_with("CU")
+    assert first == ["CU"]
+    path.unlink()
+    second_gen, second = registry_with("MOI")
+    assert second_gen != first_gen
+    assert second == ["MOI"]

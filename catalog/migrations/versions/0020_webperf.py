@@ -7,6 +7,8 @@ Create Date: 2026-12-04 20:00:00
 
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,7 +27,8 @@ def upgrade() -> None:
         sa.Column("generation", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_change_counter")),
     )
-    op.bulk_insert(counter, [{"id": 1, "generation": 0}])
+    # a random start: see catalog.db.counter_start (values kept per process never meet an older registry's)
+    op.bulk_insert(counter, [{"id": 1, "generation": secrets.randbits(40) + 1}])
     op.create_table(
         "page_cache",
         sa.Column("key", sa.String(length=64), nullable=False),
