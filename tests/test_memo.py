@@ -91,3 +91,31 @@ def test_a_registry_made_again_under_the_same_address_is_not_served_the_old_ones
     second_gen, second = registry_with("MOI")
     assert second_gen != first_gen
     assert second == ["MOI"]
+
+
+def test_the_public_home_page_asks_the_registry_little_once_warm(seeded_app):
+    """The home page's counts, lists and rankings are kept per change of the registry: a second
+    visit only reads the counter once and loads the few rows it shows (on a server database each
+    statement is a round trip, and the home page is the most visited page)."""
+    from sqlalchemy import event
+
+    from catalog.db import registry_db
+
+    seeded_app.config["CATALOG"]["PAGE_CACHE_SECONDS"] = 0  # measure the page's own work, not the cache
+    engine = registry_db(seeded_app).engine
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    client = seeded_app.test_client()
+    assert client.get("/").status_code == 200
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get("/").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    counter_reads = [s for s in statements if "change_counter" in s]
+    assert len(counter_reads) == 1, counter_reads
+    assert not [s for s in statements if "count(" in s.lower()], "a count ran on a warm home page"
+    assert 3 < len(statements) <= 12, "\n".join(statements)  # the page was made, not served from the cache

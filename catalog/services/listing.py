@@ -243,7 +243,8 @@ def list_organizations(
     if words is not None:
         query = query.where(words)
     query = query.order_by(*ORG_SORTS.get(sort, ORG_SORTS["name"]), Organization.id)
-    return paginate(session, query, page, per_page)
+    # everybody sees every agency: without words, the total is kept per change of the registry
+    return paginate(session, query, page, per_page, total_key=None if q else ("organizations", kind, parent))
 
 
 DATABASE_SORTS = {"name": (Database.name_vi,), "code": (Database.code,), "newest": (Database.created_at.desc(),)}
@@ -266,13 +267,22 @@ def list_databases(
     if words is not None:
         query = query.where(words)
     query = query.order_by(*DATABASE_SORTS.get(sort, DATABASE_SORTS["name"]), Database.id)
-    return paginate(session, query, page, per_page)
+    # the register of databases is the same for every reader: without words, the total is kept
+    total_key = None if q else ("databases", kind, status, owner, platform)
+    return paginate(session, query, page, per_page, total_key=total_key)
 
 
-def list_dataservices(
-    session: Session, reader: policy.Reader, *, organization: str | None = None, q: str | None = None,
-    page: int = 1, per_page: int = 50,
-) -> Page[DataService]:
+def count_visible_dataservices(session: Session, reader: policy.Reader) -> int:
+    """How many data services the reader finds in the list (the public's: once per change)."""
+    query = list_dataservices_query(session, reader)
+    def count() -> int:
+        return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+    return memo.kept(session, "total", ("dataservices", None), count) if reader == policy.ANONYMOUS else count()
+
+
+def list_dataservices_query(session: Session, reader: policy.Reader, *, organization: str | None = None,
+                            q: str | None = None) -> Select[Any]:
     query = select(DataService).where(policy.dataservice_visibility(reader))
     if not reader.is_admin:
         query = query.where(or_(DataService.status == "published", DataService.publisher_id.in_(list(reader.roles))))
@@ -282,4 +292,13 @@ def list_dataservices(
     words = text_match(session, DataService.id, "dataservice", q)
     if words is not None:
         query = query.where(words)
-    return paginate(session, query.order_by(DataService.title_vi, DataService.id), page, per_page)
+    return query
+
+
+def list_dataservices(
+    session: Session, reader: policy.Reader, *, organization: str | None = None, q: str | None = None,
+    page: int = 1, per_page: int = 50,
+) -> Page[DataService]:
+    query = list_dataservices_query(session, reader, organization=organization, q=q)
+    total_key = ("dataservices", organization) if reader == policy.ANONYMOUS and not q else None
+    return paginate(session, query.order_by(DataService.title_vi, DataService.id), page, per_page, total_key=total_key)

@@ -27,11 +27,22 @@ SIZE = 2048
 
 _values: OrderedDict[tuple, object] = OrderedDict()
 _lock = threading.Lock()
+_SEEN = "memo_generation"  # session.info: (the transaction, the counter it read)
 
 
 def generation(session: Session) -> int | None:
-    """The change counter as the session sees it (None before the migration that adds it)."""
-    return session.scalar(select(ChangeCounter.generation).where(ChangeCounter.id == 1))
+    """The change counter as the session sees it (None before the migration that adds it).
+
+    Read once per transaction: a page asks for several kept values, and on a server database each
+    read is a round trip. Whatever is computed later in the transaction is at least as new as the
+    value read first, so a value is never kept under a counter newer than its data."""
+    seen = session.info.get(_SEEN)
+    transaction = session.get_transaction()
+    if seen is not None and transaction is not None and seen[0] is transaction:
+        return seen[1]
+    value = session.scalar(select(ChangeCounter.generation).where(ChangeCounter.id == 1))
+    session.info[_SEEN] = (session.get_transaction(), value)
+    return value
 
 
 def kept(session: Session, name: str, args: Hashable, compute: Callable[[], T]) -> T:

@@ -11,7 +11,7 @@ from ..auth import current_reader
 from ..db import db_session
 from ..i18n import LOCALES
 from ..models import Database, Organization
-from ..services import listing, portal
+from ..services import listing, memo, portal
 from .redirects import safe_next
 
 bp = Blueprint("home", __name__)
@@ -24,9 +24,11 @@ def index() -> str:
     counts = {
         "datasets": listing.count_visible_datasets(s, reader),
         "open": listing.count_visible_datasets(s, reader, access_level=rules.ACCESS_OPEN),
-        "organizations": s.scalar(select(func.count()).select_from(Organization)) or 0,
-        "databases": s.scalar(select(func.count()).select_from(Database)) or 0,
-        "services": listing.list_dataservices(s, reader, per_page=1).total,
+        "organizations": memo.kept(s, "count_all", "organization",
+                                   lambda: s.scalar(select(func.count()).select_from(Organization)) or 0),
+        "databases": memo.kept(s, "count_all", "database",
+                               lambda: s.scalar(select(func.count()).select_from(Database)) or 0),
+        "services": listing.count_visible_dataservices(s, reader),
     }
     # datasets that give something to download come first: a visitor's first click gets data
     if reader == policy.ANONYMOUS:
