@@ -65,10 +65,14 @@ class FakeUpload:
         self.stream = io.BytesIO(content)
 
 
-def csv_distribution(s: Session, ds: Dataset, folder: str, content: bytes, schema: dict | None = None):
-    dist = distributions.add_distribution(
-        s, system_actor("test"), ds, {"title_vi": "Tệp CSV", "table_schema": schema},
-        distributions.Storage(folder, 10 * 1024 * 1024), FakeUpload("data.csv", content),
-    )
+def uploaded_distribution(s: Session, ds: Dataset, folder: str, upload: FakeUpload, fields: dict):
+    """A file added to a dataset as a steward's upload would add it (10 MB limit), committed."""
+    dist = distributions.add_distribution(s, system_actor("test"), ds, fields,
+                                          distributions.Storage(folder, 10 * 1024 * 1024), upload)
     s.commit()
     return dist
+
+
+def csv_distribution(s: Session, ds: Dataset, folder: str, content: bytes, schema: dict | None = None):
+    return uploaded_distribution(s, ds, folder, FakeUpload("data.csv", content),
+                                 {"title_vi": "Tệp CSV", "table_schema": schema})

@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from catalog.models import DownloadCount
-from catalog.services import distributions, download_counts
-from catalog.services.actor import system_actor
+from catalog.services import download_counts
 
-from ..helpers import FakeUpload, csv_distribution, dataset
+from ..helpers import FakeUpload, csv_distribution, dataset, uploaded_distribution
 from .conftest import PROVINCES, SCHEMA
 
 
@@ -80,11 +79,9 @@ def test_the_preview_api_gives_download_counts_per_form(seeded_app, published):
 
 def test_a_conversion_that_is_not_served_is_not_counted(seeded_app, session):
     ds = dataset(session, "BTC", "open")
-    dist = distributions.add_distribution(session, system_actor("test"), ds, {"title_vi": "Hỏng"},
-                                          distributions.Storage(seeded_app.config["CATALOG"]["UPLOAD_FOLDER"],
-                                                                10 << 20),
-                                          FakeUpload("hong.xlsx", b"PK\x03\x04 not a workbook", "application/zip"))
-    session.commit()
+    dist = uploaded_distribution(session, ds, seeded_app.config["CATALOG"]["UPLOAD_FOLDER"],
+                                 FakeUpload("hong.xlsx", b"PK\x03\x04 not a workbook", "application/zip"),
+                                 {"title_vi": "Hỏng"})
     for kind in ("csv", "json", "xlsx", "zip"):
         assert seeded_app.test_client().get(f"/distributions/{dist.id}/download/{kind}").status_code == 404
     assert _counts(session, dist.id) == {}

@@ -14,11 +14,11 @@ from sqlalchemy import inspect
 
 from catalog.db import registry_db
 from catalog.models import PublicFile
-from catalog.services import datasets, distributions
+from catalog.services import datasets
 from catalog.services.actor import system_actor
 from catalog.services.tabular import source
 
-from ..helpers import FakeUpload, csv_distribution, dataset, login, make_user
+from ..helpers import FakeUpload, csv_distribution, dataset, login, make_user, uploaded_distribution
 from .conftest import PROVINCES, SCHEMA
 
 PUBLIC = ["ma_tinh", "tinh", "dan_so", "dien_tich", "ngay_cap_nhat"]  # ghi_chu is classed above open
@@ -145,22 +145,17 @@ def test_an_xlsx_file_is_converted_to_csv(seeded_app, session, tmp_path):
     book.save(buf)
     ds = dataset(session, "BTC", "open")
     mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    dist = distributions.add_distribution(session, system_actor("test"), ds, {"title_vi": "Bảng"},
-                                          distributions.Storage(seeded_app.config["CATALOG"]["UPLOAD_FOLDER"],
-                                                                10 << 20),
-                                          FakeUpload("huyen.xlsx", buf.getvalue(), mime))
-    session.commit()
+    dist = uploaded_distribution(session, ds, seeded_app.config["CATALOG"]["UPLOAD_FOLDER"],
+                                 FakeUpload("huyen.xlsx", buf.getvalue(), mime), {"title_vi": "Bảng"})
     text = seeded_app.test_client().get(f"/distributions/{dist.id}/download/csv").get_data(as_text=True)
     assert text.splitlines() == ["ma_huyen,ten,so_xa", "001,Ba Đình,14", "002,Hoàn Kiếm,18"]
 
 
 def test_an_unreadable_file_is_recorded_as_failed_and_publishing_still_works(seeded_app, session):
     ds = dataset(session, "BTC", "open")
-    dist = distributions.add_distribution(session, system_actor("test"), ds, {"title_vi": "Hỏng"},
-                                          distributions.Storage(seeded_app.config["CATALOG"]["UPLOAD_FOLDER"],
-                                                                10 << 20),
-                                          FakeUpload("hong.xlsx", b"PK\x03\x04 not a workbook", "application/zip"))
-    session.commit()
+    dist = uploaded_distribution(session, ds, seeded_app.config["CATALOG"]["UPLOAD_FOLDER"],
+                                 FakeUpload("hong.xlsx", b"PK\x03\x04 not a workbook", "application/zip"),
+                                 {"title_vi": "Hỏng"})
     record = session.get(PublicFile, dist.id)
     assert record.status == "failed" and "XLSX" in record.message
     assert seeded_app.test_client().get(f"/distributions/{dist.id}/download/csv").status_code == 404
