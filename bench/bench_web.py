@@ -37,25 +37,25 @@ def _wait(port: int, timeout: float = 30) -> None:
     raise RuntimeError(f"server on port {port} did not start")
 
 
-def _serve(app_spec: str, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
+def _serve(app_spec: str, env: dict[str, str], workers: int = WORKERS) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     proc = subprocess.Popen(
-        [gunicorn, "--no-control-socket", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
+        [gunicorn, "--no-control-socket", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
          "--log-level", "warning", app_spec],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     _wait(port)
-    _ready(port)
+    _ready(port, workers)
     return proc, port
 
 
-def _ready(port: int, timeout: float = 60) -> None:
+def _ready(port: int, workers: int = WORKERS, timeout: float = 60) -> None:
     """The port answers before the workers have loaded the app: wait for a first 200 from each."""
     import http.client
 
     deadline, answered = time.time() + timeout, 0
-    while time.time() < deadline and answered < WORKERS * 2:
+    while time.time() < deadline and answered < workers * 2:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             conn.request("GET", "/")
