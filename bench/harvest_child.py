@@ -56,7 +56,7 @@ def validate_only(instance: str, url: str) -> dict:
     from harvesters import fidelity
     from harvesters.base import HarvestContext
     from harvesters.ckan import CkanHarvester
-    from harvesters.record import RecordSchema, load_record, tidy
+    from harvesters.record import load_record, record_loader, tidy
 
     def warn(*_args: object) -> None:
         pass
@@ -64,7 +64,7 @@ def validate_only(instance: str, url: str) -> dict:
     app = create_app()
     with app.app_context(), Fetcher(FetchPolicy(allow_loopback=True)) as fetcher:
         started = time.perf_counter()
-        schema, records, kept = RecordSchema(), 0, fidelity.Fidelity()
+        schema, records, kept = record_loader(), 0, fidelity.Fidelity()
         ctx = HarvestContext(url=url, fetcher=fetcher, filters={"incremental": False, "rows": 1000})
         for item in CkanHarvester(ctx).gather():
             kept.add(fidelity.take(item))
