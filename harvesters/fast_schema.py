@@ -27,10 +27,9 @@ from catalog.text import nfc
 
 
 class _Defer(Exception):
-    """This record (or value) is for marshmallow to judge."""
+    """This record (or value) is for marshmallow to judge. Raised as a new instance each time: one
+    instance raised again and again would grow its traceback with every record."""
 
-
-_DEFER = _Defer()
 #: marks a field left out of the result (absent, and without a default)
 _ABSENT = object()
 FieldLoader = Callable[[Any], Any]
@@ -41,7 +40,7 @@ def _run_validators(validators: list[Callable[[Any], Any]], value: Any) -> None:
         try:
             check(value)
         except ValidationError:
-            raise _DEFER from None
+            raise _Defer from None
 
 
 def _text(field: fields.Field, normalise: Callable[[str], str] | None) -> FieldLoader:
@@ -52,11 +51,11 @@ def _text(field: fields.Field, normalise: Callable[[str], str] | None) -> FieldL
         if type(value) is not str:
             if value is None and allow_none:
                 return None
-            raise _DEFER
+            raise _Defer
         value = value.strip()
         if not value:
             if required:
-                raise _DEFER
+                raise _Defer
             return None
         if normalise is not None:
             value = normalise(value)
@@ -75,16 +74,16 @@ def _date(field: fields.Field) -> FieldLoader:
         if type(value) is not str:
             if value is None and allow_none:
                 return None
-            raise _DEFER
+            raise _Defer
         value = value.strip()
         if not value:
             if required:
-                raise _DEFER
+                raise _Defer
             return None
         try:
             out = date.fromisoformat(value)
         except ValueError:
-            raise _DEFER from None
+            raise _Defer from None
         if validators:
             _run_validators(validators, out)
         return out
@@ -101,7 +100,7 @@ def _words(field: Words) -> FieldLoader:
         if type(value) is not list:
             if value is None and allow_none:
                 return None
-            raise _DEFER
+            raise _Defer
         out = [item(v) for v in value if not (isinstance(v, str) and not v.strip())]
         out = list(dict.fromkeys(out))
         if validators:
@@ -119,7 +118,7 @@ def _dict(field: fields.Field) -> FieldLoader:
         if type(value) is not dict:
             if value is None and allow_none:
                 return None
-            raise _DEFER
+            raise _Defer
         out = dict(value)
         if validators:
             _run_validators(validators, out)
@@ -138,7 +137,7 @@ def _boolean(field: fields.Field) -> FieldLoader:
             return value
         if value is None and allow_none:
             return None
-        raise _DEFER
+        raise _Defer
 
     return load
 
@@ -152,7 +151,7 @@ def _nested(field: fields.Nested) -> FieldLoader:
         if type(value) is not dict:
             if value is None and allow_none:
                 return None
-            raise _DEFER
+            raise _Defer
         out = inner.fast(value)
         if validators:
             _run_validators(validators, out)
@@ -169,7 +168,7 @@ def _list(field: fields.List) -> FieldLoader:
         if type(value) is not list:
             if value is None and allow_none:
                 return None
-            raise _DEFER
+            raise _Defer
         out = [item(v) for v in value]
         if validators:
             _run_validators(validators, out)
@@ -185,7 +184,7 @@ def _generic(field: fields.Field) -> FieldLoader:
         try:
             return field.deserialize(value)
         except ValidationError:
-            raise _DEFER from None
+            raise _Defer from None
 
     return load
 
@@ -244,13 +243,13 @@ class CompiledSchema:
     def fast(self, data: dict[str, Any]) -> dict[str, Any]:
         """The loaded record, or `_Defer` when marshmallow must judge it."""
         if not self.names.issuperset(data):
-            raise _DEFER
+            raise _Defer
         out: dict[str, Any] = {}
         for name, load, required, default in self.fields:
             value = data.get(name, _ABSENT)
             if value is _ABSENT:
                 if required:
-                    raise _DEFER
+                    raise _Defer
                 if default is missing:
                     continue
                 out[name] = default() if callable(default) else default
@@ -260,7 +259,7 @@ class CompiledSchema:
             try:
                 check(out, partial=None, many=False, unknown=self.schema.unknown)
             except ValidationError:
-                raise _DEFER from None
+                raise _Defer from None
         return out
 
     def load(self, data: Any) -> dict[str, Any]:
