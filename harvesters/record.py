@@ -23,6 +23,7 @@ from catalog.schemas.base import BaseSchema, OptionalDate, OptionalEmail, Option
 from catalog.schemas.registry import TableSchemaInput
 
 from .base import KINDS, LogText, Record, Warn
+from .fast_schema import CompiledSchema, compile_schema
 
 
 class DistributionSchema(BaseSchema):
@@ -111,6 +112,11 @@ class RecordSchema(BaseSchema):
     def _coherent(self, data: dict[str, Any], **_kw: Any) -> None:
         if data.get("kind") == "dataservice" and not data.get("endpoint_url"):
             raise ValidationError({"endpoint_url": ["a data service needs its endpoint address"]})
+
+
+def record_loader() -> CompiledSchema:
+    """The record schema as the harvest loads it: precompiled (`fast_schema`), marshmallow's results."""
+    return compile_schema(RecordSchema())
 
 
 # --- lenient cleaning ---------------------------------------------------------------------------
@@ -350,7 +356,7 @@ def tidy(record: Record, warn: Warn) -> Record:
     return out
 
 
-def load_record(schema: RecordSchema, record: Record, warn: Warn) -> Record:
+def load_record(schema: RecordSchema | CompiledSchema, record: Record, warn: Warn) -> Record:
     """Validate a tidied record. If the schema refuses only fields the record can do without (an
     address its stricter check rejects, an over-long item...), those fields are left out with a
     warning and the record is validated again; anything else is refused."""

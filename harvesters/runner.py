@@ -69,7 +69,7 @@ from .job_lock import (  # noqa: F401  (the runner's public names)
 )
 from .job_log import JobLog, Summary, count_records, summary  # noqa: F401
 from .jsonld_contexts import contexts_for
-from .record import RecordSchema
+from .record import record_loader
 from .resolve import CodeLists
 from .series import SeriesBook
 from .service_writer import ServiceWriterMixin
@@ -127,7 +127,7 @@ class _Run(LockMixin, BatchMixin, DatasetWriterMixin, ServiceWriterMixin, Withdr
         self.full = full
         self.queue_checks = queue_checks
         self.batch_size = max(1, int(self.cfg["HARVEST_BATCH_SIZE"]))
-        self.schema = RecordSchema()
+        self.schema = record_loader()
         self.seen_ids: set[str] = set()
         self.last_beat = 0.0
         self.started = 0.0
