@@ -393,6 +393,41 @@ class _Generation:
     def phrase_bits(self, fieldname: str, words: list[str]) -> int:
         return self._read(query.Phrase(fieldname, words), ("phrase", fieldname, " ".join(words)))
 
+    def phrase_within(self, fieldname: str, words: list[str], within: int) -> int:
+        """The documents of `within` holding `words` as a phrase in a field.
+
+        The ranking's phrase tier needs it for the whole query, a phrase asked once: Whoosh's phrase
+        matcher would walk every posting of the words (tens of ms for common syllables). Here only the
+        documents of `within` that hold every word are visited: each word's postings skip to them and
+        their positions are compared. The answer is not kept (it depends on `within`)."""
+        key = ("phrase", fieldname, " ".join(words))
+        candidates = within
+        for w in words:
+            candidates &= self.text_bits(fieldname, w)
+            if not candidates:
+                return 0
+        found = 0
+        for sub, offset, sets in self.leaves:
+            n = sub.doc_count_all()
+            local = (candidates >> offset) & ((1 << n) - 1)
+            cached = sets.text.get(key)
+            if cached is not None:
+                found |= (cached & local) << offset
+                continue
+            if not local:
+                continue
+            reader = sub.reader()
+            postings = [reader.postings(fieldname, w) for w in words]  # every word is in these documents
+            for doc in _positions(local):
+                spots = []
+                for m in postings:
+                    if m.id() < doc:
+                        m.skip_to(doc)
+                    spots.append(set(m.value_as("positions")))
+                if any(all(p + k in spots[k] for k in range(1, len(spots))) for p in spots[0]):
+                    found |= 1 << (doc + offset)
+        return found & self.live
+
     def values(self, fieldname: str) -> list[str]:
         found = self._values.get(fieldname)
         if found is None:
@@ -702,7 +737,7 @@ class WhooshBackend:
                     for form in request.query.title_forms():
                         exact |= gen.bitmap("name", form)
                     phrase_words = request.query.phrase_words()
-                    phrase = gen.phrase_bits("title", phrase_words) if phrase_words else 0
+                    phrase = gen.phrase_within("title", phrase_words, final) if phrase_words else 0
                     docnums = self._ranked(gen, final, units, upto, title_sets, exact, phrase)[(page - 1) * per_page:]
                     pairs = [gen.id_kind(d) for d in docnums]
                 else:
