@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from catalog.db import registry_db
-from catalog.models import Dataset, PageCacheEntry
+from catalog.models import ChangeCounter, Dataset, PageCacheEntry
 from catalog.web.page_cache import HEADER
 
 from ..conftest import build_app
@@ -126,3 +126,22 @@ def test_the_total_is_exact_and_pages_fill_when_the_registry_drops_the_index_bes
     by_org = _search(client, WORD, "&rows=3&fq=organization:BNV").get_json()["result"]
     assert by_org["count"] == 6 and len(by_org["results"]) == 3
     assert {p["name"] for p in by_org["results"]} <= {d.slug for d in theirs}
+
+
+def test_a_query_with_a_common_table_expression_raises_the_counter_only_when_it_writes(seeded_app, session):
+    """The PostgreSQL search is one `WITH ... SELECT`: counted as a write, every search emptied the cache."""
+    def generation() -> int:
+        session.expire_all()
+        value = session.scalar(select(ChangeCounter.generation).where(ChangeCounter.id == 1))
+        session.commit()
+        return value
+
+    engine = registry_db(seeded_app).engine
+    before = generation()
+    with engine.begin() as conn:
+        conn.execute(text("WITH m AS (SELECT id FROM dataset) SELECT count(*) FROM m"))
+    assert generation() == before
+    with engine.begin() as conn:
+        conn.execute(text("WITH m AS (SELECT id FROM dataset LIMIT 1) "
+                          "UPDATE dataset SET version = '9' WHERE id IN (SELECT id FROM m)"))
+    assert generation() == before + 1
