@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import sys
 import threading
 import time
+from pathlib import Path
 
 
 def hammer(host: str, port: int, path: str, seconds: float, threads: int) -> dict[str, float]:
+    """`path`, or with `@FILE` each path of FILE in turn (shared by the threads, none asked twice
+    until the list is used up)."""
+    paths = Path(path[1:]).read_text().split() if path.startswith("@") else [path]
+    turn = itertools.count()
     counts = [0] * threads
     errors = [0] * threads
     stop = time.perf_counter() + seconds
@@ -18,7 +24,7 @@ def hammer(host: str, port: int, path: str, seconds: float, threads: int) -> dic
         conn = http.client.HTTPConnection(host, port, timeout=10)
         while time.perf_counter() < stop:
             try:
-                conn.request("GET", path, headers={"Connection": "keep-alive"})
+                conn.request("GET", paths[next(turn) % len(paths)], headers={"Connection": "keep-alive"})
                 response = conn.getresponse()
                 response.read()
                 if response.status == 200:

@@ -69,6 +69,10 @@ WROTE = "catalog_wrote"
 _READS = ("SELECT", "PRAGMA", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "SHOW", "SET ", "EXPLAIN")
 _NOT_CONTENT = re.compile(
     r'^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(page_cache|job_run|login_attempt|api_token)"?\s', re.IGNORECASE)
+#: a statement that starts with a common table expression writes only when one of its parts does (the
+#: PostgreSQL search is one `WITH ... SELECT`: counted as a write, every search raised the counter and
+#: emptied the page cache)
+_CTE_WRITES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 _BUMP = "UPDATE change_counter SET generation = generation + 1 WHERE id = 1"
 
 
@@ -84,6 +88,8 @@ def count_changes(engine: Engine) -> None:
         if conn.info.get(WROTE):
             return
         head = statement.lstrip()[:9].upper()
+        if head.startswith("WITH") and not _CTE_WRITES.search(statement):
+            return
         if not head.startswith(_READS) and not _NOT_CONTENT.match(statement):
             conn.info[WROTE] = True
 

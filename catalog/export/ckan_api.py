@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from ..auth import csrf
 from ..db import db_session
 from ..models import Dataset, Distribution, Licence, Organization, Theme
+from ..search.service import matching
 from ..services import listing, memo
 from . import ckan, source, uris
 
@@ -321,24 +322,26 @@ def package_search(s: Session, p: dict[str, Any]) -> dict[str, Any]:
     q = str(p.get("q") or "").strip()
     if q in ("*:*", "*"):
         q = ""
-    query = apply_fq(source.open_datasets(), str(p.get("fq") or ""))
+    fq = str(p.get("fq") or "")
+    query = apply_fq(source.open_datasets(), fq)
     order = _sort(p.get("sort"), bool(q))
-    ranked: list[str] = []
-    if q:
-        ranked = source.search_ids(q)
-        query = query.where(Dataset.id.in_(ranked))
-    if order is None:  # relevance: the search service's order, kept among the filtered ids
-        allowed = set(s.scalars(query.with_only_columns(Dataset.id).order_by(None)))
-        count = len(allowed)  # the same rows: no second pass to count them
-        page_ids = [i for i in ranked if i in allowed][start:start + rows]
-        found = {ds.id: ds for ds in s.scalars(_load(select(Dataset).where(Dataset.id.in_(page_ids))))}
-        datasets = [found[i] for i in page_ids if i in found]
-    else:
+    found = matching("dataset", q) if q else None  # ids (Whoosh) or a select of ids (PostgreSQL)
+    if order is None:  # relevance: exact total, the index ranks only what the page shows
+        count, page_ids = source.relevance_page(s, q, found, query, bool(fq.strip()), start, rows)
+        loaded = {ds.id: ds for ds in s.scalars(_load(select(Dataset).where(Dataset.id.in_(page_ids))))} \
+            if page_ids else {}
+        datasets = [loaded[i] for i in page_ids if i in loaded]
+    facet_fields = _list(p, "facet.field")
+    if order is not None or facet_fields:
+        condition = listing.ids_condition(s, Dataset.id, found)
+        if condition is not None:
+            query = query.where(condition)
+    if order is not None:
         def counted() -> int:
             return s.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
         # without words the total is the public's, kept until the registry changes (services/memo.py)
-        count = counted() if q else memo.kept(s, "package_search_count", str(p.get("fq") or ""), counted)
+        count = counted() if q else memo.kept(s, "package_search_count", fq, counted)
         datasets = list(s.scalars(_load(query.order_by(*order).limit(rows).offset(start))).unique())
     if p.get("fl") in ("id", "name", "id,name"):
         fields = str(p["fl"]).split(",")
@@ -346,7 +349,6 @@ def package_search(s: Session, p: dict[str, Any]) -> dict[str, Any]:
     else:
         licences, themes = _lookups(s)
         results = [ckan.package_dict(ds, licences, themes) for ds in datasets]
-    facet_fields = _list(p, "facet.field")
     search_facets = _facets(s, query, facet_fields, _int(p, "facet.limit", 50, 1000)) if facet_fields else {}
     return {"count": count, "results": results, "sort": p.get("sort") or "score desc, metadata_modified desc",
             "facets": {f: {i["name"]: i["count"] for i in v["items"]} for f, v in search_facets.items()},

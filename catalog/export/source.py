@@ -19,12 +19,15 @@ from ..models import DataService, Dataset
 from ..search import backend_for
 from ..search.base import AccessFilter, SearchRequest
 from ..search.text import parse_query
-from ..services import listing
+from ..services import listing, memo
 from ..services.common import NotFound, visible_dataset
 
 READER = policy.ANONYMOUS
 #: a text query narrows the feed to at most this many best matches
 MAX_MATCHES = 10_000
+#: a relevance page asks the index for at least this many ranked ids (then four times more while the
+#: registry's filters leave too few): a broad word ranks a few dozen candidates, not all its matches
+RANK_FIRST = 20
 
 
 def parse_since(value: str | None, field: str = "modified_since") -> datetime | None:
@@ -50,6 +53,46 @@ def search_ids(q: str, limit: int = MAX_MATCHES) -> list[str]:
     request = SearchRequest(query=parse_query(q), access=AccessFilter.for_reader(READER), kind="dataset",
                             sort="relevance", page=1, per_page=limit, want_facets=False)
     return list(backend_for().search(request).ids)
+
+
+def open_ids(session: Session) -> frozenset[str]:
+    """Ids of every open published dataset, read once per change of the registry (services/memo.py):
+    the CKAN API's relevance pages filter the index's ranking with them in memory instead of asking
+    SQLite for thousands of ids one `IN` list at a time."""
+    return memo.kept(session, "open_dataset_ids", "", lambda: frozenset(
+        session.scalars(open_datasets().with_only_columns(Dataset.id).order_by(None))))
+
+
+def relevance_page(session: Session, q: str, found: Any, query: Select[Any], narrowed: bool,
+                   start: int, rows: int) -> tuple[int, list[str]]:
+    """The exact number of datasets of `query` (open datasets, narrowed by a CKAN `fq` when `narrowed`)
+    that hold the words of `q`, and the ids of one page of them, best first.
+
+    `found` is what the backend's `match` gave for `q` (ids, a select of ids, or None for no words).
+    The total counts every match against the registry's own filter (the policy decides, not the
+    index). The ranking is bounded as on the search page: the index ranks only the best
+    `start + rows` under the public's access (a broad word no longer ranks thousands of matches),
+    and ranks more only while the registry's filter drops some of them (an `fq`, an index behind).
+    """
+    if found is not None and not isinstance(found, list | set | tuple | frozenset):
+        condition = listing.ids_condition(session, Dataset.id, found)  # PostgreSQL: one statement
+        matched = frozenset(session.scalars(query.where(condition).with_only_columns(Dataset.id).order_by(None)))
+    else:
+        allowed = (frozenset(session.scalars(query.with_only_columns(Dataset.id).order_by(None))) if narrowed
+                   else open_ids(session))
+        matched = allowed if found is None else allowed.intersection(found)
+    need = start + rows
+    if not matched or need == 0:
+        return len(matched), []
+    parsed, access = parse_query(q), AccessFilter.for_reader(READER)
+    upto = max(need, RANK_FIRST)
+    while True:
+        hits = backend_for().search(SearchRequest(query=parsed, access=access, kind="dataset", sort="relevance",
+                                                  page=1, per_page=upto, want_facets=False))
+        kept = [i for i in hits.ids if i in matched]
+        if len(kept) >= need or len(hits.ids) >= hits.total or upto >= MAX_MATCHES:
+            return len(matched), kept[start:need]
+        upto = min(upto * 4, MAX_MATCHES)
 
 
 def open_datasets(q: str | None = None, modified_since: datetime | None = None,

@@ -18,6 +18,7 @@ import gc
 import logging
 import math
 import os
+import re
 import shutil
 import threading
 import time
@@ -143,6 +144,9 @@ def _bitmap(docnums: Iterable[int], size: int) -> int:
 _BYTE_BITS = tuple(tuple(i for i in range(8) if b >> i & 1) for b in range(256))
 
 
+_NONZERO_RUNS = re.compile(rb"[^\x00]+")
+
+
 def _positions(bits: int) -> list[int]:
     """The document numbers a bitmap holds, in order."""
     out: list[int] = []
@@ -150,20 +154,13 @@ def _positions(bits: int) -> list[int]:
         return out
     data = bits.to_bytes((bits.bit_length() + 7) >> 3, "little")
     table = _BYTE_BITS
-    start = 0
-    while True:
-        # skip runs of empty bytes in C
-        while start < len(data) and not data[start]:
-            start += 1
-        if start >= len(data):
-            return out
-        end = start
-        while end < len(data) and data[end]:
-            end += 1
-        for i in range(start, end):
+    # runs of non-empty bytes are found in C: a sparse bitmap (a relevance tier of a few documents
+    # among 100,000) costs its set bytes, not a Python step per byte
+    for run in _NONZERO_RUNS.finditer(data):
+        for i in range(run.start(), run.end()):
             base = i << 3
             out.extend([base + p for p in table[data[i]]])
-        start = end
+    return out
 
 
 #: upper bound of the memory the word and phrase bitmaps of all segments may take; past it they
@@ -396,6 +393,41 @@ class _Generation:
     def phrase_bits(self, fieldname: str, words: list[str]) -> int:
         return self._read(query.Phrase(fieldname, words), ("phrase", fieldname, " ".join(words)))
 
+    def phrase_within(self, fieldname: str, words: list[str], within: int) -> int:
+        """The documents of `within` holding `words` as a phrase in a field.
+
+        The ranking's phrase tier needs it for the whole query, a phrase asked once: Whoosh's phrase
+        matcher would walk every posting of the words (tens of ms for common syllables). Here only the
+        documents of `within` that hold every word are visited: each word's postings skip to them and
+        their positions are compared. The answer is not kept (it depends on `within`)."""
+        key = ("phrase", fieldname, " ".join(words))
+        candidates = within
+        for w in words:
+            candidates &= self.text_bits(fieldname, w)
+            if not candidates:
+                return 0
+        found = 0
+        for sub, offset, sets in self.leaves:
+            n = sub.doc_count_all()
+            local = (candidates >> offset) & ((1 << n) - 1)
+            cached = sets.text.get(key)
+            if cached is not None:
+                found |= (cached & local) << offset
+                continue
+            if not local:
+                continue
+            reader = sub.reader()
+            postings = [reader.postings(fieldname, w) for w in words]  # every word is in these documents
+            for doc in _positions(local):
+                spots = []
+                for m in postings:
+                    if m.id() < doc:
+                        m.skip_to(doc)
+                    spots.append(set(m.value_as("positions")))
+                if any(all(p + k in spots[k] for k in range(1, len(spots))) for p in spots[0]):
+                    found |= 1 << (doc + offset)
+        return found & self.live
+
     def values(self, fieldname: str) -> list[str]:
         found = self._values.get(fieldname)
         if found is None:
@@ -462,6 +494,8 @@ class WhooshBackend:
         """The current index, created empty on first use; reopened when a rebuild swapped it."""
         with self._lock:
             folder = self._current_dir()
+            if self._index is not None and folder == self._index_dir and folder is not None and folder.is_dir():
+                return self._index  # the index already open (checking its files again cost 1 ms a search)
             if folder is None or not index.exists_in(folder):
                 self.root.mkdir(parents=True, exist_ok=True)
                 folder = self.root / f"gen-{int(time.time())}-{uuid.uuid4().hex[:6]}"
@@ -703,7 +737,7 @@ class WhooshBackend:
                     for form in request.query.title_forms():
                         exact |= gen.bitmap("name", form)
                     phrase_words = request.query.phrase_words()
-                    phrase = gen.phrase_bits("title", phrase_words) if phrase_words else 0
+                    phrase = gen.phrase_within("title", phrase_words, final) if phrase_words else 0
                     docnums = self._ranked(gen, final, units, upto, title_sets, exact, phrase)[(page - 1) * per_page:]
                     pairs = [gen.id_kind(d) for d in docnums]
                 else:

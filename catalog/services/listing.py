@@ -81,7 +81,11 @@ INLINE_IDS = 500
 
 def text_match(session: Session, column: Any, kind: str, q: str | None) -> ColumnElement[bool] | None:
     """Rows of `kind` whose text holds the words of `q`, as the search backend matches them."""
-    found = matching(kind, q, app=session.info.get("app"))
+    return ids_condition(session, column, matching(kind, q, app=session.info.get("app")))
+
+
+def ids_condition(session: Session, column: Any, found: Any) -> ColumnElement[bool] | None:
+    """`column` among what a backend's `match` found (ids, or a select of ids); None: no condition."""
     if found is None:
         return None
     if not isinstance(found, list | set | tuple | frozenset):

@@ -8,8 +8,13 @@ Why it is safe:
   render; the cache never re-derives visibility.
 - Entries live in the registry (`page_cache`), seen by every gunicorn process; each process keeps a
   small copy keyed by (page, counter value), which is only a copy of shared state.
-- Only GET requests without a signed-in user, a bearer token or flashed messages are served from or
-  stored into the cache; only 200 HTML responses are stored.
+- Only GET requests without a signed-in user, a bearer token (or CKAN's `X-CKAN-API-Key`) or flashed
+  messages are served from or stored into the cache; only 200 HTML responses are stored, and the
+  200 JSON answers of the CKAN-compatible Action API (issue 13), whose actions all read open data only.
+- The Action API's answers are keyed by the action and the full query string (CKAN clients repeat
+  the same searches); only its known parameters are cached, answers past `MAX_BODY` are not, and
+  entries older than `CATALOG_PAGE_CACHE_SECONDS` are dropped now and then, so arbitrary queries
+  cannot fill the registry.
 - Pages carry the reader's CSRF token (forms) in their body: it is stored as a placeholder and the
   current reader's token is put in per response. Pages have no inline script, so there is no CSP
   nonce to reuse (catalog/web/headers.py).
@@ -31,7 +36,7 @@ from datetime import UTC, date, datetime
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from ..db import db_session, registry_db
@@ -47,7 +52,15 @@ ENDPOINTS: dict[str, frozenset[str]] = {
     "home.index": frozenset({"lang"}),
     "datasets.index": frozenset({"lang", "page", "sort", "per_page"}),
     "portal.open_data": frozenset({"lang"}),
+    # the CKAN-compatible Action API (catalog/export/ckan_api.py): read-only, open data only
+    "ckan_api.call": frozenset({"q", "fq", "rows", "start", "sort", "facet.field", "facet.limit", "facet.mincount",
+                                "fl", "id", "name", "limit", "offset", "page", "all_fields", "include_datasets",
+                                "organizations", "query", "lang"}),
 }
+#: endpoints whose answers are JSON (the others are HTML pages)
+JSON_ENDPOINTS = frozenset({"ckan_api.call"})
+#: larger answers (a `rows=1000` search) are rendered every time rather than copied into the registry
+MAX_BODY = 512 * 1024
 #: list pages past this one are rendered every time (visitors read the first pages)
 MAX_LIST_PAGE = 5
 CSRF_PLACEHOLDER = "__catalog_csrf_token__"
@@ -100,7 +113,7 @@ def _eligible() -> bool:
         page = request.args.get("page", "1")
         if not page.isdigit() or int(page) > MAX_LIST_PAGE:
             return False
-    if "Authorization" in request.headers or session.get("_flashes"):
+    if "Authorization" in request.headers or "X-CKAN-API-Key" in request.headers or session.get("_flashes"):
         return False
     return not current_user.is_authenticated
 
@@ -155,13 +168,16 @@ def lookup() -> Response | None:
 def store(response: Response) -> Response:
     """after_request: keep a freshly rendered anonymous page for the next visitors."""
     marked = g.get("page_cache")
+    mimetype = "application/json" if request.endpoint in JSON_ENDPOINTS else "text/html"
     if (marked is None or g.get("page_cache_hit") or response.status_code != 200
-            or response.mimetype != "text/html" or response.direct_passthrough or response.is_streamed):
+            or response.mimetype != mimetype or response.direct_passthrough or response.is_streamed):
         return response
     if current_user.is_authenticated:  # signed in during the request: never store
         return response
     key, generation = marked
     body = response.get_data()
+    if len(body) > MAX_BODY:
+        return response
     token = g.get("csrf_token")
     if token:
         body = body.replace(token.encode(), CSRF_PLACEHOLDER.encode())
@@ -174,8 +190,10 @@ def store(response: Response) -> Response:
             conn.execute(delete(PageCacheEntry).where(PageCacheEntry.key == key))
             conn.execute(insert(PageCacheEntry).values(key=key, generation=generation, headers=json.dumps(headers),
                                                        body=body, stored_at=stored_at))
-            if random.random() < 0.02:  # now and then, drop pages of earlier counter values
-                conn.execute(delete(PageCacheEntry).where(PageCacheEntry.generation < generation))
+            if random.random() < 0.02:  # now and then, drop pages of earlier counter values and expired ones
+                expired = datetime.fromtimestamp(stored_at.timestamp() - _seconds(), UTC)
+                conn.execute(delete(PageCacheEntry).where(or_(PageCacheEntry.generation < generation,
+                                                              PageCacheEntry.stored_at < expired)))
     except IntegrityError:
         log.info("page cache: another process stored %s first", request.path)
     except SQLAlchemyError:
