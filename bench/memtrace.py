@@ -3,9 +3,11 @@
     GUNICORN_CMD_ARGS="-c python:bench.memtrace" BENCH_MEMTRACE_DIR=/tmp/snaps python -m bench mixed
     python -m bench.memtrace /tmp/snaps        # the largest growths between each worker's first and last snapshot
 
-A gunicorn configuration module (loaded only by the command above, never by the product): after the
-fork, each worker traces its allocations and writes a snapshot every `BENCH_MEMTRACE_EVERY` seconds
-(60 by default). Tracing slows the worker down a few times: for finding what grows, not for timing.
+A gunicorn configuration module (loaded only by the command above, never by the product): each
+worker starts tracing its allocations `BENCH_MEMTRACE_AFTER` seconds after the fork (90 by default:
+the app loaded and warmed untraced, which tracing would slow past the bench's client timeout), then
+writes a snapshot every `BENCH_MEMTRACE_EVERY` seconds (60 by default). Only what is allocated after
+the start is traced: what grows. Tracing slows the worker down a few times: for finding, not timing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 control_socket_disable = True
+timeout = 600  # a traced worker is several times slower: gunicorn must not take it for stuck
 
 
 def post_fork(_server: Any, _worker: Any) -> None:
@@ -25,9 +28,11 @@ def post_fork(_server: Any, _worker: Any) -> None:
     if not folder:
         return
     every = float(os.environ.get("BENCH_MEMTRACE_EVERY", "60"))
-    tracemalloc.start(12)
+    after = float(os.environ.get("BENCH_MEMTRACE_AFTER", "90"))
 
     def dump() -> None:
+        threading.Event().wait(after)
+        tracemalloc.start(8)
         n = 0
         while True:
             threading.Event().wait(every)
