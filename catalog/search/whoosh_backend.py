@@ -35,6 +35,7 @@ from whoosh.idsets import DocIdSet
 from whoosh.sorting import FieldFacet
 
 from ..text import fold
+from . import whoosh_files
 from .base import ALL, FACETS, KINDS, AccessFilter, SearchHits, SearchRequest, Suggestion
 from .text import ParsedQuery
 
@@ -54,6 +55,7 @@ def _cached_column_reader(self: W3PerDocReader, fieldname: str, column: Any) -> 
 
 
 W3PerDocReader._cached_reader = _cached_column_reader
+whoosh_files.install()  # segments read from their maps, not copied into each worker at every change
 
 
 @lru_cache(maxsize=200_000)
