@@ -208,6 +208,15 @@ class _HarvestLoop(threading.Thread):
         return sum(r["counts"].get("new", 0) + r["counts"].get("updated", 0) for r in self.rounds)
 
 
+def _datasets(port: int) -> int:
+    """Published datasets in the catalogue (how far the harvest got, the cut-short round included)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request("GET", "/api/v1/datasets?per_page=1")
+    total = int(json.loads(conn.getresponse().read())["total"])
+    conn.close()
+    return total
+
+
 def _p95(times: list[float]) -> float:
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000 if ordered else 0.0
@@ -247,6 +256,7 @@ def run(quick: bool = False) -> list[Figure]:
         elapsed = time.perf_counter() - started
         sampler.stop()
         harvest_running = harvest.stop()
+        in_catalogue = _datasets(port)
     finally:
         if harvest is not None and harvest.is_alive():
             harvest.stop()
@@ -273,6 +283,7 @@ def run(quick: bool = False) -> list[Figure]:
         Figure(f"mixed public load: records harvested meanwhile ({len(harvest.rounds)} rounds of {records:,} finished"
                f"{', one cut short at the end' if harvest_running else ''}{failed})", harvest.harvested(), "",
                "informative"),
+        Figure("mixed public load: datasets in the catalogue at the end", in_catalogue, "", "informative"),
         Figure("mixed public load: share of the load time a harvest was running", 100 * covered, "%", ">= 90 %",
                covered >= 0.9 and not harvest.failures),
     ]
