@@ -8,7 +8,9 @@ batch) until the load stops. Periodic jobs are off in the web workers (CATALOG_S
 bench_web: a deployment runs them in Celery beat, and here they would check links off this machine.
 
 Figures: requests per second, p95 per route, errors (target 0), records harvested, the share of the
-load time a harvest was running, and the web workers' memory: each worker's series (start, every
+load time a harvest was running, and the web workers' memory (BENCH_MIXED_PREFILL=1 runs the first round
+before the load, so that the load meets a catalogue of constant size, its records updated round after
+round): each worker's series (start, every
 minute, end) and "flat": the workers' total after the first minute (the caches filled, the harvest
 started) may grow by less than 10 % up to its peak in the remaining minutes (issue 17).
 """
@@ -162,9 +164,11 @@ class _Sampler(threading.Thread):
 class _HarvestLoop(threading.Thread):
     """Harvest rounds one after the other until stopped, each over revised pages (every record updated)."""
 
-    def __init__(self, pages: Path, records: int, instance: Path, url: str, env: dict[str, str]) -> None:
+    def __init__(self, pages: Path, records: int, instance: Path, url: str, env: dict[str, str],
+                 revision: int = 0) -> None:
         super().__init__(daemon=True)
         self.pages, self.records, self.instance, self.url, self.env = pages, records, instance, url, env
+        self.revision = revision
         self.stopping = threading.Event()
         self.proc: subprocess.Popen | None = None
         self.rounds: list[dict] = []
@@ -172,7 +176,7 @@ class _HarvestLoop(threading.Thread):
         self.failures: list[str] = []
 
     def run(self) -> None:
-        revision = 0
+        revision = self.revision
         while not self.stopping.is_set():
             if revision:
                 write_pages(self.pages, self.records, revision)
@@ -247,9 +251,14 @@ def run(quick: bool = False) -> list[Figure]:
         web, port = _serve("catalog:create_app()", env)
         routes = _routes(port)
         _load(port, routes, 2.0)  # warm every route once
+        prefilled = os.environ.get("BENCH_MIXED_PREFILL", "") not in ("", "0", "false")
+        if prefilled:  # the first round before the load: the load then runs on a catalogue of constant size
+            subprocess.run([sys.executable, "-m", "bench.harvest_child", "harvest", str(instance),
+                            f"http://127.0.0.1:{ckan_port}"], cwd=ROOT, env=env, check=True, capture_output=True)
+            _load(port, routes, 2.0)
+        harvest = _HarvestLoop(pages, records, instance, f"http://127.0.0.1:{ckan_port}", env, revision=int(prefilled))
         sampler = _Sampler(web.pid)
         sampler.start()
-        harvest = _HarvestLoop(pages, records, instance, f"http://127.0.0.1:{ckan_port}", env)
         harvest.start()
         started = time.perf_counter()
         stats = _load(port, routes, seconds)
