@@ -7,10 +7,11 @@ pages revised so that every record is updated (written, re-indexed, the change c
 batch) until the load stops. Periodic jobs are off in the web workers (CATALOG_SCHEDULER=false), as in
 bench_web: a deployment runs them in Celery beat, and here they would check links off this machine.
 
+BENCH_MIXED_PREFILL=1 runs the first round before the load, so that the load meets a catalogue of
+constant size whose records are updated round after round.
+
 Figures: requests per second, p95 per route, errors (target 0), records harvested, the share of the
-load time a harvest was running, and the web workers' memory (BENCH_MIXED_PREFILL=1 runs the first round
-before the load, so that the load meets a catalogue of constant size, its records updated round after
-round): each worker's series (start, every
+load time a harvest was running, and the web workers' memory: each worker's series (start, every
 minute, end) and "flat": the workers' total after the first minute (the caches filled, the harvest
 started) may grow by less than 10 % up to its peak in the remaining minutes (issue 17).
 """
