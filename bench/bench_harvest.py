@@ -27,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from harvesters import fidelity
@@ -42,20 +43,24 @@ WORDS = ("dữ liệu", "ngân sách", "dân cư", "đất đai", "giáo dục",
 ORGS = [("so-tai-chinh", "Sở Tài chính"), ("so-xay-dung", "Sở Xây dựng"), ("so-y-te", "Sở Y tế"),
         ("so-giao-duc", "Sở Giáo dục và Đào tạo"), ("cuc-thong-ke", "Cục Thống kê")]
 FORMATS = ("CSV", "XLSX", "JSON", "PDF")
+MODIFIED = datetime(2025, 6, 7, 8, 9, 10)
 
 
-def package(n: int, rnd: random.Random) -> dict:
-    """A CKAN package shaped like real portal records (about 1.8 KB of JSON)."""
+def package(n: int, rnd: random.Random, revision: int = 0) -> dict:
+    """A CKAN package shaped like real portal records (about 1.8 KB of JSON). A later `revision` changes
+    its description and modification date (a re-harvest then updates every record)."""
     words = rnd.sample(WORDS, 4)
+    revised = f" Bản sửa đổi {revision}." if revision else ""
     org = ORGS[n % len(ORGS)]
     return {
         "id": f"{n:08d}-7f3a-4c2e-9d1b-{rnd.getrandbits(48):012x}", "name": f"tap-du-lieu-{n}",
         "title": f"Tập dữ liệu {words[0]} và {words[1]} số {n}",
         "notes": f"Số liệu về {words[0]}, {words[1]} và {words[2]} do {org[1]} thu thập, cập nhật định kỳ "
-                 f"và công bố trên cổng dữ liệu mở. Bản ghi số {n}.",
+                 f"và công bố trên cổng dữ liệu mở. Bản ghi số {n}.{revised}",
         "license_id": "cc-by", "license_title": "Creative Commons Attribution", "private": False, "state": "active",
         "maintainer": org[1], "maintainer_email": f"dulieu.{org[0]}@example.gov.vn", "author": None,
-        "metadata_created": "2025-01-02T03:04:05.000000", "metadata_modified": "2025-06-07T08:09:10.000000",
+        "metadata_created": "2025-01-02T03:04:05.000000",
+        "metadata_modified": (MODIFIED + timedelta(minutes=revision)).isoformat(timespec="microseconds"),
         "version": "1.0", "url": "", "type": "dataset", "num_tags": 3, "num_resources": 2,
         "organization": {"id": f"org-{n % len(ORGS)}", "name": org[0], "title": org[1], "type": "organization",
                          "is_organization": True, "state": "active"},
@@ -71,10 +76,10 @@ def package(n: int, rnd: random.Random) -> dict:
     }
 
 
-def write_pages(folder: Path, total: int) -> None:
+def write_pages(folder: Path, total: int, revision: int = 0) -> None:
     rnd = random.Random(47)
     for start in range(0, total, PAGE):
-        rows = [package(n, rnd) for n in range(start, min(start + PAGE, total))]
+        rows = [package(n, rnd, revision) for n in range(start, min(start + PAGE, total))]
         body = {"help": "https://data.example.gov.vn/api/3/action/help_show?name=package_search", "success": True,
                 "result": {"count": total, "sort": "metadata_created asc", "results": rows}}
         (folder / f"page-{start}.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")

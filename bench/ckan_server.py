@@ -3,7 +3,8 @@
     python -m bench.ckan_server DIR PORT
 
 Answers /api/3/action/package_search?start=S&rows=R with DIR/page-S.json (R is fixed when the pages are
-written), so the harvest under test, not the server, is what costs.
+written), so the harvest under test, not the server, is what costs. The pages are read again when a
+harvest starts over (start=0) after DIR/count changed: bench_mixed rewrites them for each round.
 """
 
 from __future__ import annotations
@@ -16,9 +17,14 @@ from urllib.parse import parse_qs, urlsplit
 EMPTY = b'{"success": true, "result": {"count": 0, "results": []}}'
 
 
-def serve(directory: Path, port: int) -> None:
+def _read(directory: Path) -> tuple[float, dict[int, bytes], bytes]:
+    stamp = (directory / "count").stat().st_mtime
     pages = {int(p.stem.split("-")[1]): p.read_bytes() for p in directory.glob("page-*.json")}
-    total = (directory / "count").read_text().strip().encode()
+    return stamp, pages, (directory / "count").read_text().strip().encode()
+
+
+def serve(directory: Path, port: int) -> None:
+    state = [_read(directory)]
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -29,6 +35,9 @@ def serve(directory: Path, port: int) -> None:
         def do_GET(self) -> None:
             query = parse_qs(urlsplit(self.path).query)
             start = int(query.get("start", ["0"])[0])
+            if start == 0 and (directory / "count").stat().st_mtime != state[0][0]:
+                state[0] = _read(directory)
+            _stamp, pages, total = state[0]
             body = pages.get(start) or EMPTY.replace(b'"count": 0', b'"count": ' + total)
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

@@ -119,3 +119,30 @@ def test_the_public_home_page_asks_the_registry_little_once_warm(seeded_app):
     assert len(counter_reads) == 1, counter_reads
     assert not [s for s in statements if "count(" in s.lower()], "a count ran on a warm home page"
     assert 3 < len(statements) <= 12, "\n".join(statements)  # the page was made, not served from the cache
+
+
+def test_values_of_earlier_counter_values_are_dropped(session):
+    """A harvest raises the counter with every batch: what was kept under earlier values must go at
+    once (issue 17), so the process keeps the values of the newest counter value only."""
+    from catalog.services import memo
+
+    public = policy.ANONYMOUS
+    ds = dataset(session, "BTC", "open", title_vi="Dữ liệu đếm lại")
+    for n in range(40):
+        listing.count_visible_datasets(session, public, access_level="open")
+        listing.count_visible_datasets(session, public)
+        session.commit()
+        session.execute(update(Dataset).where(Dataset.id == ds.id).values(title_en=f"Counted again {n}"))
+        session.commit()
+    assert memo.size(str(session.get_bind().url)) == 2
+
+
+def test_a_counter_that_starts_again_drops_every_kept_value(session):
+    from catalog.services import memo
+
+    scope = str(session.get_bind().url)
+    memo._values[(scope, "total", (), 10**9)] = 12345  # as if kept under a counter value far ahead
+    memo._newest[scope] = 10**9
+    listing.count_visible_datasets(session, policy.ANONYMOUS)
+    session.commit()
+    assert (scope, "total", (), 10**9) not in memo._values

@@ -14,6 +14,7 @@ from catalog.models import ChangeCounter, Dataset, PageCacheEntry
 from catalog.policy import reader_for
 from catalog.services import publishing
 from catalog.services.actor import Actor
+from catalog.web import page_cache
 from catalog.web.page_cache import CSRF_PLACEHOLDER, HEADER
 
 from .conftest import build_app
@@ -161,3 +162,49 @@ def test_the_cache_can_be_turned_off(seeded_app):
     c.get(SEED)
     assert HEADER not in c.get(SEED).headers
 
+
+
+def test_local_copies_keep_only_the_newest_counter_value_of_a_registry():
+    """A harvest raises the counter with every batch: copies of earlier values must not pile up."""
+    copies = page_cache._LocalCopies(size=1000, max_bytes=10**9)
+    for generation in range(1, 501):
+        for page in ("a", "b", "c"):
+            copies.put(("db1", page, generation), (0.0, [], b"x" * 100))
+    assert len(copies) == 3 and copies.nbytes == 300
+    assert copies.get(("db1", "a", 500)) is not None and copies.get(("db1", "a", 499)) is None
+    copies.put(("db2", "a", 7), (0.0, [], b"y"))  # another registry's counter is its own
+    assert copies.get(("db1", "a", 500)) is not None and len(copies) == 4
+
+
+def test_local_copies_are_dropped_when_the_counter_starts_again():
+    copies = page_cache._LocalCopies(size=10)
+    copies.put(("db", "a", 40), (0.0, [], b"old"))
+    copies.put(("db", "b", 2), (0.0, [], b"new"))  # an emptied or restored registry
+    assert copies.get(("db", "a", 40)) is None and len(copies) == 1
+
+
+def test_local_copies_are_capped_in_entries_and_bytes():
+    copies = page_cache._LocalCopies(size=5, max_bytes=1000)
+    for n in range(50):
+        copies.put(("db", f"page-{n}", 1), (0.0, [], b"z" * 150))
+    assert len(copies) == 5 and copies.nbytes == 750
+    for n in range(50):
+        copies.put(("db", f"big-{n}", 1), (0.0, [], b"z" * 240))
+    assert copies.nbytes <= 1000 and len(copies) == 4
+    copies.put(("db", "huge", 1), (0.0, [], b"z" * 600))  # over a quarter of the cap: not kept locally
+    assert copies.get(("db", "huge", 1)) is None
+
+
+def test_pages_of_earlier_counter_values_leave_the_local_copies(client, session):
+    """After many changes, this process holds copies of the current counter value only."""
+    for n in range(30):
+        assert client.get(SEED).status_code == 200
+        assert client.get("/").status_code == 200
+        session.execute(update(Dataset).where(Dataset.slug == "don-vi-hanh-chinh-cap-tinh-2025")
+                        .values(title_en=f"Provinces ({n})"))
+        session.commit()
+    assert client.get(SEED).headers[HEADER] == "miss"
+    current = _generation(session)
+    scope = str(registry_db(client.application).url)
+    mine = [key for key in page_cache._local._items if key[0] == scope]
+    assert len(mine) == 1 and mine[0][2] == current

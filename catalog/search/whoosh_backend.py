@@ -36,6 +36,7 @@ from whoosh.idsets import DocIdSet
 from whoosh.sorting import FieldFacet
 
 from ..text import fold
+from . import whoosh_files
 from .base import ALL, FACETS, KINDS, AccessFilter, SearchHits, SearchRequest, Suggestion
 from .text import ParsedQuery
 
@@ -55,6 +56,7 @@ def _cached_column_reader(self: W3PerDocReader, fieldname: str, column: Any) -> 
 
 
 W3PerDocReader._cached_reader = _cached_column_reader
+whoosh_files.install()  # segments read from their maps, not copied into each worker at every change
 
 
 @lru_cache(maxsize=200_000)
@@ -340,11 +342,13 @@ class _Generation:
         """
         if self._id_column is None:
             column: list[str] = []
+            current: set[str] = set()
             for leaf, _base in self.searcher.reader().leaf_readers():
                 if not leaf.has_column("id"):
                     self._id_column = False
                     break
                 seg_id = leaf.segment().segment_id()
+                current.add(seg_id)
                 ids = by_segment.get(seg_id)
                 if ids is None:
                     ids = list(leaf.column_reader("id"))
@@ -352,6 +356,10 @@ class _Generation:
                 column.extend(ids)
             else:
                 self._id_column = column
+                # the lists of segments merged away go at once (issue 17): a harvest merges its
+                # segments again and again, and each merged segment's list holds all its ids
+                for stale in [seg for seg in by_segment if seg not in current]:
+                    del by_segment[stale]
         if self._id_column is False:
             return [self.id_kind(d)[0] for d in docnums]
         return [self._id_column[d] for d in docnums]
@@ -761,8 +769,6 @@ class WhooshBackend:
                 unit_docs, _scored = self._unit(gen, words, exact, False)
                 matched &= unit_docs
             with self._lock:
-                if len(self._segment_ids) > 64:
-                    self._segment_ids.clear()  # segments merged away leave their lists behind
                 return gen.ids_of(_positions(matched), self._segment_ids)
 
     def suggest(self, prefix: ParsedQuery, access: AccessFilter, limit: int = 8) -> list[Suggestion]:

@@ -7,6 +7,12 @@ holds state another needs (issue 16), and a count is never older than the data b
 
 Only what the public sees is kept (callers pass the policy's anonymous reader's values): a signed-in
 reader's lists depend on their roles and are computed on every request.
+
+Bounded (issue 17: a web worker's memory stays flat under a harvest): at most `SIZE` values, and the
+values of a registry are only those of its newest counter value. A harvest raises the counter with
+every batch; values of earlier values can never be asked for again and are dropped at once, not left
+to the LRU order. A lower value than the newest means the counter started again (a registry emptied
+or restored): every value of that registry is dropped.
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ from ..db import WROTE
 from ..models import ChangeCounter
 
 T = TypeVar("T")
-SIZE = 2048
+SIZE = 1024
 
 _values: OrderedDict[tuple, object] = OrderedDict()
+#: registry address -> the newest counter value a value was kept under
+_newest: dict[str, int] = {}
 _lock = threading.Lock()
 _SEEN = "memo_generation"  # session.info: (the transaction, the counter it read)
 
@@ -53,19 +61,31 @@ def kept(session: Session, name: str, args: Hashable, compute: Callable[[], T]) 
     gen = generation(session)
     if gen is None:
         return compute()
-    key = (str(session.get_bind().url), name, args, gen)
+    scope = str(session.get_bind().url)
+    key = (scope, name, args, gen)
     with _lock:
         if key in _values:
             _values.move_to_end(key)
             return _values[key]  # type: ignore[return-value]
     value = compute()
     with _lock:
+        if _newest.get(scope) != gen:
+            _newest[scope] = gen
+            for stale in [k for k in _values if k[0] == scope and k[3] != gen]:
+                del _values[stale]
         _values[key] = value
         while len(_values) > SIZE:
             _values.popitem(last=False)
     return value
 
 
+def size(scope: str | None = None) -> int:
+    """How many values this process keeps, of one registry (its address) or of all (for tests)."""
+    with _lock:
+        return sum(1 for key in _values if scope is None or key[0] == scope)
+
+
 def clear() -> None:
     with _lock:
         _values.clear()
+        _newest.clear()

@@ -66,34 +66,65 @@ MAX_LIST_PAGE = 5
 CSRF_PLACEHOLDER = "__catalog_csrf_token__"
 HEADER = "X-Page-Cache"
 _SKIPPED_HEADERS = {"set-cookie", "content-length", "date", "server", HEADER.lower(), "vary"}
+#: this process's copies: at most so many pages and so many bytes of bodies (issue 17: a web worker's
+#: memory stays flat), whichever is reached first
 LOCAL_ENTRIES = 256
+LOCAL_BYTES = 16 * 1024 * 1024
 
 
 class _LocalCopies:
-    """This process's copies of shared entries, keyed by (key, counter value): never authoritative."""
+    """This process's copies of shared entries, keyed by (registry, key, counter value): never authoritative.
 
-    def __init__(self, size: int) -> None:
+    Bounded in entries and in bytes, and a copy made under an older counter value of the same registry
+    is dropped as soon as one of a newer value is kept: it can never be served again (a harvest raises
+    the counter with every batch, and left to the LRU order those dead copies filled the cap). A value
+    lower than the newest seen means the counter started again (a registry emptied or restored): every
+    copy of that registry is dropped, none could be trusted."""
+
+    def __init__(self, size: int, max_bytes: int = LOCAL_BYTES) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[str, int], tuple[float, list, bytes]] = OrderedDict()
+        self.max_bytes = max_bytes
+        self.nbytes = 0
+        self._items: OrderedDict[tuple[str, str, int], tuple[float, list, bytes]] = OrderedDict()
+        self._newest: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, int]) -> tuple[float, list, bytes] | None:
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: tuple[str, str, int]) -> tuple[float, list, bytes] | None:
         with self._lock:
             item = self._items.get(key)
             if item is not None:
                 self._items.move_to_end(key)
             return item
 
-    def put(self, key: tuple[str, int], item: tuple[float, list, bytes]) -> None:
+    def put(self, key: tuple[str, str, int], item: tuple[float, list, bytes]) -> None:
+        scope, _page, generation = key
+        size = len(item[2])
+        if size > self.max_bytes // 4:
+            return  # one huge page would push out every other: served from the shared table instead
         with self._lock:
+            newest = self._newest.get(scope)
+            if newest is None or generation != newest:
+                self._newest[scope] = generation
+                for stale in [k for k in self._items if k[0] == scope and k[2] != generation]:
+                    self._drop(stale)
+            if key in self._items:
+                self._drop(key)
             self._items[key] = item
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self.nbytes += size
+            while len(self._items) > self.size or self.nbytes > self.max_bytes:
+                self._drop(next(iter(self._items)))
+
+    def _drop(self, key: tuple[str, str, int]) -> None:
+        self.nbytes -= len(self._items.pop(key)[2])
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._newest.clear()
+            self.nbytes = 0
 
 
 _local = _LocalCopies(LOCAL_ENTRIES)
@@ -150,7 +181,8 @@ def lookup() -> Response | None:
     key = _key()
     g.page_cache = (key, generation)
     now = time.time()
-    item = _local.get((key, generation))
+    scope = str(registry_db().url)
+    item = _local.get((scope, key, generation))
     if item is None:
         row = db_session().execute(
             select(PageCacheEntry.stored_at, PageCacheEntry.headers, PageCacheEntry.body)
@@ -158,7 +190,7 @@ def lookup() -> Response | None:
         ).first()
         if row is not None:
             item = (row.stored_at.timestamp(), json.loads(row.headers), bytes(row.body))
-            _local.put((key, generation), item)
+            _local.put((scope, key, generation), item)
     if item is None or now - item[0] > _seconds():
         return None
     g.page_cache_hit = True
@@ -183,7 +215,7 @@ def store(response: Response) -> Response:
         body = body.replace(token.encode(), CSRF_PLACEHOLDER.encode())
     headers = [[k, v] for k, v in response.headers.items() if k.lower() not in _SKIPPED_HEADERS]
     stored_at = datetime.now(UTC)
-    _local.put((key, generation), (stored_at.timestamp(), headers, body))
+    _local.put((str(registry_db().url), key, generation), (stored_at.timestamp(), headers, body))
     engine = registry_db().engine
     try:
         with engine.begin() as conn:

@@ -122,6 +122,22 @@ def test_word_bitmaps_stay_within_their_byte_cap(tmp_path, monkeypatch):
     assert backend.cache_bytes() > 0
 
 
+def test_what_a_harvest_leaves_behind_is_dropped_batch_after_batch(tmp_path):
+    """Issue 17: a harvest changes the index batch after batch while lists are matched; the record ids
+    kept per segment are only those of the index's current segments, and replaced searchers are closed."""
+    backend = WhooshBackend(tmp_path / "ix")
+    backend.rebuild([_doc(n, f"Dân cư xã {n}") for n in range(200)], procs=1)
+    searchers = []
+    for batch in range(40):
+        backend.update([_doc(1000 + batch * 5 + k, f"Dân cư phường {batch} {k}") for k in range(5)])
+        assert len(backend.match(parse_query("dân cư"), "dataset")) == 200 + 5 * (batch + 1)
+        searchers.append(backend._generation.searcher)
+    current = {leaf.segment().segment_id() for leaf, _base in backend._generation.searcher.reader().leaf_readers()}
+    assert set(backend._segment_ids) == current
+    assert set(backend._segments.segments) <= current
+    assert all(s.is_closed for s in searchers[:-1]) and not searchers[-1].is_closed
+
+
 def test_an_empty_access_set_never_means_no_filter(tmp_path):
     backend = WhooshBackend(tmp_path / "ix")
     backend.rebuild([_doc(n, f"Hồ sơ nội bộ {n}", access="restricted") for n in range(5)], procs=1)
