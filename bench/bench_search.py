@@ -430,8 +430,8 @@ def _size(n: int, with_pg: bool) -> list[Figure]:
         rss, anon = _worker_memory(Path(tmp) / "whoosh", docs, queries, tmp)
         rows.append(Figure(f"{label}: Whoosh serving process, peak memory", rss, "MB", "< 300 MB at 100,000",
                            rss < 300 if n >= 100_000 else None))
-        rows.append(Figure(f"{label}: Whoosh serving process, peak own memory (RssAnon: without the pages of the "
-                           "index files it maps, which processes share)", anon, "MB"))
+        rows.append(Figure(f"{label}: Whoosh serving process, peak own memory (RssAnon, without the mapped "
+                           "index)", anon, "MB", "the index's pages are shared between workers"))
 
         if with_pg:
             name = f"bench_search_{uuid.uuid4().hex[:8]}"
