@@ -3,9 +3,10 @@
 `python -m bench.search_child INDEX QUERIES.json CHANGES.pickle`: opens the index, runs the queries,
 then alternates an index change (one document rewritten) with a query, and prints its peak
 resident memory in MB (the bench reports it against the worker's 300 MB target) and the peak of its
-own memory (RssAnon, sampled after every query and change): the resident figure also counts the
-pages of the index's segment files the process maps and reads, which the kernel shares between
-workers and takes back, so the two together say how much a worker really costs.
+own memory (RssAnon, sampled after every query and change, so a peak inside a change is missed):
+the resident figure also counts the pages of the index's segment files the process maps and reads,
+which the kernel shares between workers and takes back, so the two together say how much a worker
+really costs.
 """
 
 from __future__ import annotations
