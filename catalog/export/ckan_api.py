@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import ValidationError
-from sqlalchemy import Select, String, cast, func, or_, select
+from sqlalchemy import Select, String, cast, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..auth import csrf
@@ -172,7 +172,7 @@ def _range(column: Any, expr: str, field: str) -> list[Any]:
     return conditions
 
 
-def apply_fq(query: Select[Any], fq: str) -> Select[Any]:
+def apply_fq(s: Session, query: Select[Any], fq: str) -> Select[Any]:
     text = fq.strip()
     pos = 0
     while pos < len(text):
@@ -190,8 +190,13 @@ def apply_fq(query: Select[Any], fq: str) -> Select[Any]:
             continue
         values = _values(expr)
         if field in ("organization", "owner_org"):
-            org_ids = select(Organization.id).where(or_(Organization.code.in_(values), Organization.id.in_(values)))
-            query = query.where(Dataset.publisher_id.in_(org_ids))
+            # CKAN's organisation names are lower case by custom: `btc` names the agency BTC. The ids are
+            # read first, so the planner sees the agencies' own ids (an agency with no dataset, or none,
+            # made it walk every open dataset in list order looking for 20 that never come)
+            codes = sorted({*values, *(v.upper() for v in values)})
+            org_ids = list(s.scalars(select(Organization.id).where(
+                or_(Organization.code.in_(codes), Organization.id.in_(values)))))
+            query = query.where(Dataset.publisher_id.in_(org_ids) if org_ids else false())
         elif field == "tags":
             query = query.where(_json_any(Dataset.keywords, values))
         elif field == "groups":
@@ -323,7 +328,7 @@ def package_search(s: Session, p: dict[str, Any]) -> dict[str, Any]:
     if q in ("*:*", "*"):
         q = ""
     fq = str(p.get("fq") or "")
-    query = apply_fq(source.open_datasets(), fq)
+    query = apply_fq(s, source.open_datasets(), fq)
     order = _sort(p.get("sort"), bool(q))
     found = matching("dataset", q) if q else None  # ids (Whoosh) or a select of ids (PostgreSQL)
     if order is None:  # relevance: exact total, the index ranks only what the page shows

@@ -141,3 +141,16 @@ def test_help_show_explains_an_action(client):
     text = client.get("/api/3/action/help_show?name=package_search").get_json()["result"]
     assert "facet.field" in text
     assert client.get("/api/3/action/help_show?name=nope").status_code == 404
+
+
+def test_organization_filter_takes_ckans_lower_case_names(client):
+    """CKAN clients write organisation names in lower case; an unknown agency finds nothing, at once."""
+    def count(fq: str) -> int:
+        answer = client.get(f"/api/3/action/package_search?rows=20&fq={fq}")
+        assert answer.status_code == 200
+        return answer.get_json()["result"]["count"]
+
+    assert count("organization:BNV") == 2
+    assert count("organization:bnv") == 2
+    assert count('organization:("bnv" OR "VPCP")') == count('organization:("BNV" OR "VPCP")') >= 2
+    assert count("organization:khong-co") == 0
