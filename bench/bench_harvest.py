@@ -76,10 +76,11 @@ def package(n: int, rnd: random.Random, revision: int = 0) -> dict:
     }
 
 
-def write_pages(folder: Path, total: int, revision: int = 0) -> None:
-    rnd = random.Random(47)
+def write_pages(folder: Path, total: int, revision: int = 0, first: int = 0) -> None:
+    """`total` packages numbered from `first` (sources given distinct numbers hold distinct records)."""
+    rnd = random.Random(47 + first)
     for start in range(0, total, PAGE):
-        rows = [package(n, rnd, revision) for n in range(start, min(start + PAGE, total))]
+        rows = [package(first + n, rnd, revision) for n in range(start, min(start + PAGE, total))]
         body = {"help": "https://data.example.gov.vn/api/3/action/help_show?name=package_search", "success": True,
                 "result": {"count": total, "sort": "metadata_created asc", "results": rows}}
         (folder / f"page-{start}.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")

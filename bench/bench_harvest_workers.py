@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from .bench_harvest import PAGE, _free_port, package
+from .bench_harvest import _free_port, write_pages
 from .bench_search import PG_URL, _pg_available
 from .figures import Figure
 
@@ -40,17 +39,6 @@ def _redis_available() -> bool:
         return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping())
     except redis.exceptions.RedisError:
         return False
-
-
-def _write_source(folder: Path, first: int, count: int) -> None:
-    """Pages of `count` packages numbered from `first` (ids distinct across the sources)."""
-    folder.mkdir()
-    rnd = random.Random(first)
-    for start in range(0, count, PAGE):
-        rows = [package(first + n, rnd) for n in range(start, min(start + PAGE, count))]
-        body = {"success": True, "result": {"count": count, "results": rows}}
-        (folder / f"page-{start}.json").write_text(json.dumps(body, ensure_ascii=False), encoding="utf-8")
-    (folder / "count").write_text(str(count))
 
 
 def _peak_mb(pid: int) -> float:
@@ -123,7 +111,8 @@ def run(quick: bool = False) -> list[Figure]:
         urls = []
         for k in range(SOURCES):
             folder = work / f"source-{k}"
-            _write_source(folder, k * per_source, per_source)
+            folder.mkdir()
+            write_pages(folder, per_source, first=k * per_source)
             port = _free_port()
             server = subprocess.Popen([sys.executable, "-m", "bench.ckan_server", str(folder), str(port)], cwd=ROOT,
                                       stdout=subprocess.PIPE, text=True)
